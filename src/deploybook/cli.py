@@ -1,0 +1,100 @@
+"""The ``deploybook`` command: list, run and summarise the book's reports, and set up Spark."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from papermill.exceptions import PapermillExecutionError
+
+from deploybook import reports
+from deploybook.figures import figures_json
+from deploybook.notebooks import freeze
+from deploybook.spark import SparkSetupError, resolve_delta_jars
+
+
+def _list(_: argparse.Namespace) -> None:
+    for name in reports.report_names():
+        print(name)
+        for p in reports.parameters(name):
+            note = f"  # {p.help}" if p.help else ""
+            print(f"  {p.name}: {p.type} = {p.default}{note}")
+
+
+def _run(args: argparse.Namespace) -> None:
+    values = reports.parse_values(args.report, args.parameter)
+    target, figures = reports.run_report(args.report, values, Path(args.out))
+    print(f"executed notebook: {target}")
+    print(json.dumps(figures, indent=2, sort_keys=True))
+
+
+def _summary(args: argparse.Namespace) -> None:
+    print(figures_json(args.notebook))
+
+
+def _freeze(args: argparse.Namespace) -> None:
+    target = reports.report_path(Path(args.executed).name)
+    kept = freeze(Path(args.executed), target)
+    print(f"{target}: outputs cleared except {kept} checked cell(s)")
+
+
+def _setup(args: argparse.Namespace) -> None:
+    jars = resolve_delta_jars(force=args.force)
+    print(f"Delta Lake JARs ready ({len(jars)} files in the project's .ivy2/ cache)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``deploybook`` command."""
+    parser = argparse.ArgumentParser(prog="deploybook", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("list", help="list the reports and their parameters").set_defaults(func=_list)
+
+    run = sub.add_parser("run", help="execute a report with papermill")
+    run.add_argument("report", help="report name, e.g. dlt_retraining")
+    run.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set a parameter (value parsed as YAML: 3, 0.5, true, [1, 2], text)",
+    )
+    run.add_argument("--out", default="_build/reports", help="folder for the executed notebook")
+    run.set_defaults(func=_run)
+
+    summary = sub.add_parser("summary", help="print an executed notebook's figures as JSON")
+    summary.add_argument("notebook", help="path of an executed .ipynb")
+    summary.set_defaults(func=_summary)
+
+    frz = sub.add_parser(
+        "freeze", help="copy a default run back to notebooks/, keeping only checked outputs"
+    )
+    frz.add_argument("executed", help="executed notebook of a default run")
+    frz.set_defaults(func=_freeze)
+
+    setup = sub.add_parser("setup", help="download the Delta Lake JARs once (needs network)")
+    setup.add_argument("--force", action="store_true", help="resolve again even if cached")
+    setup.set_defaults(func=_setup)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; user errors print one line on stderr and exit with status 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (ValueError, SparkSetupError, FileNotFoundError) as exc:
+        print(f"deploybook: error: {exc}", file=sys.stderr)
+        return 2
+    except PapermillExecutionError as exc:
+        print(f"deploybook: the report stopped with {exc.ename}: {exc.evalue}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""ELEC2, the New South Wales electricity-price data set: loading and batching in time order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from deploybook.paths import data_dir
+
+FEATURES = [f"feat_{i}" for i in range(1, 7)]
+LABEL = "target"
+ROWS = 45_312
+
+
+def elec2_path() -> Path:
+    """The bundled ``data/retraining/elec2.csv``."""
+    return data_dir() / "retraining" / "elec2.csv"
+
+
+def load_elec2(path: Path | None = None) -> pd.DataFrame:
+    """ELEC2 in time order with a ``row_id``; a clear error if the file is not ELEC2-shaped."""
+    path = path or elec2_path()
+    frame = pd.read_csv(path)
+    expected = [*FEATURES, LABEL]
+    if list(frame.columns) != expected:
+        raise ValueError(f"{path}: expected columns {expected}, found {list(frame.columns)}")
+    if not frame[LABEL].isin([0, 1]).all():
+        raise ValueError(f"{path}: column {LABEL!r} must hold only 0 and 1")
+    frame.insert(0, "row_id", range(len(frame)))
+    return frame
+
+
+def batches(frame: pd.DataFrame, batch_rows: int, count: int) -> Iterator[pd.DataFrame]:
+    """The first ``count`` consecutive batches of ``batch_rows`` rows, each tagged ``batch``."""
+    if batch_rows * count > len(frame):
+        raise ValueError(
+            f"{count} batches of {batch_rows} rows need {batch_rows * count} rows; "
+            f"the data has {len(frame)}"
+        )
+    for index in range(count):
+        part = frame.iloc[index * batch_rows : (index + 1) * batch_rows].copy()
+        part["batch"] = index
+        yield part

@@ -1,0 +1,223 @@
+"""One SparkSession with Delta Lake, configured the same way on a laptop, in CI and on a cluster.
+
+Delta's JARs come from Maven Central once, at set-up (``deploybook setup``, which ``make``
+runs): Spark's own Ivy client resolves ``io.delta:delta-spark_<spark>_2.13`` into the
+project-local ``.ivy2/`` cache and the resolved file list is written to a manifest. Every
+later session loads exactly those files with ``spark.jars``, so Spark runs offline.
+
+A missing Java or an unreachable Maven Central is reported as one :class:`SparkSetupError`
+saying what to do, not as a Java stack trace.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from importlib.metadata import version
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+from deploybook.paths import project_root
+
+DEFAULT_MASTER = "local[2]"
+MASTER_ENV = "DEPLOYBOOK_SPARK_MASTER"
+SCALA_VERSION = "2.13"
+_RESOLVED_MARKER = "DEPLOYBOOK_RESOLVED_JARS="
+
+
+class SparkSetupError(RuntimeError):
+    """Spark cannot start here; the message says what to install or run."""
+
+
+def delta_package() -> str:
+    """Maven coordinates of the Delta JAR matching the installed pyspark and delta-spark."""
+    spark_minor = ".".join(version("pyspark").split(".")[:2])
+    return f"io.delta:delta-spark_{spark_minor}_{SCALA_VERSION}:{version('delta-spark')}"
+
+
+def _ivy_dir() -> Path:
+    return project_root() / ".ivy2"
+
+
+def _manifest() -> Path:
+    return _ivy_dir() / (delta_package().replace(":", "_") + ".jars")
+
+
+def check_java() -> str:
+    """Return the Java version string; raise :class:`SparkSetupError` if Java 17+ is missing."""
+    java_home = os.environ.get("JAVA_HOME")
+    java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
+    if not java or not Path(java).exists():
+        raise SparkSetupError(
+            "Java not found: Spark needs a Java 17 (or newer) runtime. Install OpenJDK 17 "
+            "(Debian/Ubuntu: `apt-get install openjdk-17-jdk-headless`; macOS: "
+            "`brew install openjdk@17`) or set JAVA_HOME to an existing JDK."
+        )
+    out = subprocess.run(  # noqa: S603 - fixed arguments
+        [java, "-version"], capture_output=True, text=True, check=False
+    )
+    match = re.search(r'version "(\d+)', out.stderr + out.stdout)
+    if not match or int(match.group(1)) < 17:
+        found = match.group(1) if match else "unknown"
+        raise SparkSetupError(
+            f"Java {found} found at {java}, but Spark 4 needs Java 17 or newer: "
+            "install OpenJDK 17 and put it first on PATH or in JAVA_HOME."
+        )
+    return match.group(1)
+
+
+_RESOLVE_SCRIPT = f"""
+import sys
+from pyspark.sql import SparkSession
+spark = (SparkSession.builder.master("local[1]").appName("deploybook-setup")
+         .config("spark.jars.packages", sys.argv[1])
+         .config("spark.jars.ivy", sys.argv[2])
+         .config("spark.ui.enabled", "false").getOrCreate())
+print("{_RESOLVED_MARKER}" + spark.sparkContext.getConf().get("spark.jars"))
+spark.stop()
+"""
+
+
+def resolve_delta_jars(*, force: bool = False) -> list[Path]:
+    """Download Delta's JARs into ``.ivy2/`` through Spark's Ivy client (once) and list them."""
+    manifest = _manifest()
+    if manifest.exists() and not force:
+        jars = [Path(line) for line in manifest.read_text().splitlines() if line]
+        if all(jar.exists() for jar in jars):
+            return jars
+    check_java()
+    _ivy_dir().mkdir(exist_ok=True)
+    proc = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", _RESOLVE_SCRIPT, delta_package(), str(_ivy_dir())],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    resolved = [line for line in proc.stdout.splitlines() if line.startswith(_RESOLVED_MARKER)]
+    if proc.returncode != 0 or not resolved:
+        log = proc.stderr + proc.stdout
+        if re.search(r"UNRESOLVED DEPENDENCIES|not found|UnknownHost|Connection", log):
+            raise SparkSetupError(
+                f"Could not download {delta_package()} from Maven Central "
+                "(https://repo1.maven.org/maven2/). Check that this machine can reach it "
+                "(proxy settings: HTTPS_PROXY), then run `make setup` again."
+            )
+        tail = "\n".join(log.strip().splitlines()[-5:])
+        raise SparkSetupError(f"Spark failed to start while resolving Delta JARs:\n{tail}")
+    jars = [
+        Path(uri.removeprefix("file://").removeprefix("file:"))
+        for uri in resolved[-1][len(_RESOLVED_MARKER) :].split(",")
+        if uri
+    ]
+    manifest.write_text("".join(f"{jar}\n" for jar in jars))
+    return jars
+
+
+def delta_jars() -> list[Path]:
+    """The cached Delta JARs; a clear error if set-up has not resolved them yet."""
+    manifest = _manifest()
+    jars = (
+        [Path(line) for line in manifest.read_text().splitlines() if line]
+        if manifest.exists()
+        else []
+    )
+    if not jars or not all(jar.exists() for jar in jars):
+        raise SparkSetupError(
+            f"Delta Lake JARs ({delta_package()}) are not in the project cache {_ivy_dir()}: "
+            "run `make setup` (or `deploybook setup`) once with network access."
+        )
+    return jars
+
+
+def spark_conf(master: str | None = None) -> dict[str, str]:
+    """The configuration :func:`get_spark` uses: Delta, quiet logs, project-local temp files."""
+    master = master or os.environ.get(MASTER_ENV) or DEFAULT_MASTER
+    root = project_root()
+    tmp = root / ".spark-tmp"
+    tmp.mkdir(exist_ok=True)
+    log_config = Path(__file__).with_name("log4j2.properties")
+    java_opts = f"-Djava.io.tmpdir={tmp} -Dlog4j2.configurationFile=file:{log_config}"
+    local = master.startswith("local")
+    return {
+        "spark.master": master,
+        "spark.jars": ",".join(str(jar) for jar in delta_jars()),
+        "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+        "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+        "spark.ui.enabled": os.environ.get("DEPLOYBOOK_SPARK_UI", "false"),
+        "spark.ui.showConsoleProgress": "false",
+        "spark.local.dir": str(tmp),
+        "spark.driver.extraJavaOptions": java_opts,
+        "spark.driver.memory": os.environ.get("DEPLOYBOOK_SPARK_DRIVER_MEMORY", "4g"),
+        "spark.sql.warehouse.dir": str(root / "_work" / "spark-warehouse"),
+        "spark.sql.session.timeZone": "UTC",
+        # a laptop has few cores: small shuffles and Delta snapshots
+        "spark.sql.shuffle.partitions": "2" if local else "200",
+        "spark.databricks.delta.snapshotPartitions": "2" if local else "50",
+    }
+
+
+def get_spark(
+    master: str | None = None,
+    app_name: str = "deploybook",
+    conf: Mapping[str, str] | None = None,
+) -> SparkSession:
+    """Return the SparkSession, creating it with Delta Lake configured if none is running.
+
+    ``master`` defaults to ``$DEPLOYBOOK_SPARK_MASTER`` or ``local[2]``; ``conf`` adds or
+    overrides settings. Only one session runs per process; it stops at interpreter exit.
+    """
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    check_java()
+    builder = SparkSession.builder.appName(app_name)
+    for key, value in {**spark_conf(master), **(conf or {})}.items():
+        builder = builder.config(key, value)
+    log = driver_log()
+    try:
+        with _stderr_to(log):
+            spark = builder.getOrCreate()
+    except Exception as exc:  # the JVM did not start: show its own words, not a stack trace
+        tail = "\n".join(log.read_text(errors="replace").strip().splitlines()[-8:])
+        raise SparkSetupError(f"Spark failed to start ({exc}); driver log {log}:\n{tail}") from None
+    spark.sparkContext.setLogLevel("ERROR")
+    atexit.register(stop_spark)
+    return spark
+
+
+def driver_log() -> Path:
+    """The file that receives the Spark driver JVM's console output for this process."""
+    return project_root() / ".spark-tmp" / f"driver-{os.getpid()}.log"
+
+
+@contextmanager
+def _stderr_to(path: Path) -> Iterator[None]:
+    """Point file descriptor 2 at ``path`` while the JVM starts, so the JVM inherits it.
+
+    The driver JVM prints start-up notices on its console; in a notebook they would land in
+    the output. Its log (errors only, see ``log4j2.properties``) goes to ``path`` instead.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("ab") as sink:
+        os.dup2(sink.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def stop_spark() -> None:
+    """Stop the running session (if any) and its JVM-side state."""
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        active.stop()
