@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from deploybook.book import PlotlyJsonMime, _drop_network_scripts, plotly_js_path
+from deploybook.book import (
+    PlotlyJsonMime,
+    _drop_network_scripts,
+    mathjax_js_path,
+    plotly_js_path,
+)
 
 
-def test_plotly_js_ships_with_the_package() -> None:
+def test_plotly_and_mathjax_ship_with_installed_packages() -> None:
     assert plotly_js_path().stat().st_size > 1_000_000
+    assert mathjax_js_path().stat().st_size > 1_000_000
 
 
 def test_scripts_pointing_at_the_internet_are_dropped() -> None:
