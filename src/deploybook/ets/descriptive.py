@@ -1,0 +1,132 @@
+"""Descriptive series: cap, emissions and price by phase; TNAC and MSR; the EU power mix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+AVIATION = 10
+PHASES = [
+    ("phase 1", 2005, 2007),
+    ("phase 2", 2008, 2012),
+    ("phase 3", 2013, 2020),
+    ("phase 4", 2021, 2030),
+]
+
+
+def phase_of(year: int) -> str:
+    """The ETS trading phase of ``year`` (2005-2030)."""
+    for name, first, last in PHASES:
+        if first <= year <= last:
+            return name
+    raise ValueError(f"{year} is outside the ETS phases 2005-2030")
+
+
+def stationary_emissions(emissions: pd.DataFrame) -> pd.Series:
+    """Verified emissions of the seven stationary activities in the data (Mt), by year."""
+    stationary = emissions[emissions["activity_code"] != AVIATION]
+    counts = stationary.groupby("year")["activity_code"].nunique()
+    full = counts[counts == counts.max()].index
+    return stationary.groupby("year")["verified_emissions_mt_co2e"].sum().loc[full]
+
+
+def ets_overview(
+    emissions: pd.DataFrame, cap: pd.DataFrame, price: pd.DataFrame, tnac: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per year: phase, cap (Mt), verified emissions (seven activities and
+    combustion, Mt), EUA annual mean (EUR/t, with whether the year is partial), TNAC (Mt)."""
+    stat = stationary_emissions(emissions).rename("verified_mt")
+    combustion = (
+        emissions[emissions["activity_code"] == 20]
+        .set_index("year")["verified_emissions_mt_co2e"]
+        .rename("combustion_mt")
+    )
+    frame = pd.concat(
+        [
+            stat,
+            combustion,
+            (cap.set_index("year")["cap_allowances"] / 1e6).rename("cap_mt"),
+            price.set_index("year")["mean_eur_per_t"].rename("eua_mean_eur_per_t"),
+            price.set_index("year")["partial_year"].rename("eua_partial_year"),
+            (tnac.set_index("tnac_reference_year")["tnac_allowances"] / 1e6).rename("tnac_mt"),
+        ],
+        axis=1,
+    ).sort_index()
+    frame.index.name = "year"
+    frame = frame.loc[frame.index <= 2030].reset_index()
+    frame.insert(1, "phase", frame["year"].map(phase_of))
+    return frame
+
+
+def change_pct(series: pd.Series, first: int, last: int) -> float:
+    """Percentage change of ``series`` between two years."""
+    for year in (first, last):
+        if year not in series.index or pd.isna(series.loc[year]):
+            raise ValueError(
+                f"no value for {year}; the series covers {series.index.min()}-{series.index.max()}"
+            )
+    return float((series.loc[last] / series.loc[first] - 1) * 100)
+
+
+def phase_summary(overview: pd.DataFrame) -> pd.DataFrame:
+    """Per phase (years with data): mean EUA price, price range, emissions at start and end."""
+    rows = []
+    for name, group in overview.dropna(subset=["verified_mt"]).groupby("phase", sort=False):
+        prices = group.loc[group["eua_partial_year"] == "no", "eua_mean_eur_per_t"]
+        rows.append(
+            {
+                "phase": name,
+                "years": f"{group['year'].min()}-{group['year'].max()}",
+                "mean EUA (EUR/t)": prices.mean(),
+                "lowest annual mean": prices.min(),
+                "highest annual mean": prices.max(),
+                "emissions first year (Mt)": group["verified_mt"].iloc[0],
+                "emissions last year (Mt)": group["verified_mt"].iloc[-1],
+                "change in phase (%)": (
+                    group["verified_mt"].iloc[-1] / group["verified_mt"].iloc[0] - 1
+                )
+                * 100,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def msr_table(tnac: pd.DataFrame, computed_intake: pd.Series) -> pd.DataFrame:
+    """Published TNAC and MSR intake next to the intake the MSR rule gives for that TNAC."""
+    frame = tnac[
+        ["tnac_reference_year", "tnac_allowances", "tnac_exact_or_rounded", "msr_intake_allowances"]
+    ].copy()
+    frame["rule_intake_allowances"] = frame["tnac_reference_year"].map(computed_intake)
+    frame["difference_pct"] = (
+        frame["rule_intake_allowances"] / frame["msr_intake_allowances"] - 1
+    ) * 100
+    return frame
+
+
+def eu_mix(electricity: pd.DataFrame) -> pd.DataFrame:
+    """EU totals of the states in the Ember file: generation by source and shares (%)."""
+    cols = ["generation_twh", "renewables_twh", "wind_and_solar_twh", "coal_twh", "fossil_twh"]
+    total = electricity.groupby("year")[cols].sum()
+    out = pd.DataFrame(
+        {
+            "renewables_share_pct": total["renewables_twh"] / total["generation_twh"] * 100,
+            "wind_solar_share_pct": total["wind_and_solar_twh"] / total["generation_twh"] * 100,
+            "coal_share_pct": total["coal_twh"] / total["generation_twh"] * 100,
+            "fossil_share_pct": total["fossil_twh"] / total["generation_twh"] * 100,
+            "generation_twh": total["generation_twh"],
+        }
+    )
+    return out.reset_index()
+
+
+def country_capacity(capacity: pd.DataFrame) -> pd.DataFrame:
+    """Wind and solar capacity (GW) by country and year; a missing value counts as none
+    installed only before the country's first reported value."""
+    frame = capacity[["country", "iso3", "year", "wind_gw", "solar_gw"]].sort_values(
+        ["iso3", "year"]
+    )
+    for col in ["wind_gw", "solar_gw"]:
+        reported = frame.groupby("iso3")[col].transform(lambda s: s.notna().cummax())
+        frame[col] = np.where(reported, frame[col], 0.0)
+    frame["wind_solar_gw"] = frame["wind_gw"] + frame["solar_gw"]
+    return frame.reset_index(drop=True)

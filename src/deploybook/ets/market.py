@@ -1,0 +1,437 @@
+r"""An intertemporal cap-and-trade equilibrium for the EU ETS with banking and the MSR.
+
+Firms face a price path :math:`p_t`. Abatement follows a linear marginal abatement cost
+curve calibrated to baseline (no-price) emissions :math:`u_t`: emissions are
+:math:`e_t = u_t \max(0, 1 - p_t/\bar p)` where :math:`\bar p` is the choke price at which
+covered emissions stop. Allowances can be banked but not borrowed, so the bank
+(for this model, the TNAC) evolves as
+
+.. math:: B_t = B_{t-1} + S_t - M_t - e_t \ge 0,
+
+with :math:`S_t` the cap (less back-loading) and :math:`M_t` the net MSR intake, a function
+of past banks. Arbitrage between holding an allowance and selling it gives Hotelling's rule:
+:math:`p_{t+1} = (1+r)\,p_t` whenever :math:`B_t > 0`, and :math:`p_{t+1} \le (1+r)\,p_t`
+when the bank is empty. The equilibrium is found segment by segment: the lowest starting
+price whose Hotelling path keeps the bank non-negative to the end of the horizon (the year
+the cap reaches zero) empties the bank at some year; the next segment starts after it.
+
+Market participants know only the rules in force: the path is solved again at each reform
+(:class:`Regime`) from the bank the previous path left, so a reform shows up as a price jump.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import least_squares
+
+from deploybook.ets import constants as C
+
+MONTHS_FIRST_YEAR = 4 / 12  # an intake period runs September-August: 4 months fall in year y
+LAST_YEAR = 2100
+
+
+@dataclass(frozen=True)
+class Regime:
+    """The ETS rules as known from ``information_year`` on."""
+
+    name: str
+    information_year: int
+    lrf_phase4: bool  # phase 4 cap (2021 cap, 2.2% line) instead of the phase 3 line
+    lrf_2024_pct: float | None = None  # Fit-for-55 factors; None keeps 2.2%
+    lrf_2028_pct: float | None = None
+    rebasing: Mapping[int, float] = field(default_factory=dict)
+    backloading_returned: bool = True  # 2014 plan: back-loaded allowances auctioned 2019-20
+    msr: bool = False
+    msr_doubled_until: int = 0  # last intake-period start year at the doubled rate
+    invalidation: str = "none"  # "none" | "auction" (2018 rules) | "fixed" (2023 rules)
+    buffer_from: int = 10_000  # first intake period with the 833-1096 m buffer rule
+
+
+def default_regimes(
+    lrf_2024_pct: float = C.LRF_2024_PCT.value,
+    lrf_2028_pct: float = C.LRF_2028_PCT.value,
+    msr: bool = True,
+) -> list[Regime]:
+    """The four rule sets the market priced in turn, from the sourced constants."""
+    phase3 = Regime("phase 3 (2013 rules)", 2013, lrf_phase4=False)
+    msr2015 = replace(
+        phase3,
+        name="MSR decision 2015",
+        information_year=int(C.REGIME_MSR_DECISION.value),
+        backloading_returned=not msr,
+        msr=msr,
+    )
+    reform2018 = replace(
+        msr2015,
+        name="2018 reform",
+        information_year=int(C.REGIME_2018_REFORM.value),
+        lrf_phase4=True,
+        msr_doubled_until=2023,
+        invalidation="auction" if msr else "none",
+    )
+    ff55 = replace(
+        reform2018,
+        name="Fit for 55 (2023)",
+        information_year=int(C.REGIME_FIT_FOR_55.value),
+        lrf_2024_pct=lrf_2024_pct,
+        lrf_2028_pct=lrf_2028_pct,
+        rebasing={year: c.value for year, c in C.REBASING.items()},
+        msr_doubled_until=2030,
+        invalidation="fixed" if msr else "none",
+        buffer_from=2024,
+    )
+    return [phase3, msr2015, reform2018, ff55]
+
+
+def cap_path(regime: Regime, historical: pd.Series, last_year: int = LAST_YEAR) -> pd.Series:
+    """The stationary cap (allowances) by year under ``regime``, from 2013 to ``last_year``.
+
+    ``historical`` is the published cap by year (2013-2023). Phase 3 years come from it. A
+    phase-3 regime extends the 1.74% line past 2020, scaled to the EU-27+EEA scope of phase 4
+    (the ratio of the 2020 cap on that scope, 2021 cap plus one annual reduction, to the
+    published 2020 cap). A phase-4 regime starts from the 2021 cap and subtracts the linear
+    reduction, 4.3%/4.4% of the same reference from 2024/2028 if set, and the rebasing cuts.
+    """
+    years = np.arange(2013, last_year + 1)
+    cap = pd.Series(np.nan, index=years, dtype=float)
+    phase3 = historical.loc[2013:2020].astype(float)
+    cap.loc[phase3.index] = phase3
+    lrf3 = float(phase3.loc[2013] - phase3.loc[2014])
+    if not regime.lrf_phase4:
+        scope = (C.CAP_2021.value + C.LRF_2021_ANNUAL.value) / phase3.loc[2020]
+        later = years[years > 2020]
+        cap.loc[later] = scope * (phase3.loc[2020] - lrf3 * (later - 2020))
+        return cap.clip(lower=0.0)
+    reference = C.LRF_2021_ANNUAL.value / (C.LRF_2021_PCT.value / 100)
+    level = C.CAP_2021.value
+    for year in years[years >= 2021]:
+        if year > 2021:
+            pct = C.LRF_2021_PCT.value
+            if regime.lrf_2024_pct is not None and year >= 2024:
+                pct = regime.lrf_2024_pct
+            if regime.lrf_2028_pct is not None and year >= 2028:
+                pct = regime.lrf_2028_pct
+            level -= reference * pct / 100
+        level -= regime.rebasing.get(int(year), 0.0)
+        cap.loc[year] = level
+    return cap.clip(lower=0.0)
+
+
+def supply_adjustments(regime: Regime, years: np.ndarray) -> np.ndarray:
+    """Back-loading (-) and its planned return (+) by year: the supply not in the cap path."""
+    out = np.zeros(len(years))
+    for year, c in C.BACKLOADING.items():
+        out[years == year] -= c.value
+    if regime.backloading_returned:
+        for year, c in C.BACKLOADING_RETURN.items():
+            out[years == year] += c.value
+    return out
+
+
+def msr_rule(tnac: float, period_start: int, regime: Regime) -> float:
+    """Allowances the MSR takes (+) or releases (-) over the 12-month intake period that
+    starts in September of ``period_start``, given the TNAC published that spring.
+
+    Decision (EU) 2015/1814 as amended: above 833 m, 12% of the TNAC (24% for periods up to
+    ``msr_doubled_until``; nothing if that is below the 100 m / 200 m minimum); from 2024,
+    between 833 m and 1 096 m only the excess over 833 m; below 400 m, 100 m are released.
+    """
+    if not regime.msr:
+        return 0.0
+    if tnac < C.MSR_LOWER_THRESHOLD.value:
+        return -C.MSR_RELEASE.value
+    doubled = period_start <= regime.msr_doubled_until
+    rate = C.MSR_RATE_DOUBLED.value if doubled else C.MSR_RATE_BASE.value
+    if tnac <= C.MSR_UPPER_THRESHOLD.value:
+        return 0.0
+    if period_start >= regime.buffer_from and tnac <= C.MSR_BUFFER_UPPER.value:
+        return tnac - C.MSR_UPPER_THRESHOLD.value
+    intake = rate * tnac
+    minimum = C.MSR_MIN_INTAKE_BASE.value * (2 if doubled else 1)
+    return intake if intake >= minimum else 0.0
+
+
+@dataclass
+class _State:
+    """What one year hands the next: banks (TNAC) by year, MSR holdings, last intake."""
+
+    bank: dict[int, float]
+    holdings: float
+    last_intake: float
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The demand side: baseline emissions and the abatement curve, on the allowance scale."""
+
+    log_level_2013: float  # log baseline emissions in 2013, Mt on the data's activity scope
+    trend: float  # log change of baseline emissions per year
+    scope_shift_2021: float  # log level shift from 2021 (UK out, Northern Ireland in)
+    choke_price: float  # EUR/t at which covered emissions reach zero
+    closure: float  # allowances demanded per t of the seven activities' verified emissions
+    speedup: float = 0.0  # extra yearly baseline decline from ``speedup_from`` (scenario)
+    speedup_from: int = 2025
+
+    def baseline(self, years: np.ndarray) -> np.ndarray:
+        """Baseline (zero-price) allowance demand by year, in allowances."""
+        log_u = (
+            self.log_level_2013
+            + self.trend * (years - 2013)
+            + self.scope_shift_2021 * (years >= 2021)
+        )
+        extra = np.where(years >= self.speedup_from, years - self.speedup_from + 1, 0)
+        return self.closure * 1e6 * np.exp(log_u) * (1 - self.speedup) ** extra
+
+    def emissions(self, baseline: np.ndarray | float, price: np.ndarray | float) -> np.ndarray:
+        """Allowance demand at ``price`` (EUR/t): the linear MAC, zero at the choke price."""
+        return np.asarray(baseline) * np.clip(1 - np.asarray(price) / self.choke_price, 0, 1)
+
+
+def _simulate(
+    years: np.ndarray,
+    start: int,
+    p0: float,
+    rate: float,
+    cal: Calibration,
+    regime: Regime,
+    supply: np.ndarray,
+    baseline: np.ndarray,
+    state: _State,
+    end: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, _State]:
+    """Years ``start..end`` on the Hotelling path from ``p0``: prices, emissions, intakes."""
+    bank = dict(state.bank)
+    holdings, last_intake = state.holdings, state.last_intake
+    n = end - start + 1
+    prices = np.minimum(p0 * (1 + rate) ** np.arange(n), cal.choke_price)
+    first = int(start - years[0])
+    emissions = cal.emissions(baseline[first : first + n], prices)
+    intakes = np.zeros(n)
+    msr_start = int(C.MSR_START_YEAR.value)
+    for i, year in enumerate(range(start, end + 1)):
+        net = 0.0
+        if regime.msr and year >= msr_start:
+            if year == msr_start:
+                holdings += sum(c.value for c in C.BACKLOADING.values())
+            if year - 2 >= msr_start - 2:
+                net += (1 - MONTHS_FIRST_YEAR) * msr_rule(bank[year - 2], year - 1, regime)
+            net += MONTHS_FIRST_YEAR * msr_rule(bank[year - 1], year, regime)
+            net = max(net, -holdings)  # releases come out of the reserve's holdings
+            holdings += net
+            if regime.invalidation == "auction" and year >= C.MSR_INVALIDATION_START.value:
+                cap_prev = supply[first + i - 1] if first + i >= 1 else supply[0]
+                holdings = min(holdings, max(C.AUCTION_SHARE.value * cap_prev - last_intake, 0))
+            elif regime.invalidation == "fixed" and year >= C.MSR_INVALIDATION_START.value:
+                holdings = min(holdings, C.MSR_HOLDING_LIMIT.value)
+        last_intake = net
+        intakes[i] = net
+        bank[year] = bank[year - 1] + supply[first + i] - net - emissions[i]
+    return prices, emissions, intakes, _State(bank, holdings, last_intake)
+
+
+def _horizon(cap: pd.Series) -> int:
+    zero = cap.index[(cap.to_numpy() <= 0) & (cap.index > 2021)]
+    return int(zero[0]) if len(zero) else int(cap.index[-1])
+
+
+def solve_regime(
+    regime: Regime,
+    cal: Calibration,
+    rate: float,
+    historical_cap: pd.Series,
+    state: _State,
+    start: int,
+    stop_year: int | None = None,
+    tolerance: float = 1e-7,
+) -> tuple[pd.DataFrame, _State]:
+    """The equilibrium path under ``regime`` from ``start`` to the year the cap reaches zero
+    (reported up to ``stop_year`` if given), and the market's state after the last year shown.
+    """
+    cap = cap_path(regime, historical_cap)
+    years = cap.index.to_numpy()
+    end = _horizon(cap)
+    supply = cap.to_numpy() + supply_adjustments(regime, years)
+    baseline = cal.baseline(years)
+    rows = []
+    t = start
+    while t <= end:
+        lo, hi = 0.0, cal.choke_price
+
+        def min_bank(p0: float, t: int = t, state: _State = state) -> tuple[float, tuple]:
+            out = _simulate(years, t, p0, rate, cal, regime, supply, baseline, state, end)
+            banks = np.array([out[3].bank[y] for y in range(t, end + 1)])
+            return banks.min(), (*out, banks)
+
+        if min_bank(lo)[0] >= 0:
+            hi = lo
+        while hi - lo > tolerance * cal.choke_price:
+            mid = (lo + hi) / 2
+            if min_bank(mid)[0] >= 0:
+                hi = mid
+            else:
+                lo = mid
+        _, (prices, emissions, intakes, _, banks) = min_bank(hi)
+        scale = float(np.max(supply[supply > 0]))
+        empty = np.flatnonzero(banks <= 1e-5 * scale)
+        stop = t + (int(empty[0]) if len(empty) else end - t)
+        shown = stop if stop_year is None else min(stop, stop_year)
+        n = shown - t + 1
+        for i in range(n):
+            year = t + i
+            rows.append(
+                {
+                    "year": year,
+                    "price_eur_per_t": prices[i],
+                    "emissions_allowances": emissions[i],
+                    "baseline_allowances": baseline[year - years[0]],
+                    "supply_allowances": supply[year - years[0]],
+                    "msr_net_intake_allowances": intakes[i],
+                    "bank_allowances": banks[i],
+                    "regime": regime.name,
+                }
+            )
+        # re-simulate to the last year shown, so the state handed on is that year's
+        *_, state = _simulate(years, t, hi, rate, cal, regime, supply, baseline, state, shown)
+        if shown < stop:
+            break
+        t = stop + 1
+    return pd.DataFrame(rows), state
+
+
+def solve(
+    cal: Calibration,
+    historical_cap: pd.Series,
+    regimes: Sequence[Regime],
+    rate: float = C.DISCOUNT_RATE.value,
+    initial_bank: float = C.TNAC_END_2012.value,
+    start: int = 2013,
+) -> pd.DataFrame:
+    """The price path when the market re-solves at each regime's information year.
+
+    Years from one regime's information year to the next come from that regime's path;
+    the last regime's path runs to the year its cap reaches zero. Columns: ``year``,
+    ``price_eur_per_t``, ``emissions_allowances``, ``baseline_allowances``,
+    ``supply_allowances``, ``msr_net_intake_allowances``, ``bank_allowances``, ``regime``.
+    """
+    if not regimes:
+        raise ValueError("solve needs at least one regime")
+    ordered = sorted(regimes, key=lambda r: r.information_year)
+    state = _State({start - 2: initial_bank, start - 1: initial_bank}, 0.0, 0.0)
+    pieces = []
+    for index, regime in enumerate(ordered):
+        begin = max(start, regime.information_year)
+        until = ordered[index + 1].information_year - 1 if index + 1 < len(ordered) else None
+        path, state = solve_regime(regime, cal, rate, historical_cap, state, begin, until)
+        pieces.append(path)
+    return pd.concat(pieces, ignore_index=True)
+
+
+# --- calibration from data ---------------------------------------------------------------
+
+
+def published_intakes(tnac: pd.Series, regime: Regime) -> pd.Series:
+    """MSR intake per calendar year implied by published TNACs and the rule (allowances)."""
+    out = {}
+    for year in range(int(C.MSR_START_YEAR.value), int(tnac.index.max()) + 2):
+        total = 0.0
+        if year - 2 in tnac.index and pd.notna(tnac.get(year - 2)):
+            total += (1 - MONTHS_FIRST_YEAR) * msr_rule(float(tnac[year - 2]), year - 1, regime)
+        if year - 1 in tnac.index and pd.notna(tnac.get(year - 1)):
+            total += MONTHS_FIRST_YEAR * msr_rule(float(tnac[year - 1]), year, regime)
+        out[year] = total
+    return pd.Series(out, name="msr_intake_allowances")
+
+
+def closure_factor(
+    cap: pd.Series,
+    emissions_mt: pd.Series,
+    tnac: pd.Series,
+    regime: Regime,
+    first: int = 2013,
+    last: int = 2022,
+    initial_bank: float = C.TNAC_END_2012.value,
+) -> float:
+    """Allowances demanded per tonne of the data's verified emissions, from the allowance
+    balance: TNAC(last) = TNAC(first-1) + cap - back-loading - MSR intake - demand.
+
+    The data's seven activities miss some stationary installations (a few %), and the cap
+    differs from issuance (unallocated and new-entrant allowances, international credits):
+    one factor closes the published balance over ``first..last``.
+    """
+    years = np.arange(first, last + 1)
+    supply = (
+        cap.loc[years].sum()
+        + supply_adjustments(replace(regime, backloading_returned=False), years).sum()
+    )
+    intake = published_intakes(tnac, regime).reindex(years, fill_value=0.0).sum()
+    demand = initial_bank + supply - intake - float(tnac.loc[last])
+    return float(demand / (emissions_mt.loc[years].sum() * 1e6))
+
+
+def calibrate(
+    emissions_mt: pd.Series,
+    price: pd.Series,
+    closure: float,
+    years: Sequence[int],
+    trend_years: Sequence[int] = range(2013, 2018),
+) -> tuple[Calibration, pd.DataFrame]:
+    """Fit the baseline and the abatement curve to observed emissions and prices.
+
+    The identifying assumption: in ``trend_years`` (2013-2017, EUAs at EUR 4.5-7.7, below
+    the coal-to-gas switching price) the carbon price moved emissions little, so the trend
+    of log emissions over those years is the no-price baseline trend ``b``. Then level ``a``,
+    the 2021 scope shift ``c`` and the choke price come from least squares over ``years`` on
+    ``log e_t = a + b (t-2013) + c [t>=2021] + log(1 - p_t / choke)``. Everything else that
+    pushed emissions below the trend after 2017 (gas prices, renewables support, coal
+    phase-outs, COVID-19) is attributed to the carbon price, so the choke price is a lower
+    bound and the curve's responsiveness an upper bound. Returns the calibration and the
+    fitted-vs-observed table.
+    """
+    years = np.asarray(list(years))
+    trend_years = np.asarray(list(trend_years))
+    if not set(trend_years) <= set(years):
+        raise ValueError("the trend years must lie within the calibration years")
+    log_e = np.log(emissions_mt.loc[years].to_numpy())
+    p = price.loc[years].to_numpy()
+    in_trend = np.isin(years, trend_years)
+    b = float(np.polyfit(years[in_trend] - 2013, log_e[in_trend], 1)[0])
+
+    def residuals(theta: np.ndarray) -> np.ndarray:
+        a, c, log_choke = theta
+        abate = np.log(np.clip(1 - p / np.exp(log_choke), 1e-9, 1))
+        return a + b * (years - 2013) + c * (years >= 2021) + abate - log_e
+
+    floor = np.log(p.max() * 1.01)
+    res = least_squares(
+        residuals,
+        np.array([log_e[0], 0.0, max(np.log(4 * p.max()), floor + 0.1)]),
+        bounds=([-np.inf, -1.0, floor], [np.inf, 1.0, np.log(1e5)]),
+    )
+    a, c, log_choke = res.x
+    cal = Calibration(float(a), b, float(c), float(np.exp(log_choke)), closure)
+    table = pd.DataFrame(
+        {
+            "year": years,
+            "observed_mt": np.exp(log_e),
+            "fitted_mt": np.exp(log_e + residuals(res.x)),
+            "baseline_mt": np.exp(a + b * (years - 2013) + c * (years >= 2021)),
+            "price_eur_per_t": p,
+        }
+    )
+    return cal, table
+
+
+def price_error(path: pd.DataFrame, observed: pd.Series, years: Sequence[int]) -> dict[str, float]:
+    """RMSE, mean error and correlation of the model price against observed annual means."""
+    model = path.set_index("year")["price_eur_per_t"].reindex(list(years))
+    obs = observed.reindex(list(years))
+    diff = model - obs
+    return {
+        "rmse": float(np.sqrt((diff**2).mean())),
+        "mean_error": float(diff.mean()),
+        "correlation": float(np.corrcoef(model, obs)[0, 1]),
+    }
