@@ -91,12 +91,33 @@ def phase_summary(overview: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def intake_months(period: str) -> int:
+    """Months in a published intake period such as ``"2019-01 to 2019-08"`` (8)."""
+    try:
+        start, end = (pd.Period(part.strip(), freq="M") for part in period.split(" to "))
+    except ValueError:
+        raise ValueError(f"intake period {period!r} is not 'YYYY-MM to YYYY-MM'") from None
+    return (end - start).n + 1
+
+
 def msr_table(tnac: pd.DataFrame, computed_intake: pd.Series) -> pd.DataFrame:
-    """Published TNAC and MSR intake next to the intake the MSR rule gives for that TNAC."""
+    """Published TNAC and MSR intake next to the intake the MSR rule gives for that TNAC,
+    scaled to the months of the published period (the first feed covered 8 months)."""
     frame = tnac[
-        ["tnac_reference_year", "tnac_allowances", "tnac_exact_or_rounded", "msr_intake_allowances"]
+        [
+            "tnac_reference_year",
+            "tnac_allowances",
+            "tnac_exact_or_rounded",
+            "msr_intake_allowances",
+            "msr_intake_period",
+        ]
     ].copy()
-    frame["rule_intake_allowances"] = frame["tnac_reference_year"].map(computed_intake)
+    months = frame["msr_intake_period"].map(
+        lambda p: intake_months(p) if isinstance(p, str) else 12
+    )
+    frame["rule_intake_allowances"] = (
+        frame["tnac_reference_year"].map(computed_intake) * months / 12
+    )
     frame["difference_pct"] = (
         frame["rule_intake_allowances"] / frame["msr_intake_allowances"] - 1
     ) * 100

@@ -323,7 +323,7 @@ def solve(
     state = _State({start - 2: initial_bank, start - 1: initial_bank}, 0.0, 0.0)
     pieces = []
     for index, regime in enumerate(ordered):
-        begin = max(start, regime.information_year)
+        begin = start if index == 0 else max(start, regime.information_year)
         until = ordered[index + 1].information_year - 1 if index + 1 < len(ordered) else None
         path, state = solve_regime(regime, cal, rate, historical_cap, state, begin, until)
         pieces.append(path)
@@ -435,3 +435,22 @@ def price_error(path: pd.DataFrame, observed: pd.Series, years: Sequence[int]) -
         "mean_error": float(diff.mean()),
         "correlation": float(np.corrcoef(model, obs)[0, 1]),
     }
+
+
+def scenario_regimes(
+    lrf_2024_pct: float,
+    lrf_2028_pct: float,
+    msr: bool,
+    foresight: str,
+    ff55_information_year: int = int(C.REGIME_FIT_FOR_55.value),
+) -> list[Regime]:
+    """The regimes of a scenario: ``rolling`` prices each reform when it came, ``perfect``
+    knows the 2023 rules from 2013."""
+    regimes = default_regimes(lrf_2024_pct, lrf_2028_pct, msr)
+    last = replace(regimes[-1], information_year=ff55_information_year)
+    if foresight == "perfect":
+        return [replace(last, information_year=2013)]
+    if foresight != "rolling":
+        raise ValueError(f"foresight {foresight!r}: choose 'rolling' or 'perfect'")
+    earlier = [r for r in regimes[:-1] if r.information_year < ff55_information_year]
+    return [*earlier, last]

@@ -1,0 +1,224 @@
+"""Plotly charts of the ETS report, each with its data source printed under the plot."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from deploybook.ets.descriptive import PHASES
+from deploybook.plotting import source_note
+
+_MARGIN = {"b": 110, "t": 60}
+
+
+def _finish(fig: go.Figure, title: str, source: str) -> go.Figure:
+    fig.update_layout(title=title, margin=_MARGIN, legend={"orientation": "h", "y": 1.08})
+    fig.add_annotation(**source_note(source))
+    return fig
+
+
+def _phases(fig: go.Figure, first: int, last: int) -> None:
+    for name, start, end in PHASES:
+        if end < first or start > last:
+            continue
+        fig.add_vrect(
+            x0=max(start, first) - 0.5,
+            x1=min(end, last) + 0.5,
+            line_width=0,
+            fillcolor="#888",
+            opacity=0.06 if PHASES.index((name, start, end)) % 2 else 0.0,
+            annotation_text=name,
+            annotation_position="top left",
+        )
+
+
+def overview(frame: pd.DataFrame, source: str) -> go.Figure:
+    """Cap and verified emissions (Mt, left) and the EUA annual mean (EUR/t, right)."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_bar(
+        x=frame["year"],
+        y=frame["verified_mt"],
+        name="verified emissions, 7 activities (Mt)",
+        marker_color="#7f8c8d",
+    )
+    fig.add_scatter(
+        x=frame["year"],
+        y=frame["cap_mt"],
+        name="stationary cap (Mt)",
+        mode="lines+markers",
+        line={"color": "#2c3e50"},
+    )
+    fig.add_scatter(
+        x=frame["year"],
+        y=frame["eua_mean_eur_per_t"],
+        name="EUA annual mean (EUR/t)",
+        mode="lines+markers",
+        line={"color": "#c0392b"},
+        secondary_y=True,
+    )
+    _phases(fig, int(frame["year"].min()), int(frame["year"].max()))
+    fig.update_yaxes(title_text="Mt CO2e", secondary_y=False)
+    fig.update_yaxes(title_text="EUR/t", secondary_y=True)
+    return _finish(fig, "EU ETS: cap, verified emissions and the carbon price by phase", source)
+
+
+def tnac(frame: pd.DataFrame, source: str) -> go.Figure:
+    """Published TNAC, published MSR intake and the intake the rule gives."""
+    fig = go.Figure()
+    fig.add_bar(x=frame["tnac_reference_year"], y=frame["tnac_allowances"] / 1e6, name="TNAC (m)")
+    fig.add_bar(
+        x=frame["tnac_reference_year"],
+        y=frame["msr_intake_allowances"] / 1e6,
+        name="published MSR intake (m)",
+    )
+    fig.add_scatter(
+        x=frame["tnac_reference_year"],
+        y=frame["rule_intake_allowances"] / 1e6,
+        mode="markers",
+        marker={"symbol": "x", "size": 11},
+        name="intake by the rule (m)",
+    )
+    fig.add_hline(y=833, line_dash="dot", annotation_text="833 m threshold")
+    fig.add_hline(y=400, line_dash="dot", annotation_text="400 m release threshold")
+    fig.update_layout(
+        barmode="group", xaxis_title="TNAC reference year", yaxis_title="million allowances"
+    )
+    return _finish(fig, "Surplus (TNAC) and Market Stability Reserve intake", source)
+
+
+def eu_mix(frame: pd.DataFrame, source: str) -> go.Figure:
+    """EU shares of generation: renewables, wind+solar, coal, fossil."""
+    fig = go.Figure()
+    names = {
+        "renewables_share_pct": "renewables",
+        "wind_solar_share_pct": "wind + solar",
+        "coal_share_pct": "coal",
+        "fossil_share_pct": "all fossil",
+    }
+    for col, name in names.items():
+        fig.add_scatter(x=frame["year"], y=frame[col], name=name, mode="lines+markers")
+    fig.update_layout(yaxis_title="% of generation")
+    return _finish(fig, "EU electricity: renewable, coal and fossil shares", source)
+
+
+def by_country(
+    frame: pd.DataFrame, columns: dict[str, str], title: str, unit: str, source: str
+) -> go.Figure:
+    """One line per column for one country at a time, with a country selector."""
+    countries = list(dict.fromkeys(frame["country"]))
+    fig = go.Figure()
+    for i, country in enumerate(countries):
+        part = frame[frame["country"] == country]
+        for col, name in columns.items():
+            fig.add_scatter(
+                x=part["year"], y=part[col], name=name, mode="lines+markers", visible=i == 0
+            )
+    n = len(columns)
+    buttons = [
+        {
+            "label": c,
+            "method": "update",
+            "args": [
+                {"visible": [j // n == i for j in range(n * len(countries))]},
+                {"title": f"{title}: {c}"},
+            ],
+        }
+        for i, c in enumerate(countries)
+    ]
+    fig.update_layout(
+        updatemenus=[{"buttons": buttons, "x": 1.0, "y": 1.18, "xanchor": "right"}],
+        yaxis_title=unit,
+    )
+    return _finish(fig, f"{title}: {countries[0]}", source)
+
+
+def switching(monthly: pd.DataFrame, source: str) -> go.Figure:
+    """Monthly switching price (with its efficiency band) against the EUA price."""
+    fig = go.Figure()
+    fig.add_scatter(
+        x=monthly["date"],
+        y=monthly["switch_high_eur_per_t"],
+        line={"width": 0},
+        showlegend=False,
+        hoverinfo="skip",
+    )
+    fig.add_scatter(
+        x=monthly["date"],
+        y=monthly["switch_low_eur_per_t"],
+        fill="tonexty",
+        line={"width": 0},
+        fillcolor="rgba(41,128,185,0.2)",
+        name="switching band (plant efficiencies)",
+    )
+    fig.add_scatter(
+        x=monthly["date"],
+        y=monthly["switch_price_eur_per_t"],
+        name="coal-to-gas switching price",
+        line={"color": "#2980b9"},
+    )
+    fig.add_scatter(
+        x=monthly["date"], y=monthly["eua_eur_per_t"], name="EUA price", line={"color": "#c0392b"}
+    )
+    fig.update_layout(yaxis_title="EUR/t CO2", yaxis_range=[-50, 250])
+    return _finish(
+        fig, "When carbon made gas cheaper than coal (EUA above the switching price)", source
+    )
+
+
+def model_paths(paths: dict[str, pd.DataFrame], observed: pd.Series, source: str) -> go.Figure:
+    """Model price paths (one per scenario) against observed annual means."""
+    fig = go.Figure()
+    for name, path in paths.items():
+        fig.add_scatter(x=path["year"], y=path["price_eur_per_t"], name=name, mode="lines")
+    fig.add_scatter(
+        x=observed.index,
+        y=observed.to_numpy(),
+        name="observed annual mean",
+        mode="markers",
+        marker={"color": "black", "size": 8},
+    )
+    fig.update_layout(yaxis_title="EUR/t", xaxis_range=[2012.5, 2040.5])
+    return _finish(fig, "Market model: equilibrium price path vs observed EUA prices", source)
+
+
+def model_quantities(path: pd.DataFrame, source: str) -> go.Figure:
+    """Supply, emissions, MSR intake and the bank of the default scenario (Mt)."""
+    fig = go.Figure()
+    for col, name in {
+        "supply_allowances": "cap less back-loading",
+        "emissions_allowances": "emissions (allowances demanded)",
+        "bank_allowances": "bank (TNAC)",
+        "msr_net_intake_allowances": "MSR net intake",
+    }.items():
+        fig.add_scatter(x=path["year"], y=path[col] / 1e6, name=name, mode="lines")
+    fig.update_layout(yaxis_title="million allowances", xaxis_range=[2012.5, 2040.5])
+    return _finish(fig, "Market model: quantities of the default scenario", source)
+
+
+def robustness(table: pd.DataFrame, source: str) -> go.Figure:
+    """Attributable share by specification with its 95% CI."""
+    fig = go.Figure()
+    fig.add_scatter(
+        x=table["share"] * 100,
+        y=table["specification"],
+        mode="markers",
+        error_x={
+            "type": "data",
+            "symmetric": False,
+            "array": (table["share_ci_high"] - table["share"]) * 100,
+            "arrayminus": (table["share"] - table["share_ci_low"]) * 100,
+        },
+        name="share attributed (95% CI)",
+    )
+    fig.add_vline(x=45, line_dash="dash", line_color="#c0392b", annotation_text="essay: 45%")
+    fig.add_vline(x=0, line_color="#999")
+    fig.update_layout(
+        xaxis_title="% of deployment in the claim window attributed to the price",
+        yaxis={"autorange": "reversed"},
+        height=480,
+        margin={"l": 260, **_MARGIN},
+    )
+    return _finish(
+        fig, "Share of deployment attributed to the carbon price, by specification", source
+    )

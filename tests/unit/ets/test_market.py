@@ -1,0 +1,175 @@
+"""The market model's economics: MSR rule, cap path, Hotelling, bank, scenarios."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from deploybook.ets import constants as C
+from deploybook.ets import market as M
+from deploybook.ets.descriptive import stationary_emissions
+from deploybook.ets.loaders import load
+
+RATE = 0.08
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    cap = load("ets_cap_stationary_2013_2023.csv").set_index("year")["cap_allowances"]
+    emissions = stationary_emissions(load("ets_verified_emissions_by_sector_eea.csv"))
+    tnac = load("ets_tnac_msr_commission.csv").set_index("tnac_reference_year")["tnac_allowances"]
+    price = load("eua_price_annual_ice_c1.csv").set_index("year")["mean_eur_per_t"]
+    regimes = M.default_regimes()
+    closure = M.closure_factor(cap, emissions, tnac, regimes[-1])
+    cal, _ = M.calibrate(emissions, price, closure, range(2013, 2025))
+    return cap, emissions, tnac, price, regimes, cal
+
+
+@pytest.fixture(scope="module")
+def path(inputs):
+    cap, _, _, _, regimes, cal = inputs
+    return M.solve(cal, cap, regimes, RATE)
+
+
+def test_msr_rule_reproduces_published_intakes(inputs) -> None:
+    tnac, ff55 = inputs[2], inputs[4][-1]
+    assert M.msr_rule(tnac[2018], 2019, ff55) == pytest.approx(397_178_358, abs=1)
+    assert M.msr_rule(tnac[2022], 2023, ff55) == pytest.approx(272_350_737, abs=1)
+    assert M.msr_rule(tnac[2025], 2026, ff55) == pytest.approx(190_494_202, abs=1)  # buffer
+    assert M.msr_rule(tnac[2024], 2025, ff55) == pytest.approx(276e6, rel=0.005)
+    # the first feed covered 8 months of 2019: 265 m
+    assert 8 / 12 * M.msr_rule(tnac[2017], 2018, ff55) == pytest.approx(265e6, rel=0.002)
+
+
+def test_msr_rule_thresholds_and_rates() -> None:
+    ff55 = M.default_regimes()[-1]
+    assert M.msr_rule(300e6, 2030, ff55) == -C.MSR_RELEASE.value
+    assert M.msr_rule(600e6, 2030, ff55) == 0.0
+    assert M.msr_rule(2e9, 2030, ff55) == pytest.approx(0.24 * 2e9)
+    assert M.msr_rule(2e9, 2031, ff55) == pytest.approx(0.12 * 2e9)  # base rate after 2030
+    before_buffer = M.default_regimes()[2]
+    assert M.msr_rule(900e6, 2022, before_buffer) == pytest.approx(0.24 * 900e6)
+    assert M.msr_rule(900e6, 2024, ff55) == pytest.approx(67e6)
+    msr2015 = M.default_regimes()[1]
+    assert M.msr_rule(850e6, 2025, msr2015) == pytest.approx(0.12 * 850e6)
+    assert M.msr_rule(2e9, 2025, replace(ff55, msr=False)) == 0.0
+    # 12% of a TNAC just above 833 m is below the 100 m minimum: no intake
+    assert M.msr_rule(833.2e6, 2031, msr2015) == 0.0
+
+
+def test_cap_path_applies_the_2023_reform(inputs) -> None:
+    cap = M.cap_path(inputs[4][-1], inputs[0])
+    reference = C.LRF_2021_ANNUAL.value / 0.022
+    assert cap[2023] == pytest.approx(inputs[0][2023], abs=2)
+    assert cap[2024] == pytest.approx(cap[2023] - 0.043 * reference - 90e6)
+    assert cap[2026] == pytest.approx(cap[2025] - 0.043 * reference - 27e6)
+    assert cap[2029] == pytest.approx(cap[2028] - 0.044 * reference)
+    assert cap[2040] == 0.0
+    assert (cap.diff().dropna() <= 0).all()
+    old = M.cap_path(inputs[4][0], inputs[0])
+    assert old[2020] == inputs[0][2020]
+    assert old[2040] > 0
+
+
+def _segments(path: pd.DataFrame) -> list[pd.DataFrame]:
+    return [g.sort_values("year") for _, g in path.groupby("regime", sort=False)]
+
+
+def test_hotelling_price_rises_at_the_discount_rate_while_banking(path) -> None:
+    checked = 0
+    for seg in _segments(path):
+        p, bank = seg["price_eur_per_t"].to_numpy(), seg["bank_allowances"].to_numpy()
+        for t in range(len(seg) - 1):
+            if p[t + 1] >= 0.999 * seg["price_eur_per_t"].max() and p[t] > 300:
+                continue  # at the choke price
+            if bank[t] > 1e6:
+                assert p[t + 1] == pytest.approx((1 + RATE) * p[t], rel=1e-6)
+                checked += 1
+    assert checked > 10
+
+
+def test_no_banking_when_the_price_rises_slower_than_the_discount_rate(inputs) -> None:
+    cap, *_, cal = inputs
+    rate = 0.25  # impatient market: the bank runs out before the cap does
+    steep = M.solve(cal, cap, [M.default_regimes()[-1]], rate)
+    p, bank = steep["price_eur_per_t"].to_numpy(), steep["bank_allowances"].to_numpy()
+    slower = [t for t in range(len(p) - 1) if p[t + 1] < (1 + rate) * p[t] * (1 - 1e-6)]
+    assert len(slower) >= 3
+    for t in slower:
+        assert bank[t] < 1e6  # empty bank: nobody holds an allowance that earns less than r
+    for t in range(len(p) - 1):
+        if bank[t] >= 1e6:
+            assert p[t + 1] == pytest.approx((1 + rate) * p[t], rel=1e-6)
+
+
+def test_cap_is_respected_cumulatively(path) -> None:
+    cumulative = (
+        C.TNAC_END_2012.value
+        + (path["supply_allowances"] - path["msr_net_intake_allowances"]).cumsum()
+        - path["emissions_allowances"].cumsum()
+    )
+    assert (cumulative > -1e3).all()
+    assert np.allclose(cumulative, path["bank_allowances"], rtol=0, atol=1e3)
+    assert path["bank_allowances"].iloc[-1] < 1e7  # the bank is used up when the cap ends
+
+
+def test_msr_intake_in_the_solved_path_follows_the_rule(path) -> None:
+    bank = {2011: C.TNAC_END_2012.value, 2012: C.TNAC_END_2012.value}
+    bank.update(path.set_index("year")["bank_allowances"].to_dict())
+    regime_of = path.set_index("year")["regime"].to_dict()
+    regimes = {r.name: r for r in M.default_regimes()}
+    for year in range(2019, 2030):
+        regime = regimes[regime_of[year]]
+        expected = (8 / 12) * M.msr_rule(bank[year - 2], year - 1, regime) + (4 / 12) * M.msr_rule(
+            bank[year - 1], year, regime
+        )
+        got = path.set_index("year").loc[year, "msr_net_intake_allowances"]
+        assert got == pytest.approx(expected, rel=1e-9, abs=1.0)
+
+
+def test_the_2018_reform_raises_the_price(path) -> None:
+    p = path.set_index("year")["price_eur_per_t"]
+    assert p[2018] > 2 * p[2017] > 0
+
+
+def test_scenarios_move_prices_the_right_way(inputs) -> None:
+    cap, _, _, _, _, cal = inputs
+    base = M.solve(cal, cap, M.scenario_regimes(4.3, 4.4, True, "rolling"), RATE)
+    tighter = M.solve(cal, cap, M.scenario_regimes(6.0, 6.0, True, "rolling"), RATE)
+    no_msr = M.solve(cal, cap, M.scenario_regimes(4.3, 4.4, False, "rolling"), RATE)
+    price = lambda p, y: p.set_index("year").loc[y, "price_eur_per_t"]  # noqa: E731
+    assert price(tighter, 2023) > price(base, 2023)
+    assert price(no_msr, 2019) < price(base, 2019)
+    perfect = M.scenario_regimes(4.3, 4.4, True, "perfect")
+    assert len(perfect) == 1
+    assert perfect[0].information_year == 2013
+    with pytest.raises(ValueError, match="foresight"):
+        M.scenario_regimes(4.3, 4.4, True, "myopic")
+
+
+def test_a_cap_that_never_binds_gives_a_zero_price(inputs) -> None:
+    cap, *_, cal = inputs
+    tiny = replace(cal, log_level_2013=cal.log_level_2013 - 10)
+    path = M.solve(tiny, cap, [M.default_regimes()[-1]], RATE)
+    assert (path["price_eur_per_t"] == 0).all()
+
+
+def test_solve_and_calibrate_reject_bad_input(inputs) -> None:
+    cap, emissions, _, price, _, cal = inputs
+    with pytest.raises(ValueError, match="at least one regime"):
+        M.solve(cal, cap, [])
+    with pytest.raises(ValueError, match="trend years"):
+        M.calibrate(emissions, price, 1.0, range(2015, 2020), trend_years=range(2010, 2014))
+
+
+def test_calibration_and_error_are_sensible(inputs, path) -> None:
+    *_, price, _, cal = inputs
+    assert -0.05 < cal.trend < 0
+    assert cal.choke_price > price.max()
+    assert 1.0 < cal.closure < 1.3
+    err = M.price_error(path, price, range(2013, 2025))
+    assert 0 < err["rmse"] < 40
+    assert err["correlation"] > 0.5

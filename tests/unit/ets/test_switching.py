@@ -1,0 +1,57 @@
+"""The switching price equalises the running costs of the coal and gas units."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from deploybook.ets import switching as S
+from deploybook.ets.descriptive import eu_mix
+from deploybook.ets.loaders import load
+
+
+def test_at_the_switching_price_both_units_cost_the_same() -> None:
+    coal, gas, plants = 10.0, 30.0, S.Plants()
+    p = float(S.switch_price(coal, gas, plants))
+    cost_coal = coal / plants.eta_coal + p * S.EF_COAL / plants.eta_coal
+    cost_gas = gas / plants.eta_gas + p * S.EF_GAS / plants.eta_gas
+    assert cost_coal == pytest.approx(cost_gas)
+    assert pytest.approx(0.34056) == S.EF_COAL
+    assert pytest.approx(6.973, 1e-3) == S.COAL_MWH_PER_T
+
+
+def test_band_orders_and_cheap_gas_needs_no_carbon() -> None:
+    low, mid, high = (
+        float(S.switch_price(10, 30, p)) for p in (S.BAND_LOW, S.Plants(), S.BAND_HIGH)
+    )
+    assert low < mid < high
+    assert S.switch_price(20, 5, S.Plants()) < 0
+
+
+def test_bad_plants_are_refused() -> None:
+    with pytest.raises(ValueError, match="efficiencies"):
+        S.switch_price(10, 30, S.Plants(eta_coal=1.2))
+    with pytest.raises(ValueError, match="emits at least as much"):
+        S.switch_price(10, 30, S.Plants(eta_coal=0.9, eta_gas=0.3))
+
+
+def test_monthly_and_annual_switching_from_data() -> None:
+    fx = load("ecb_usd_per_eur_monthly_2005_2025.csv")
+    monthly = S.monthly_switching(
+        load("fuel_prices_monthly_2013_2025.csv"), fx, load("eua_price_monthly_ice_c1.csv")
+    )
+    assert len(monthly) == 147
+    assert monthly["eua_eur_per_t"].notna().all()
+    assert (monthly["switch_low_eur_per_t"] <= monthly["switch_high_eur_per_t"]).all()
+    y2019 = monthly[monthly["year"] == 2019]
+    assert y2019["carbon_makes_gas_cheaper"].any()  # the 2019 switch documented at the time
+    coal = eu_mix(load("ember_electricity_eu_2000_2024.csv")).set_index("year")["coal_share_pct"]
+    annual = S.annual_switching(monthly, coal)
+    assert annual["months"].sum() == 147
+    assert np.isnan(annual["coal_share_change_pp"].iloc[0])
+    with pytest.raises(ValueError, match="no ECB USD/EUR rate"):
+        S.monthly_switching(
+            load("fuel_prices_monthly_2013_2025.csv"),
+            fx[fx["year"] < 2020],
+            load("eua_price_monthly_ice_c1.csv"),
+        )
