@@ -61,7 +61,7 @@ def test_specifications_run_and_validate(panel) -> None:
     assert table["beta"].notna().all()
     assert (table["share_ci_low"] <= table["share_ci_high"]).all()
     for bad in ({"outcome": "gdp"}, {"exposure": "gdp"}, {"cov": "hac"}, {"lag": 7}):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=next(iter(bad))):
             A.Spec(**bad)
     assert A.spec_dict(replace(A.Spec(), lag=2))["lag"] == 2
 

@@ -50,7 +50,7 @@ def test_duplicate_key_fails() -> None:
 
 
 def test_missing_file_and_unknown_schema(tmp_path) -> None:
-    with pytest.raises(FileNotFoundError, match="SOURCES.md"):
+    with pytest.raises(FileNotFoundError, match=r"SOURCES\.md"):
         load("eua_price_annual_ice_c1.csv", folder=tmp_path)
     with pytest.raises(DataValidationError, match="no schema"):
         validate(pd.DataFrame(), "nothing.csv")
