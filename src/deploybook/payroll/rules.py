@@ -201,26 +201,29 @@ class RuleSet:
         return self.applies_from <= paid_on <= self.applies_to
 
 
-def _node_lines(node: yaml.Node, path: tuple[str | int, ...] = ()) -> dict[tuple, int]:
+def node_lines(node: yaml.Node, path: tuple[str | int, ...] = ()) -> dict[tuple, int]:
+    """The line number of every key and item of a composed YAML document, by path."""
     lines: dict[tuple, int] = {path: node.start_mark.line + 1}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            lines.update(_node_lines(value, (*path, str(key.value))))
+            lines.update(node_lines(value, (*path, str(key.value))))
             lines[(*path, str(key.value))] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            lines.update(_node_lines(item, (*path, index)))
+            lines.update(node_lines(item, (*path, index)))
     return lines
 
 
-def _line_for(lines: Mapping[tuple, int], loc: tuple) -> int:
+def line_for(lines: Mapping[tuple, int], loc: tuple) -> int:
+    """The line of ``loc`` (a validation error's location), or of its nearest parent."""
     for end in range(len(loc), -1, -1):
         if tuple(loc[:end]) in lines:
             return lines[tuple(loc[:end])]
     return 1
 
 
-def _read_yaml(path: Path) -> tuple[Any, dict[tuple, int]]:
+def read_yaml(path: Path) -> tuple[Any, dict[tuple, int]]:
+    """A YAML mapping and the line of each path in it; :class:`RuleFileError` if malformed."""
     text = path.read_text(encoding="utf-8")
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -230,8 +233,8 @@ def _read_yaml(path: Path) -> tuple[Any, dict[tuple, int]]:
         line = mark.line + 1 if mark else 1
         raise RuleFileError(f"{path}:{line}: not valid YAML: {exc.problem}") from None
     if node is None or not isinstance(data, dict):
-        raise RuleFileError(f"{path}:1: a rule set must be a YAML mapping")
-    return data, _node_lines(node)
+        raise RuleFileError(f"{path}:1: the file must hold a YAML mapping")
+    return data, node_lines(node)
 
 
 def _number(text: str, path: Path, line: int, column: str) -> Decimal:
@@ -319,19 +322,19 @@ def _provenance(model: _RuleSetFile) -> tuple[Provenance, ...]:
 def load_rule_set(path: Path) -> RuleSet:
     """Read and validate one rule set file (and the coefficient CSV it names)."""
     path = Path(path)
-    data, lines = _read_yaml(path)
+    data, lines = read_yaml(path)
     try:
         model = _RuleSetFile.model_validate(data)
     except ValidationError as exc:
         problems = [
-            f"{path}:{_line_for(lines, err['loc'])}: "
+            f"{path}:{line_for(lines, err['loc'])}: "
             f"{'.'.join(str(p) for p in err['loc']) or 'file'}: {err['msg']}"
             for err in exc.errors()
         ]
         raise RuleFileError("\n".join(problems)) from None
     bad_scales = [s for s in model.tax_offsets.scales.value if str(s) not in FORMULA_SCALES]
     if bad_scales:
-        line = _line_for(lines, ("tax_offsets", "scales"))
+        line = line_for(lines, ("tax_offsets", "scales"))
         raise RuleFileError(f"{path}:{line}: tax_offsets.scales: unknown scales {bad_scales}")
     brackets, scale4 = load_coefficients(path.parent / model.coefficients.file)
     medicare = model.medicare

@@ -32,7 +32,6 @@ from deploybook.payroll.money import (
     to_money,
 )
 from deploybook.payroll.rules import (
-    FORMULA_SCALES,
     PERIODS,
     SCALE_4,
     SCALES,
@@ -203,7 +202,6 @@ def calculate(
     if key in SCALE_4:
         withheld = ignore_cents(ignore_cents(amount + extra) * rules.scale4_rates[key])
         return Withholding(rules.name, key, period, ZERO, -1, ZERO, withheld, ZERO, ZERO, withheld)
-    assert key in FORMULA_SCALES  # noqa: S101 - check_scale guarantees it
     x = weekly_earnings(amount, extra, period)
     index, weekly = weekly_amount(x, key, rules)
     gross = period_amount(weekly, period)

@@ -118,7 +118,7 @@ def test_malformed_rule_set_names_the_line(
 def test_rule_set_must_be_a_mapping(tmp_path: Path) -> None:
     path = tmp_path / "x.yaml"
     path.write_text("- 1\n- 2\n")
-    with pytest.raises(RuleFileError, match=r"x.yaml:1: a rule set must be a YAML mapping"):
+    with pytest.raises(RuleFileError, match=r"x.yaml:1: the file must hold a YAML mapping"):
         load_rule_set(path)
 
 

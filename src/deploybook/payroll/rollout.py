@@ -1,0 +1,546 @@
+"""Phased rollout of a new engine version with parallel runs, go/no-go and a data-safe rollback.
+
+A rollout plan (YAML, :func:`load_plan`) lists phases: ``dev`` and ``staging`` replay the
+last paid period on copies of production's master data; ``production`` phases each pay the
+next period, with engine 2.0 paying the phase's employees (and every earlier phase's) and
+engine 1.0 paying everyone else. In every phase both engines compute the same payslips
+(a parallel run) and :func:`reconcile` compares every employee and every line. A phase
+goes ahead only if the plan's go/no-go criteria hold; otherwise the rollout stops and rolls
+back: the feature flag returns everyone to engine 1.0, ``alembic downgrade`` takes the
+schema back to revision 0001, and :func:`check_rollback` proves that every row written
+before the upgrade is still there, unchanged. Then engine 1.0 pays the period.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy import MetaData, Table, inspect, select
+
+from deploybook.paths import data_dir
+from deploybook.payroll.calculation import compute_payslips, get_engine
+from deploybook.payroll.domain import Employee, PayFrequency, PayPeriod, Payslip
+from deploybook.payroll.payruns import EngineScope, PayrollService, PayRunError
+from deploybook.payroll.rules import RuleFileError, line_for, read_yaml
+from deploybook.payroll.store import (
+    ENGINE_1_REVISION,
+    PayrollStore,
+    save_reconciliation,
+    sqlite_url,
+)
+from deploybook.payroll.synthetic import synthetic_company, synthetic_timesheets
+
+USERS = {"release": ["admin"], "clara": ["clerk"], "alex": ["approver"], "audrey": ["auditor"]}
+CLERK, APPROVER, ADMIN = "clara", "alex", "release"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Population(_Model):
+    """Who a phase covers: departments and/or locations (all listed must match), or all."""
+
+    departments: list[str] | None = None
+    locations: list[str] | None = None
+    sample: int | None = Field(default=None, ge=1)  # dev/staging: at most this many
+    all: bool = False
+
+    @model_validator(mode="after")
+    def _says_who(self) -> Population:
+        if self.all and (self.departments or self.locations):
+            raise ValueError("'all' covers everyone: leave out departments and locations")
+        if not (self.all or self.departments or self.locations):
+            raise ValueError("name departments, locations, or all: true")
+        return self
+
+    def scope_filter(self) -> dict[str, Any]:
+        """This population as an engine-scope filter (see :class:`EngineScope`)."""
+        if self.all:
+            return {"all": True}
+        found: dict[str, Any] = {}
+        if self.departments:
+            found["department"] = list(self.departments)
+        if self.locations:
+            found["location"] = list(self.locations)
+        return found
+
+
+class Phase(_Model):
+    """One step of the rollout."""
+
+    name: str = Field(min_length=1)
+    environment: Literal["dev", "staging", "production"]
+    population: Population
+    tolerance_cents: int | None = Field(default=None, ge=0)
+
+
+class GoNoGo(_Model):
+    """What a parallel run must show for the rollout to go on."""
+
+    max_mismatched_employees: int = Field(default=0, ge=0)
+    max_errors: int = Field(default=0, ge=0)
+
+
+class RolloutPlan(_Model):
+    """A rollout plan file."""
+
+    name: str = Field(min_length=1)
+    from_version: Literal["1.0"] = "1.0"
+    to_version: Literal["2.0"] = "2.0"
+    tolerance_cents: int = Field(default=0, ge=0)
+    go_no_go: GoNoGo = GoNoGo()
+    phases: list[Phase] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RolloutPlan:
+        order = {"dev": 0, "staging": 1, "production": 2}
+        ranks = [order[p.environment] for p in self.phases]
+        if ranks != sorted(ranks):
+            raise ValueError("phases must go dev, then staging, then production")
+        names = [p.name for p in self.phases]
+        if len(set(names)) != len(names):
+            raise ValueError("phase names must be unique")
+        production = [p for p in self.phases if p.environment == "production"]
+        if not production or not production[-1].population.all:
+            raise ValueError("the last phase must be production with population all: true")
+        return self
+
+
+def default_plan_path() -> Path:
+    """``data/payroll/rollout_plan.yaml``."""
+    return data_dir() / "payroll" / "rollout_plan.yaml"
+
+
+def load_plan(path: Path | str | None = None) -> RolloutPlan:
+    """Read and validate a rollout plan; a malformed one is an error naming the line.
+
+    A relative ``path`` is looked up in ``data/payroll/``.
+    """
+    path = Path(path) if path else default_plan_path()
+    if not path.is_absolute() and not path.exists():
+        path = data_dir() / "payroll" / path
+    if not path.is_file():
+        raise FileNotFoundError(f"rollout plan {path} not found")
+    data, lines = read_yaml(path)
+    try:
+        return RolloutPlan.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "plan"
+        raise RuleFileError(
+            f"{path}:{line_for(lines, err['loc'])}: {where}: {err['msg']}"
+        ) from None
+
+
+# --- reconciliation -----------------------------------------------------------------------
+
+
+@dataclass
+class Reconciliation:
+    """Old and new payslips compared employee by employee, line by line."""
+
+    employees: int
+    lines: int
+    items: pd.DataFrame  # the lines that differ: employee_id, line, official, shadow, difference
+
+    @property
+    def mismatched_employees(self) -> int:
+        """Employees with at least one line beyond the tolerance."""
+        return int(self.items["employee_id"].nunique()) if len(self.items) else 0
+
+
+def reconcile(
+    official: list[Payslip], shadow: list[Payslip], tolerance_cents: int = 0
+) -> Reconciliation:
+    """Compare two engines' payslips for the same employees; a line missing on one side counts."""
+    shadow_by_id = {p.employee_id: p for p in shadow}
+    items = []
+    lines = 0
+    tolerance = tolerance_cents / 100
+    for slip in official:
+        other = shadow_by_id.get(slip.employee_id)
+        mine = slip.money_lines()
+        theirs = other.money_lines() if other else {}
+        for name in sorted(mine.keys() | theirs.keys()):
+            lines += 1
+            a, b = mine.get(name), theirs.get(name)
+            if a is None or b is None or abs(float(a - b)) > tolerance:
+                items.append({
+                    "employee_id": slip.employee_id,
+                    "line": name,
+                    "official": a,
+                    "shadow": b,
+                    "difference": None if a is None or b is None else a - b,
+                    "official_engine": slip.engine,
+                    "shadow_engine": other.engine if other else "",
+                })  # fmt: skip
+    columns = [
+        "employee_id",
+        "line",
+        "official",
+        "shadow",
+        "difference",
+        "official_engine",
+        "shadow_engine",
+    ]
+    return Reconciliation(len(official), lines, pd.DataFrame(items, columns=columns))
+
+
+# --- rollback safety ----------------------------------------------------------------------
+
+
+def snapshot(store: PayrollStore) -> dict[str, dict[str, Any]]:
+    """Every table's columns and a digest of every row, keyed by primary key."""
+    tables: dict[str, dict[str, Any]] = {}
+    with store.engine.connect() as conn:
+        inspector = inspect(conn)
+        for name in sorted(inspector.get_table_names()):
+            if name == "alembic_version":
+                continue
+            table = Table(name, MetaData(), autoload_with=conn)
+            key = [c.name for c in table.primary_key.columns]
+            rows = {}
+            for row in conn.execute(select(table)):
+                values = row._mapping
+                digest = hashlib.sha256(repr(tuple(values[c.name] for c in table.columns)).encode())
+                rows[repr(tuple(values[k] for k in key))] = digest.hexdigest()
+            tables[name] = {"columns": sorted(c.name for c in table.columns), "rows": rows}
+    return tables
+
+
+@dataclass(frozen=True)
+class RollbackCheck:
+    """What the downgrade left of the data written before the upgrade."""
+
+    tables: int
+    rows_before: int
+    rows_missing: int
+    rows_changed: int
+    schema_restored: bool
+    revision: str | None
+
+    @property
+    def intact(self) -> bool:
+        """Every earlier row is there unchanged and the schema is the old one."""
+        return self.schema_restored and self.rows_missing == 0 and self.rows_changed == 0
+
+
+def check_rollback(
+    before: Mapping[str, Mapping[str, Any]],
+    after: Mapping[str, Mapping[str, Any]],
+    revision: str | None,
+) -> RollbackCheck:
+    """Compare a snapshot taken before the upgrade with one taken after the downgrade."""
+    missing = changed = total = 0
+    for name, table in before.items():
+        rows_after = after.get(name, {"rows": {}})["rows"]
+        for key, digest in table["rows"].items():
+            total += 1
+            if key not in rows_after:
+                missing += 1
+            elif rows_after[key] != digest:
+                changed += 1
+    schema = {n: t["columns"] for n, t in before.items()} == {
+        n: t["columns"] for n, t in after.items()
+    }
+    return RollbackCheck(len(before), total, missing, changed, schema, revision)
+
+
+# --- the rollout --------------------------------------------------------------------------
+
+
+@dataclass
+class PhaseOutcome:
+    """What one phase did and measured."""
+
+    name: str
+    environment: str
+    period_start: date
+    paid_on: date
+    employees_paid: int = 0
+    new_engine_employees: int = 0
+    compared_lines: int = 0
+    mismatched_employees: int = 0
+    mismatched_lines: int = 0
+    errors: int = 0
+    new_seconds: float = 0.0
+    old_seconds: float = 0.0
+    decision: str = "not run"
+    rolled_back: bool = False
+
+
+@dataclass
+class RolloutResult:
+    """The whole rollout: phase outcomes, where it stopped, and the rollback check."""
+
+    plan: RolloutPlan
+    phases: list[PhaseOutcome]
+    defect_caught_at: str | None
+    rollback: RollbackCheck | None
+    rollback_was_drill: bool
+    reconciliation: Reconciliation
+    reconciliation_phase: str
+    production: PayrollStore
+    last_run_id: int
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def monitoring(self) -> pd.DataFrame:
+        """One row per phase: who was paid, time taken, errors and discrepancies."""
+        return pd.DataFrame([vars(p) for p in self.phases])
+
+
+def _setup(store: PayrollStore, revision: str, employees: list[Employee]) -> PayrollService:
+    store.upgrade(revision)
+    service = PayrollService(store)
+    service.add_users(ADMIN, USERS)
+    service.import_employees(CLERK, employees)
+    return service
+
+
+def _pay(service: PayrollService, period: PayPeriod, employees: list[Employee], seed: int) -> int:
+    service.record_timesheets(CLERK, period, synthetic_timesheets(employees, period, seed).values())
+    return service.create_pay_run(CLERK, period).id
+
+
+def _fresh_sqlite(path: Path) -> PayrollStore:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return PayrollStore(sqlite_url(path))
+
+
+def run_rollout(
+    plan: RolloutPlan,
+    *,
+    employees: int,
+    frequency: PayFrequency | str,
+    period_start: date,
+    workdir: Path,
+    rule_set: str | None = None,
+    inject_defect: bool = False,
+    history_periods: int = 2,
+    seed: int = 0,
+    production_url: str | None = None,
+) -> RolloutResult:
+    """Carry out ``plan`` on a synthetic company of ``employees`` and return what happened.
+
+    Production is a SQLite file in ``workdir`` unless ``production_url`` names an empty
+    database. ``history_periods`` periods before ``period_start`` are paid by engine 1.0
+    first, so production has a payment history to protect.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    company = synthetic_company(employees, frequency, seed)
+    production = (
+        PayrollStore(production_url) if production_url else _fresh_sqlite(workdir / "production.db")
+    )
+    if production.revision() is not None:
+        raise ValueError("production_url: the rollout needs an empty database")
+    service = _setup(production, ENGINE_1_REVISION, company)
+    periods = [PayPeriod.starting(frequency, period_start)]
+    for _ in range(history_periods):
+        periods.insert(0, periods[0].previous())
+    events: list[dict[str, Any]] = []
+    for period in periods[:history_periods]:
+        run_id = _pay(service, period, company, seed)
+        service.calculate(CLERK, run_id, rule_set=rule_set)
+        service.approve(APPROVER, run_id)
+        service.mark_paid(APPROVER, run_id)
+        events.append({"phase": "history", "period": period.start, "event": "paid by engine 1.0"})
+    replay = periods[history_periods - 1] if history_periods else periods[0]
+    next_period = periods[-1]
+    outcomes: list[PhaseOutcome] = []
+    scope: list[dict[str, Any]] = []
+    before: dict[str, dict[str, Any]] | None = None
+    caught: str | None = None
+    rollback: RollbackCheck | None = None
+    last = Reconciliation(0, 0, pd.DataFrame())
+    last_phase = ""
+    last_run_id = 0
+    rng = np.random.default_rng(seed)
+    new_engine = get_engine(plan.to_version, inject_defect=inject_defect)
+    old_engine = get_engine(plan.from_version)
+    for phase in plan.phases:
+        tolerance = plan.tolerance_cents if phase.tolerance_cents is None else phase.tolerance_cents
+        flt = phase.population.scope_filter()
+        if caught:
+            period = next_period if phase.environment == "production" else replay
+            outcomes.append(
+                PhaseOutcome(phase.name, phase.environment, period.start, period.paid_on)
+            )
+            if phase.environment == "production":
+                next_period = next_period.next()
+            continue
+        if phase.environment != "production":
+            period = replay
+            chosen = [e for e in company if _in(flt, e)]
+            if phase.population.sample and len(chosen) > phase.population.sample:
+                picks = rng.choice(len(chosen), phase.population.sample, replace=False)
+                chosen = [chosen[i] for i in sorted(picks)]
+            env = _setup(_fresh_sqlite(workdir / f"{phase.environment}.db"), "head", chosen)
+            run_id = _pay(env, period, chosen, seed)
+            inputs = env.inputs(run_id)
+            outcome = PhaseOutcome(phase.name, phase.environment, period.start, period.paid_on)
+            started = time.perf_counter()
+            official, errors = compute_payslips(
+                new_engine, inputs.employees, inputs.timesheets, inputs.context, inputs.quarter_ote
+            )
+            outcome.new_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            shadow, _ = compute_payslips(
+                old_engine, inputs.employees, inputs.timesheets, inputs.context, inputs.quarter_ote
+            )
+            outcome.old_seconds = time.perf_counter() - started
+            env.store.close()
+            outcome.employees_paid = outcome.new_engine_employees = len(inputs.employees)
+        else:
+            period = next_period
+            next_period = next_period.next()
+            outcome = PhaseOutcome(phase.name, phase.environment, period.start, period.paid_on)
+            if before is None:
+                before = snapshot(production)
+                production.upgrade("head")
+                events.append(
+                    {
+                        "phase": phase.name,
+                        "period": period.start,
+                        "event": "alembic upgrade 0001 -> 0002",
+                    }
+                )
+                service = PayrollService(production, inject_defect=inject_defect)
+            scope.append(flt)
+            service.set_engine_scope(ADMIN, scope)
+            events.append(
+                {
+                    "phase": phase.name,
+                    "period": period.start,
+                    "event": f"flag: engine 2.0 for {len(scope)} group(s)",
+                }
+            )
+            run_id = _pay(service, period, company, seed)
+            try:
+                calc = service.calculate(CLERK, run_id, rule_set=rule_set)
+            except PayRunError as exc:
+                outcome.errors = len(exc.errors)
+                official, shadow = [], []
+            else:
+                outcome.new_seconds = calc.compute_seconds
+                official = [p for p in calc.payslips if p.engine == plan.to_version]
+                in_scope = [e for e in calc.inputs.employees if service.engine_scope().matches(e)]
+                started = time.perf_counter()
+                shadow, errors = compute_payslips(
+                    old_engine,
+                    in_scope,
+                    calc.inputs.timesheets,
+                    calc.inputs.context,
+                    calc.inputs.quarter_ote,
+                )
+                outcome.old_seconds = time.perf_counter() - started
+                outcome.errors = len(errors)
+                outcome.employees_paid = len(calc.payslips)
+                outcome.new_engine_employees = len(official)
+        result = reconcile(official, shadow, tolerance)
+        outcome.compared_lines = result.lines
+        outcome.mismatched_employees = result.mismatched_employees
+        outcome.mismatched_lines = len(result.items)
+        last, last_phase, last_run_id = result, phase.name, run_id
+        go = (
+            outcome.mismatched_employees <= plan.go_no_go.max_mismatched_employees
+            and outcome.errors <= plan.go_no_go.max_errors
+        )
+        outcome.decision = "go" if go else "no-go"
+        if phase.environment == "production":
+            with production.transaction() as conn:
+                save_reconciliation(conn, run_id, [
+                    {k: r[k] for k in ("employee_id", "line", "official", "shadow", "official_engine", "shadow_engine")}  # noqa: E501
+                    for r in result.items.to_dict("records")
+                ])  # fmt: skip
+            if go:
+                service.approve(APPROVER, run_id)
+                service.mark_paid(APPROVER, run_id)
+                events.append(
+                    {"phase": phase.name, "period": period.start, "event": "go: approved and paid"}
+                )
+            else:
+                caught = phase.name
+                rollback = _roll_back(
+                    service, production, before or {}, run_id, rule_set, events, phase.name, period
+                )
+                outcome.rolled_back = True
+        elif not go:
+            caught = phase.name
+            events.append(
+                {
+                    "phase": phase.name,
+                    "period": period.start,
+                    "event": "no-go: rollout stopped before production",
+                }
+            )
+        outcomes.append(outcome)
+    drill = False
+    if rollback is None and before is not None and production.is_sqlite:
+        rollback = _drill(production, before, workdir)
+        drill = True
+    return RolloutResult(
+        plan, outcomes, caught, rollback, drill, last, last_phase, production, last_run_id, events
+    )
+
+
+def _in(flt: Mapping[str, Any], employee: Employee) -> bool:
+    return EngineScope((flt,)).matches(employee)
+
+
+def _roll_back(
+    service: PayrollService,
+    store: PayrollStore,
+    before: dict[str, dict[str, Any]],
+    run_id: int,
+    rule_set: str | None,
+    events: list[dict[str, Any]],
+    phase: str,
+    period: PayPeriod,
+) -> RollbackCheck:
+    """Flag back to engine 1.0, downgrade to 0001, check the data, pay the period with 1.0."""
+    service.set_engine_scope(ADMIN, [])
+    events.append(
+        {"phase": phase, "period": period.start, "event": "no-go: flag back to engine 1.0"}
+    )
+    store.downgrade(ENGINE_1_REVISION)
+    events.append(
+        {"phase": phase, "period": period.start, "event": "alembic downgrade 0002 -> 0001"}
+    )
+    check = check_rollback(before, snapshot(store), store.revision())
+    old = PayrollService(store)
+    old.calculate(CLERK, run_id, rule_set=rule_set)
+    old.approve(APPROVER, run_id)
+    old.mark_paid(APPROVER, run_id)
+    events.append({"phase": phase, "period": period.start, "event": "period paid by engine 1.0"})
+    return check
+
+
+def _drill(store: PayrollStore, before: dict[str, dict[str, Any]], workdir: Path) -> RollbackCheck:
+    """Rehearse the fallback on a copy of production: downgrade it and check the data."""
+    copy = workdir / "fallback-drill.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    raw = store.engine.raw_connection()
+    try:
+        target = sqlite3.connect(copy)
+        raw.driver_connection.backup(target)  # SQLite's online backup: a consistent copy
+        target.close()
+    finally:
+        raw.close()
+    drill = PayrollStore(sqlite_url(copy))
+    drill.downgrade(ENGINE_1_REVISION)
+    check = check_rollback(before, snapshot(drill), drill.revision())
+    drill.close()
+    return check
