@@ -13,6 +13,7 @@ from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOp
 DOLLAR = Decimal("1")
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
+MAXIMUM = Decimal("1e12")  # no single payroll amount reaches a trillion dollars
 
 
 def to_money(value: object, name: str) -> Decimal:
@@ -33,6 +34,8 @@ def to_money(value: object, name: str) -> Decimal:
         raise ValueError(f"{name} must be a finite amount, got {value!r}")
     if amount < 0:
         raise ValueError(f"{name} must not be negative, got {value!r}")
+    if amount >= MAXIMUM:
+        raise ValueError(f"{name} is too large for a payroll amount: {value!r}")
     if amount != amount.quantize(CENT, rounding=ROUND_DOWN):
         raise ValueError(f"{name} has a fraction of a cent: {value!r}")
     return amount.quantize(CENT)

@@ -1,0 +1,40 @@
+"""The phased rollout against a real database: the defect is caught and rolled back safely."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from deploybook.payroll.rollout import load_plan, run_rollout
+from deploybook.payroll.schema import pay_runs
+
+
+@pytest.mark.parametrize("inject_defect", [True, False], ids=["defect", "clean"])
+def test_rollout(db_url: str, tmp_path: Path, inject_defect: bool) -> None:
+    url = None if db_url.startswith("sqlite") else db_url
+    result = run_rollout(load_plan(), employees=300, frequency="fortnightly",
+                         period_start=date(2024, 7, 1), workdir=tmp_path,
+                         inject_defect=inject_defect, seed=2, production_url=url)  # fmt: skip
+    decisions = {p.name: p.decision for p in result.phases}
+    with result.production.transaction() as conn:
+        statuses = set(conn.scalars(select(pay_runs.c.status)))
+    assert statuses == {"paid"}  # every period was paid, by one engine or the other
+    if inject_defect:
+        assert result.defect_caught_at == "pilot"
+        assert decisions["dev"] == decisions["staging"] == "go"  # no double time there
+        assert decisions["pilot"] == "no-go"
+        assert decisions["all"] == "not run"
+        assert result.rollback is not None
+        assert result.rollback.intact
+        assert not result.rollback_was_drill
+        assert result.production.revision() == "0001"
+        assert set(result.reconciliation.items["line"]) >= {"line:overtime_2.0", "gross", "net"}
+    else:
+        assert result.defect_caught_at is None
+        assert set(decisions.values()) == {"go"}
+        assert result.production.revision() == "0002"
+        assert result.rollback is None if url else result.rollback.intact
+    result.production.close()

@@ -1,0 +1,250 @@
+"""The database layer on SQLite and on PostgreSQL: migrations, pay runs, access control, audit."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from deploybook.payroll.aba import aba_file, parse_aba
+from deploybook.payroll.domain import PayPeriod, Timesheet
+from deploybook.payroll.payruns import (
+    InvalidState,
+    NotFound,
+    PayrollService,
+    PayRunError,
+    PermissionDenied,
+    Status,
+)
+from deploybook.payroll.reports import journal, lines_frame, payments, payslip_html, summary
+from deploybook.payroll.rollout import check_rollback, snapshot
+from deploybook.payroll.schema import audit_log, employees, payslips
+from deploybook.payroll.store import PayrollStore
+from deploybook.payroll.synthetic import synthetic_company, synthetic_timesheets
+
+USERS = {"root": ["admin"], "clara": ["clerk"], "alex": ["approver"], "both": ["clerk", "approver"],
+         "audrey": ["auditor"]}  # fmt: skip
+JULY = PayPeriod.starting("fortnightly", date(2024, 7, 1))
+
+
+def _service(store: PayrollStore, revision: str = "head", n: int = 60) -> PayrollService:
+    store.upgrade(revision)
+    service = PayrollService(store)
+    service.add_users("root", USERS)
+    service.import_employees("clara", synthetic_company(n, "fortnightly", seed=7))
+    return service
+
+
+def _prepare(service: PayrollService, period: PayPeriod = JULY, actor: str = "clara") -> int:
+    staff = synthetic_company(60, "fortnightly", seed=7)
+    service.record_timesheets(actor, period, synthetic_timesheets(staff, period, seed=7).values())
+    return service.create_pay_run(actor, period).id
+
+
+def test_migrations_round_trip_and_keep_data(store: PayrollStore) -> None:
+    assert store.revisions() == ["0001", "0002"]
+    service = _service(store, "0001")
+    run_id = _prepare(service)
+    service.calculate("clara", run_id)
+    service.approve("alex", run_id)
+    before = snapshot(store)
+    store.upgrade()
+    assert store.revision() == "0002"
+    assert store.has_engine_column()
+    with store.transaction() as conn:  # existing payslips were all computed by engine 1.0
+        assert set(conn.scalars(select(payslips.c.engine))) == {"1.0"}
+    store.downgrade("0001")
+    check = check_rollback(before, snapshot(store), store.revision())
+    assert check.intact
+    assert check.rows_before > 60 * 5
+    store.downgrade("base")
+    assert store.table_columns() == {}
+    store.upgrade()
+    assert store.revision() == "0002"
+
+
+def test_downgrade_preserves_engine_2_attribution_in_the_audit_log(store: PayrollStore) -> None:
+    service = _service(store)
+    service.set_engine_scope("root", [{"department": ["Warehouse"]}])
+    run_id = _prepare(service)
+    calc = service.calculate("clara", run_id)
+    assert calc.engine_counts.get("2.0", 0) > 0
+    store.downgrade("0001")
+    with store.transaction() as conn:
+        rows = conn.execute(
+            select(audit_log).where(audit_log.c.action == "downgrade.preserve")
+        ).all()
+    assert len(rows) == 1
+    assert f'"payslips_by_engine_2_0": {calc.engine_counts["2.0"]}' in rows[0].detail
+
+
+def test_engine_2_needs_the_new_schema(store: PayrollStore) -> None:
+    service = _service(store, "0001")
+    service.set_engine_scope("root", [{"all": True}])
+    with pytest.raises(InvalidState, match="revision 0002"):
+        service.calculate("clara", _prepare(service))
+
+
+def test_full_cycle_reports_and_payment_file(store: PayrollStore) -> None:
+    service = _service(store)
+    run_id = _prepare(service)
+    calc = service.calculate("clara", run_id)
+    assert calc.run.employees == 60 == service.payslip_count(run_id)
+    service.approve("alex", run_id)
+    run = service.mark_paid("alex", run_id)
+    assert run.status is Status.PAID
+    assert (run.created_by, run.approved_by, run.paid_by) == (
+        "clara",
+        "alex",
+        "alex",
+    )
+    table = summary(store, run_id)
+    assert table.loc[("Total", ""), "employees"] == 60
+    assert table.loc[("Total", ""), "net"] == run.net
+    ledger = journal(store, run_id)
+    assert ledger.iloc[-1]["debit"] == ledger.iloc[-1]["credit"] == run.gross + run.super_guarantee
+    text = aba_file(payments(store, run_id, "PAY"), bank="WBC", user_name="ACME", apca_id=1,
+                    description="PAYROLL", process_on=run.paid_on, trace_bsb="032-000",
+                    trace_account="1234567", remitter="ACME")  # fmt: skip
+    _, totals = parse_aba(text)
+    assert totals.credit_cents == int(run.net * 100)
+    html = payslip_html(store, run_id, "E000001", "Acme <Pty> Ltd")
+    assert "Acme &lt;Pty&gt; Ltd" in html
+    assert "Net pay" in html
+    assert len(lines_frame(store, run_id, "E000001")) >= 3
+    with pytest.raises(LookupError, match="no payslip for E999999"):
+        payslip_html(store, run_id, "E999999", "Acme")
+
+
+def test_year_to_date_accumulates_over_paid_runs(store: PayrollStore) -> None:
+    service = _service(store)
+    first = _prepare(service)
+    service.calculate("clara", first)
+    service.approve("alex", first)
+    service.mark_paid("alex", first)
+    second = _prepare(service, JULY.next())
+    service.calculate("clara", second)
+    with store.transaction() as conn:
+        rows = conn.execute(
+            select(payslips.c.pay_run_id, payslips.c.gross, payslips.c.ytd_gross)
+            .where(payslips.c.employee_id == "E000001").order_by(payslips.c.pay_run_id)
+        ).all()  # fmt: skip
+    assert rows[0].ytd_gross == rows[0].gross
+    assert rows[1].ytd_gross == rows[0].gross + rows[1].gross
+
+
+def test_a_period_is_never_paid_twice(store: PayrollStore) -> None:
+    service = _service(store)
+    run_id = _prepare(service)
+    assert service.create_pay_run("clara", JULY).id == run_id  # same period: same run
+    service.calculate("clara", run_id)
+    service.calculate("clara", run_id)  # recalculating replaces, never adds
+    assert service.payslip_count(run_id) == 60
+    service.approve("alex", run_id)
+    with pytest.raises(InvalidState, match="only drafts are calculated"):
+        service.calculate("clara", run_id)
+    service.mark_paid("alex", run_id)
+    with pytest.raises(InvalidState, match="is paid, not approved"):
+        service.mark_paid("alex", run_id)
+    with pytest.raises(InvalidState, match="already has pay run"):
+        service.create_pay_run(
+            "clara", PayPeriod.starting("fortnightly", JULY.start, date(2024, 7, 20))
+        )
+    assert len(service.pay_runs()) == 1
+
+
+def test_a_failed_calculation_writes_nothing(store: PayrollStore) -> None:
+    service = _service(store)
+    run_id = _prepare(service)
+    service.calculate("clara", run_id)
+    before = snapshot(store)["payslips"]
+    salaried = next(
+        e for e in synthetic_company(60, "fortnightly", seed=7) if e.basis.value == "salaried"
+    )
+    service.record_timesheets("clara", JULY, [Timesheet(salaried.id, overtime_15_hours=Decimal(3))])
+    with pytest.raises(PayRunError, match=f"{salaried.id}: overtime hours"):
+        service.calculate("clara", run_id)
+    assert snapshot(store)["payslips"] == before
+
+
+def test_segregation_of_duties_and_roles(store: PayrollStore) -> None:
+    service = _service(store)
+    run_id = _prepare(service, actor="both")
+    with pytest.raises(PermissionDenied, match="clerk role"):
+        service.calculate("alex", run_id)
+    service.calculate("both", run_id)
+    with pytest.raises(PermissionDenied, match="segregation of duties"):
+        service.approve("both", run_id)  # holds the approver role, but prepared this run
+    with pytest.raises(PermissionDenied, match="approver role"):
+        service.approve("clara", run_id)
+    with pytest.raises(PermissionDenied, match="auditor role"):
+        service.audit_log("clara")
+    with pytest.raises(PermissionDenied, match="admin role"):
+        service.add_users("clara", {"mallory": ["admin"]})
+    with pytest.raises(PermissionDenied, match="admin role"):
+        service.set_engine_scope("alex", [{"all": True}])
+    with pytest.raises(ValueError, match="unknown"):
+        service.add_users("root", {"x": ["superuser"]})
+    with pytest.raises(NotFound):
+        service.pay_run(999)
+    service.approve("alex", run_id)
+    assert service.pay_run(run_id).approved_by == "alex"
+
+
+def test_changed_hours_need_recalculation_and_rejection_needs_a_reason(store: PayrollStore) -> None:
+    service = _service(store)
+    run_id = _prepare(service)
+    service.calculate("clara", run_id)
+    _prepare(service)  # hours recorded again for the same period
+    with pytest.raises(InvalidState, match="not been calculated since its last change"):
+        service.approve("alex", run_id)
+    service.calculate("clara", run_id)
+    with pytest.raises(ValueError, match="reason"):
+        service.reject("alex", run_id, " ")
+    service.reject("alex", run_id, "overtime for E000002 looks wrong")
+    with pytest.raises(InvalidState):
+        service.approve("alex", run_id)
+    service.calculate("clara", run_id)
+    service.approve("alex", run_id)
+    with pytest.raises(InvalidState, match="hours are final"):
+        _prepare(service)
+    with pytest.raises(InvalidState, match="only drafts are rejected"):
+        service.reject("alex", run_id, "too late")
+
+
+def test_every_change_is_audited(store: PayrollStore) -> None:
+    service = _service(store)
+    run_id = _prepare(service)
+    service.calculate("clara", run_id)
+    service.approve("alex", run_id)
+    actions = [(e["actor"], e["action"]) for e in service.audit_log("audrey")]
+    assert actions == [
+        ("root", "users.set"),
+        ("clara", "employees.import"),
+        ("clara", "timesheets.record"),
+        ("clara", "pay_run.create"),
+        ("clara", "pay_run.calculate"),
+        ("alex", "pay_run.approved"),
+    ]
+    assert service.audit_log("audrey", entity="pay_run")[-1]["detail"]["net"] == str(
+        service.pay_run(run_id).net
+    )
+
+
+def test_sql_injection_is_stored_as_text(store: PayrollStore) -> None:
+    service = _service(store, n=3)
+    evil = synthetic_company(1, "fortnightly", seed=1)[0]
+    payload = "Robert'); DROP TABLE employees;--"
+    service.import_employees(
+        "clara", [type(evil)(**{**vars(evil), "id": "E900001", "name": payload})]
+    )
+    with store.transaction() as conn:
+        assert conn.scalar(select(employees.c.name).where(employees.c.id == "E900001")) == payload
+        assert conn.scalar(select(func.count()).select_from(employees)) == 4
+
+
+def test_unknown_backend_is_refused() -> None:
+    with pytest.raises(ValueError, match="SQLite or PostgreSQL"):
+        PayrollStore("mysql://localhost/payroll")

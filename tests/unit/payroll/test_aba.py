@@ -1,0 +1,92 @@
+"""The ABA (Cemtext) payment file: fixed-width layout, totals, and clear errors."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from deploybook.payroll.aba import Payment, aba_file, parse_aba
+
+PAYMENTS = [
+    Payment("032-000", "12345678", "Pat Doe", Decimal("2392.00"), "PAY 170724"),
+    Payment("062-111", "99887", "Sam Lee", Decimal("1234.56"), "PAY 170724"),
+    Payment("062-111", "11111", "Nil Pay", Decimal("0"), "PAY 170724"),
+]
+KW = {"bank": "WBC", "user_name": "ACME PTY LTD", "apca_id": 123456, "description": "PAYROLL",
+      "process_on": date(2024, 7, 17), "trace_bsb": "032-999", "trace_account": "7654321",
+      "remitter": "ACME PAYROLL"}  # fmt: skip
+
+
+def test_layout_and_totals() -> None:
+    text = aba_file(PAYMENTS, **KW)
+    lines = text.split("\r\n")[:-1]
+    assert all(len(line) == 120 for line in lines)
+    assert lines[0].startswith("0" + " " * 17 + "01WBC")
+    assert lines[0][62:80] == "PAYROLL     170724"
+    first = lines[1]
+    assert first[1:8] == "032-000"
+    assert first[8:17] == " 12345678"
+    assert first[18:20] == "53"
+    assert first[20:30] == "0000239200"
+    details, totals = parse_aba(text)
+    assert len(details) == 3  # two credits (the nil payment is left out) and the balancing debit
+    assert details[-1]["code"] == "13"
+    assert details[-1]["cents"] == 362656
+    assert (totals.net_cents, totals.credit_cents, totals.debit_cents, totals.count) == (
+        0,
+        362656,
+        362656,
+        3,
+    )
+
+
+def test_unbalanced_file_nets_the_credits() -> None:
+    _, totals = parse_aba(aba_file(PAYMENTS, **KW, balance=False))
+    assert (totals.net_cents, totals.debit_cents, totals.count) == (362656, 0, 2)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"bank": "Westpac"}, "bank must be a three-letter"),
+        ({"user_name": " "}, "user_name must not be blank"),
+        ({"apca_id": 1234567}, "apca_id"),
+        ({"trace_bsb": "032999"}, "trace_bsb"),
+        ({"trace_account": "12-34"}, "trace_account"),
+        ({"remitter": "ACMÉ"}, "remitter has characters outside the ABA set"),
+    ],
+)
+def test_bad_file_settings_are_named(change, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        aba_file(PAYMENTS, **(KW | change))
+
+
+def test_bad_payment_is_named() -> None:
+    with pytest.raises(ValueError, match="amount of Pat Doe"):
+        aba_file([Payment("032-000", "1", "Pat Doe", Decimal("1.005"), "x")], **KW)
+    with pytest.raises(ValueError, match="amount 10000000000 does not fit"):
+        aba_file([Payment("032-000", "1", "Pat Doe", Decimal("100000000.00"), "x")], **KW)
+
+
+@pytest.mark.parametrize(
+    ("mangle", "message"),
+    [
+        (lambda t: t[:-2], "CR LF"),
+        (lambda t: t.replace("\r\n", " \r\n", 1), "record 1 has 121 characters"),
+        (lambda t: t.replace("\r\n1", "\r\n7", 1), "type 0, then type 1"),
+        (lambda t: t.replace("0000239200", "0000239201", 1), "does not match"),
+    ],
+)
+def test_parse_refuses_broken_files(mangle, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_aba(mangle(aba_file(PAYMENTS, **KW)))
+
+
+def test_parse_checks_the_net_total() -> None:
+    text = aba_file(PAYMENTS, **KW)
+    footer = text.split("\r\n")[-2]
+    broken = footer[:20] + "0000000001" + footer[30:]
+    with pytest.raises(ValueError, match="net total"):
+        parse_aba(text.replace(footer, broken))

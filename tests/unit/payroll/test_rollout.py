@@ -1,0 +1,110 @@
+"""Rollout plans, reconciliation and the rollback check (the parts that need no database)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from deploybook.payroll.calculation import CentsEngine, PayContext, ReferenceEngine
+from deploybook.payroll.domain import PayPeriod, Timesheet
+from deploybook.payroll.payruns import EngineScope
+from deploybook.payroll.rollout import (
+    Population,
+    check_rollback,
+    default_plan_path,
+    load_plan,
+    reconcile,
+)
+from deploybook.payroll.rules import RuleFileError
+
+from .conftest import employee
+
+CTX = PayContext.for_period(PayPeriod.starting("fortnightly", date(2024, 7, 1)))
+
+
+def test_default_plan() -> None:
+    plan = load_plan()
+    assert [p.environment for p in plan.phases][:3] == ["dev", "staging", "production"]
+    assert plan.phases[-1].population.all
+    assert plan.tolerance_cents == 0
+    assert load_plan("rollout_plan.yaml") == plan
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("tolerance_cents: 0", "tolerance_cents: -1", r":7: tolerance_cents"),
+        ("environment: dev", "environment: qa", r":14: phases.0.environment"),
+        (
+            "population: {all: true}",
+            "population: {departments: [Finance]}",
+            r"last phase must be production",
+        ),
+        ("    population: {locations: [Perth]}", "    population: {}", r":26: phases.3.population"),
+        (
+            "  - name: dev\n    environment: dev",
+            "  - name: dev\n    environment: production",
+            "phases must go dev",
+        ),
+        ("name: pilot", "name: dev", "unique"),
+        ("population: {all: true}", "population: {all: true, locations: [Perth]}", "leave out"),
+    ],
+)
+def test_malformed_plan_names_the_line(tmp_path: Path, old: str, new: str, message: str) -> None:
+    text = default_plan_path().read_text()
+    assert old in text
+    (tmp_path / "plan.yaml").write_text(text.replace(old, new, 1))
+    with pytest.raises(RuleFileError, match=message):
+        load_plan(tmp_path / "plan.yaml")
+
+
+def test_missing_plan() -> None:
+    with pytest.raises(FileNotFoundError, match="rollout plan"):
+        load_plan("no-such-plan.yaml")
+
+
+def test_population_as_scope() -> None:
+    assert Population(all=True).scope_filter() == {"all": True}
+    flt = Population(departments=["Warehouse"], locations=["Perth"]).scope_filter()
+    scope = EngineScope((flt,))
+    assert scope.matches(employee(department="Warehouse", location="Perth"))
+    assert not scope.matches(employee(department="Warehouse", location="Sydney"))
+    assert not EngineScope(()).matches(employee())
+    assert not EngineScope(({},)).matches(employee())
+
+
+def test_reconcile_finds_every_differing_line() -> None:
+    worker = employee(basis="hourly", rate=Decimal("40"))
+    sheets = [
+        Timesheet(worker.id, ordinary_hours=Decimal(76), overtime_20_hours=Decimal(h))
+        for h in (0, 4)
+    ]
+    for sheet, expected in zip(sheets, (0, 1), strict=True):
+        new = [CentsEngine(inject_defect=True).compute(worker, sheet, CTX, Decimal(0))]
+        old = [ReferenceEngine().compute(worker, sheet, CTX, Decimal(0))]
+        result = reconcile(new, old)
+        assert result.mismatched_employees == expected
+    assert set(result.items["line"]) >= {"gross", "line:overtime_2.0", "net"}
+    assert result.items.loc[result.items["line"] == "gross", "difference"].iloc[0] == Decimal(-80)
+    assert reconcile(new, old, tolerance_cents=100_000).mismatched_employees == 0
+
+
+def test_reconcile_counts_missing_payslips() -> None:
+    slip = ReferenceEngine().compute(employee(), None, CTX, Decimal(0))
+    result = reconcile([slip], [])
+    assert result.mismatched_employees == 1
+    assert result.items["shadow"].isna().all()
+
+
+def test_check_rollback() -> None:
+    before = {"t": {"columns": ["a", "b"], "rows": {"1": "x", "2": "y", "3": "z"}}}
+    same = {"t": {"columns": ["a", "b"], "rows": {"1": "x", "2": "y", "3": "z", "4": "new"}}}
+    assert check_rollback(before, same, "0001").intact
+    lost = {"t": {"columns": ["a", "b"], "rows": {"1": "x", "2": "CHANGED"}}}
+    check = check_rollback(before, lost, "0001")
+    assert (check.rows_missing, check.rows_changed, check.intact) == (1, 1, False)
+    wider = {"t": {"columns": ["a", "b", "engine"], "rows": before["t"]["rows"]}}
+    assert not check_rollback(before, wider, "0002").schema_restored
