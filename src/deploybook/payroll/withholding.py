@@ -67,10 +67,10 @@ def check_period(period: object) -> str:
 
 
 def check_scale(scale: object) -> str:
-    """The scale as a string key (``"1"``..``"6"``, ``"4-resident"``, ``"4-foreign-resident"``)."""
-    if isinstance(scale, bool):
+    """The scale as a string key ("1".."6", "4-resident", "4-foreign-resident")."""
+    if isinstance(scale, bool) or not isinstance(scale, int | str):
         raise ValueError(f"scale must be 1, 2, 3, 5, 6 or a scale 4 name; got {scale!r}")
-    key = str(scale) if isinstance(scale, int | str) else ""
+    key = str(scale)
     if key == "4":
         raise ValueError("scale 4 must be given as '4-resident' or '4-foreign-resident'")
     if key not in SCALES:
@@ -95,12 +95,15 @@ def weekly_earnings(earnings: Decimal, allowances: Decimal, period: str) -> Deci
 
 
 def bracket_index(x: Decimal, scale: str, rules: RuleSet) -> int:
-    """The coefficient row for weekly earnings ``x``: the first whose ``x_upper`` exceeds ``x``."""
+    """The coefficient row for weekly earnings ``x``: the first whose ``x_upper`` exceeds ``x``.
+
+    The loader guarantees that every table ends with an "and over" row.
+    """
     brackets = rules.brackets[scale]
-    for index, bracket in enumerate(brackets):
-        if bracket.upper is None or x < bracket.upper:
+    for index, bracket in enumerate(brackets[:-1]):
+        if x < bracket.upper:  # type: ignore[operator]  # only the last row has no upper
             return index
-    raise AssertionError("coefficient tables end with an 'and over' row")  # pragma: no cover
+    return len(brackets) - 1
 
 
 def weekly_amount(x: Decimal, scale: str, rules: RuleSet) -> tuple[int, Decimal]:

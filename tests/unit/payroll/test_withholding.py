@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from deploybook.payroll import withholding
 from deploybook.payroll.rules import PERIODS, rule_set_for
 from deploybook.payroll.withholding import (
+    Withholding,
     calculate,
     offset_reduction,
     period_amount,
@@ -202,38 +203,84 @@ def test_nothing_below_nil_after_offsets() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "names"),
+    ("kwargs", "message"),
     [
-        ({"earnings": "-1"}, "earnings"),
-        ({"earnings": "1.001"}, "earnings"),
-        ({"earnings": "abc"}, "earnings"),
-        ({"earnings": float("nan")}, "earnings"),
-        ({"earnings": True}, "earnings"),
-        ({"earnings": None}, "earnings"),
-        ({"allowances": "-5"}, "allowances"),
-        ({"period": "daily"}, "period"),
-        ({"period": "bi-monthly"}, "period"),
-        ({"scale": 4}, "scale"),
-        ({"scale": 7}, "scale"),
-        ({"scale": True}, "scale"),
-        ({"scale": 2.0}, "scale"),
-        ({"paid_on": "2024-07-01"}, "paid_on"),
-        ({"paid_on": date(2019, 1, 1)}, "paid_on"),
-        ({"paid_on": date(2026, 7, 1)}, "paid_on"),
-        ({"tax_offsets": "-1"}, "tax_offsets"),
-        ({"scale": 1, "tax_offsets": 100}, "tax_offsets"),
-        ({"scale": "4-resident", "tax_offsets": 100}, "tax_offsets"),
-        ({"scale": 5, "medicare_children": 1}, "medicare_children"),
-        ({"medicare_children": -1}, "medicare_children"),
-        ({"medicare_children": True}, "medicare_children"),
-        ({"medicare_spouse": "yes"}, "medicare_spouse"),
+        ({"earnings": "-1"}, "earnings must not be negative"),
+        ({"earnings": "1.001"}, "earnings has a fraction of a cent"),
+        ({"earnings": "abc"}, "earnings must be an amount of money"),
+        ({"earnings": float("nan")}, "earnings must be a finite amount"),
+        ({"earnings": True}, "earnings must be an amount of money"),
+        ({"earnings": None}, "earnings must be an amount of money"),
+        ({"allowances": "-5"}, "allowances must not be negative"),
+        (
+            {"period": "daily"},
+            "period must be one of weekly, fortnightly, monthly, quarterly; got 'daily'",
+        ),
+        ({"period": "bi-monthly"}, "period must be one of"),
+        ({"scale": 4}, "scale 4 must be given as '4-resident' or '4-foreign-resident'"),
+        ({"scale": 7}, "scale must be one of 1, 2, 3, 5, 6, 4-resident, 4-foreign-resident; got 7"),
+        ({"scale": True}, "scale must be 1, 2, 3, 5, 6 or a scale 4 name; got True"),
+        ({"scale": 2.0}, "scale must be 1, 2, 3, 5, 6 or a scale 4 name; got 2.0"),
+        ({"paid_on": "2024-07-01"}, "paid_on must be a datetime.date"),
+        ({"paid_on": date(2019, 1, 1)}, "paid_on: no rule set covers 2019-01-01"),
+        ({"paid_on": date(2026, 7, 1)}, "paid_on: no rule set covers 2026-07-01"),
+        ({"tax_offsets": "-1"}, "tax_offsets must not be negative"),
+        (
+            {"scale": 1, "tax_offsets": 100},
+            r"tax_offsets may be claimed only on scales \['2', '5', '6'\]; scale 1",
+        ),
+        ({"scale": "4-resident", "tax_offsets": 100}, "tax_offsets may be claimed only"),
+        (
+            {"scale": 5, "medicare_children": 1},
+            r"medicare_spouse/medicare_children: a Medicare levy adjustment is allowed only on "
+            r"scales \['2', '6'\]; scale 5",
+        ),
+        ({"medicare_children": -1}, "medicare_children must be a whole number >= 0; got -1"),
+        ({"medicare_children": True}, "medicare_children must be a whole number"),
+        ({"medicare_spouse": "yes"}, "medicare_spouse must be True or False; got 'yes'"),
     ],
 )
-def test_invalid_input_names_the_argument(kwargs, names) -> None:
+def test_invalid_input_names_the_argument(kwargs, message) -> None:
     args = {"earnings": "1000", "period": "weekly", "scale": 2, "paid_on": NEW} | kwargs
     earnings = args.pop("earnings")
-    with pytest.raises(ValueError, match=names):
+    with pytest.raises(ValueError, match=f"^{message}"):
         withholding(earnings, **args)
+
+
+def test_every_intermediate_figure_is_reported() -> None:
+    assert calculate(
+        "1103.45", period="weekly", scale=2, rules=R2020, medicare_children=5
+    ) == Withholding(
+        "ato-schedule1-2020-10-13",
+        "2",
+        "weekly",
+        D("1103.99"),
+        5,
+        D(198),
+        D(198),
+        D(0),
+        D(20),
+        D(178),
+    )
+    assert calculate(
+        "999", allowances="100", period="monthly", scale="4-resident", rules=R2024
+    ) == Withholding(
+        "ato-schedule1-2024-07-01",
+        "4-resident",
+        "monthly",
+        D(0),
+        -1,
+        D(0),
+        D(516),
+        D(0),
+        D(0),
+        D(516),
+    )  # 47% of 1,099 = 516.53, cents ignored
+
+
+def test_allowances_default_to_none() -> None:
+    # 47% of 999 = 469.53 -> 469; one more dollar of allowances would give 470
+    assert withholding("999", period="weekly", scale="4-resident", paid_on=NEW) == 469
 
 
 def test_float_earnings_are_read_as_written() -> None:

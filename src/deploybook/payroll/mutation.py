@@ -1,0 +1,121 @@
+"""Mutation testing of the withholding module with mutmut, in a sandbox, and its score.
+
+mutmut changes the code one small edit at a time (``<`` to ``<=``, ``+`` to ``-``, a
+constant to another...) and runs the tests that cover the changed function; a mutant the
+tests notice is *killed*, one they miss *survives*. The score is the share killed.
+:func:`run_mutation_tests` copies the package and the withholding tests into a scratch
+folder (so ``mutants/`` never appears in the project tree), runs ``mutmut run`` there and
+reads its statistics.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess  # nosec B404 - runs mutmut with fixed arguments
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from deploybook.paths import project_root
+
+TARGET = "src/deploybook/payroll/withholding.py"
+TESTS = ("__init__.py", "conftest.py", "test_withholding.py")
+_PYPROJECT = """[tool.mutmut]
+source_paths = ["src"]
+only_mutate = ["{target}"]
+pytest_add_cli_args_test_selection = ["tests/unit/payroll/test_withholding.py"]
+pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]
+
+[tool.pytest.ini_options]
+filterwarnings = ["error", "ignore::DeprecationWarning"]
+"""
+
+
+@dataclass(frozen=True)
+class MutationResult:
+    """What mutmut found: counts by outcome, the score and the time it took."""
+
+    killed: int
+    survived: int
+    no_tests: int
+    timeout: int
+    suspicious: int
+    skipped: int
+    total: int
+    seconds: float
+
+    @property
+    def score(self) -> float:
+        """Killed (or timed-out) mutants over all mutants that ran or had no test, in percent."""
+        judged = self.killed + self.timeout + self.survived + self.no_tests + self.suspicious
+        return 100.0 * (self.killed + self.timeout) / judged if judged else 0.0
+
+
+def _sandbox(folder: Path) -> None:
+    root = project_root()
+    if folder.exists():
+        shutil.rmtree(folder)
+    shutil.copytree(
+        root / "src" / "deploybook",
+        folder / "src" / "deploybook",
+        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
+    )
+    tests = folder / "tests" / "unit" / "payroll"
+    tests.mkdir(parents=True)
+    for name in TESTS:
+        shutil.copy2(root / "tests" / "unit" / "payroll" / name, tests / name)
+    (folder / "pyproject.toml").write_text(_PYPROJECT.format(target=TARGET))
+
+
+def _clean_env() -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("COVERAGE_", "COV_CORE_", "PYTEST_"))
+    }
+    env["DEPLOYBOOK_HOME"] = str(project_root())  # the data files, read from the project
+    return env
+
+
+def run_mutation_tests(
+    folder: Path, *, max_children: int = 2, timeout: float = 900
+) -> MutationResult:
+    """Mutate :mod:`deploybook.payroll.withholding` in ``folder`` and score the unit tests."""
+    _sandbox(folder)
+    env = _clean_env()
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)]
+    done = subprocess.run(  # noqa: S603  # nosec B603 - our interpreter, fixed arguments
+        command, cwd=folder, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        tail = (done.stdout + done.stderr).strip()[-800:]
+        raise RuntimeError(f"mutmut run failed ({done.returncode}):\n{tail}")
+    subprocess.run(  # nosec B603 - our interpreter, fixed arguments
+        [sys.executable, "-m", "mutmut", "export-cicd-stats"],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    stats = json.loads((folder / "mutants" / "mutmut-cicd-stats.json").read_text())
+    return MutationResult(
+        killed=stats["killed"],
+        survived=stats["survived"],
+        no_tests=stats["no_tests"],
+        timeout=stats["timeout"],
+        suspicious=stats["suspicious"],
+        skipped=stats["skipped"],
+        total=stats["total"],
+        seconds=seconds,
+    )
+
+
+def survivors(folder: Path) -> list[str]:
+    """The names of the mutants that survived the last run in ``folder``."""
+    done = subprocess.run(  # nosec B603 - our interpreter, fixed arguments
+        [sys.executable, "-m", "mutmut", "results"],
+        cwd=folder, env=_clean_env(), capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    return [line.split(":")[0].strip() for line in done.stdout.splitlines() if "survived" in line]
