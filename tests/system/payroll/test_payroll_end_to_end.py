@@ -28,9 +28,17 @@ def test_from_employee_file_to_payment_file(tmp_path: Path) -> None:
     calc = service.calculate("clara", run.id)
     assert calc.run.rule_set == "ato-schedule1-2024-07-01"  # paid 3 August 2024
     service.approve("alex", run.id)
-    text = aba_file(payments(store, run.id, "SALARY JUL24"), bank="NAB", user_name="ACME PTY LTD",
-                    apca_id=301500, description="PAYROLL", process_on=calc.run.paid_on,
-                    trace_bsb="083-001", trace_account="123456789", remitter="ACME PTY LTD")  # fmt: skip
+    text = aba_file(
+        payments(store, run.id, "SALARY JUL24"),
+        bank="NAB",
+        user_name="ACME PTY LTD",
+        apca_id=301500,
+        description="PAYROLL",
+        process_on=calc.run.paid_on,
+        trace_bsb="083-001",
+        trace_account="123456789",
+        remitter="ACME PTY LTD",
+    )
     (tmp_path / "payroll.aba").write_bytes(text.encode("ascii"))
     details, totals = parse_aba((tmp_path / "payroll.aba").read_bytes().decode("ascii"))
     paid = service.mark_paid("alex", run.id)

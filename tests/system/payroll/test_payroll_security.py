@@ -26,7 +26,7 @@ def test_no_sql_is_built_by_string_formatting(tmp_path: Path) -> None:
     assert formatted_sql(PACKAGE) == []
     bad = tmp_path / "bad.py"
     bad.write_text(
-        'conn.execute(text(f"SELECT * FROM t WHERE id = {x}"))\nconn.execute("DELETE FROM t WHERE a = %s" % a)\n'
+        'conn.execute(text(f"SELECT * FROM t WHERE id = {x}"))\nconn.execute("DELETE FROM t WHERE a = %s" % a)\n'  # noqa: E501
     )
     assert sorted(formatted_sql(tmp_path)) == [f"{bad}:1", f"{bad}:2"]
 

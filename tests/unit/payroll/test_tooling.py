@@ -1,0 +1,51 @@
+"""The report's tooling: mutation-testing sandbox and score, and reading pytest's JUnit XML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deploybook.payroll.mutation import TESTS, MutationResult, _sandbox
+from deploybook.payroll.pyramid import _cases, run_level
+
+
+def test_mutation_score_counts_survivors_and_untested() -> None:
+    result = MutationResult(killed=90, survived=6, no_tests=3, timeout=1, suspicious=0,
+                            skipped=5, total=105, seconds=1.0)  # fmt: skip
+    assert result.score == 91.0
+    assert MutationResult(0, 0, 0, 0, 0, 0, 0, 0.0).score == 0.0
+
+
+def test_mutation_sandbox_holds_the_package_and_the_tests(tmp_path: Path) -> None:
+    (tmp_path / "sandbox").mkdir()
+    (tmp_path / "sandbox" / "stale").write_text("x")
+    _sandbox(tmp_path / "sandbox")
+    assert not (tmp_path / "sandbox" / "stale").exists()
+    assert (tmp_path / "sandbox" / "src" / "deploybook" / "payroll" / "withholding.py").is_file()
+    assert sorted(
+        p.name for p in (tmp_path / "sandbox" / "tests" / "unit" / "payroll").iterdir()
+    ) == sorted(TESTS)
+    assert (
+        'only_mutate = ["src/deploybook/payroll/withholding.py"]'
+        in (tmp_path / "sandbox" / "pyproject.toml").read_text()
+    )
+
+
+def test_junit_outcomes(tmp_path: Path) -> None:
+    (tmp_path / "j.xml").write_text(
+        '<testsuites><testsuite><testcase name="a"/><testcase name="b"><failure/></testcase>'
+        '<testcase name="c"><skipped/></testcase><testcase name="d"><error/></testcase>'
+        "</testsuite></testsuites>"
+    )
+    assert _cases(tmp_path / "j.xml") == [
+        ("a", "passed"),
+        ("b", "failed"),
+        ("c", "skipped"),
+        ("d", "failed"),
+    ]
+
+
+def test_unknown_level(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="level must be one of unit, integration"):
+        run_level("smoke", tmp_path)
