@@ -1,0 +1,96 @@
+"""A small, real book to deploy: the project's own prose pages plus a one-figure notebook.
+
+The whole book executes every report (Spark included) when it builds, which is more than a
+report about deploying it can afford. This folder is a complete Jupyter Book repository in
+miniature: the project's ``_config.yml`` and workflows, its introduction, data and
+bibliography pages, and a notebook that draws a plotly figure with the book's offline
+renderer; ``jupyter-book build`` builds it for real and its notebook really executes.
+
+``defect`` builds a broken variant instead, each one a mistake that passes the build
+(``-W -n``) but not a browser:
+
+- ``no-offline-extension``: ``_config.yml`` without ``deploybook.book``, so no page ships
+  ``plotly.min.js`` (figures cannot draw) and MathJax comes from a CDN;
+- ``dead-link``: the figure page links to a page that does not exist (raw HTML, which
+  Sphinx does not check).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+
+from deploybook.paths import project_root
+
+DEFECTS = ("none", "no-offline-extension", "dead-link")
+PAGES = ("book/intro.md", "book/data.md", "book/bibliography.md", "book/references.bib")
+TOC = """\
+format: jb-book
+root: book/intro
+parts:
+  - caption: Reports
+    chapters:
+      - file: notebooks/figure
+  - caption: About
+    chapters:
+      - file: book/data
+      - file: book/bibliography
+"""
+FIGURE_CODE = """\
+from pathlib import Path
+
+import plotly.express as px
+
+from deploybook.plotting import source_note, use_offline_renderer
+
+use_offline_renderer()
+pages = sorted(Path("../book").glob("*.md"))
+words = [len(page.read_text().split()) for page in pages]
+fig = px.bar(x=[page.stem for page in pages], y=words, labels={"x": "page", "y": "words"},
+             title="Words per prose page of this book")
+fig.add_annotation(source_note("the book's own Markdown pages"))
+fig.show()
+"""
+
+
+def build_source(dest: str | Path, defect: str = "none") -> Path:
+    """Write the small book's sources into ``dest`` (which must not exist); return it."""
+    if defect not in DEFECTS:
+        raise ValueError(f"unknown defect {defect!r}; choose one of {', '.join(DEFECTS)}")
+    root, dest = project_root(), Path(dest)
+    dest.mkdir(parents=True)
+    for page in PAGES:
+        (dest / page).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / page, dest / page)
+    shutil.copytree(root / ".github", dest / ".github")
+    shutil.copy2(root / "requirements.lock", dest / "requirements.lock")
+    config = (root / "_config.yml").read_text()
+    if defect == "no-offline-extension":
+        without = config.replace("  extra_extensions:\n    - deploybook.book\n", "")
+        if without == config:
+            raise RuntimeError(
+                "_config.yml no longer lists deploybook.book as shown; update the defect"
+            )
+        config = without
+    (dest / "_config.yml").write_text(config)
+    (dest / "_toc.yml").write_text(TOC)
+    intro = "# A figure\n\nOne plotly figure, drawn by the book's offline renderer."
+    if defect == "dead-link":
+        intro += '\n\n<a href="retired-page.html">the retired page</a>'
+    notebook = nbformat.v4.new_notebook()
+    # fixed cell ids: nbformat draws random ones, which would change the file (and every
+    # cache key hashed from it) on each build of identical content
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell(intro, id="figure-intro"),
+        nbformat.v4.new_code_cell(FIGURE_CODE, id="figure-code"),
+    ]
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    (dest / "notebooks").mkdir()
+    nbformat.write(notebook, str(dest / "notebooks" / "figure.ipynb"))
+    return dest

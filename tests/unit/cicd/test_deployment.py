@@ -1,0 +1,280 @@
+"""Releases, blue/green environments, the browser smoke test and automatic rollback, for real."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from deploybook.cicd.deployment import (
+    DeploymentError,
+    deploy,
+    rollback,
+    served_release,
+    wait_until_served,
+)
+from deploybook.cicd.environment import Environment
+from deploybook.cicd.probes import Prober, during, probe
+from deploybook.cicd.release import (
+    ReleaseError,
+    archive_site,
+    check_id,
+    read_manifest,
+    release_id,
+    toc_pages,
+    unpack,
+    verify,
+)
+from deploybook.cicd.server import SiteServer
+from deploybook.cicd.smoke import SmokeError, chromium_path, smoke_test
+
+SiteMaker = Callable[..., Path]
+
+
+def _release(
+    make_site: SiteMaker, toc: Path, out: Path, rid: str, defect: str | None = None
+) -> Path:
+    return archive_site(make_site(rid, defect), toc, rid, out).archive
+
+
+def test_release_ids() -> None:
+    assert release_id("v1.2.0", "abcdef1234567") == "v1.2.0-abcdef1"
+    assert release_id("feature/x y", "") == "feature-x-y"
+    assert release_id("///", "") == "ref"
+    with pytest.raises(ReleaseError, match=r"invalid release id '\.\./etc'"):
+        check_id("../etc")
+
+
+def test_toc_pages(toc: Path) -> None:
+    assert toc_pages(toc) == ["page.html", "other.html"]
+
+
+def test_archive_checksum_and_unpack(make_site: SiteMaker, toc: Path, tmp_path: Path) -> None:
+    release = archive_site(make_site("r1"), toc, "r1", tmp_path / "out", commit="abc")
+    assert release.pages == ("index.html", "page.html", "other.html")
+    sums = (tmp_path / "out" / "r1.tar.gz.sha256").read_text()
+    assert sums == f"{release.sha256}  r1.tar.gz\n"  # sha256sum --check format
+    assert verify(release.archive) == release.sha256
+    manifest = unpack(release.archive, tmp_path / "site")
+    assert manifest["id"] == "r1"
+    assert manifest["commit"] == "abc"
+    assert (tmp_path / "site" / "plotly.min.js").is_file()
+
+
+def test_tampered_or_unchecked_archives_are_refused(
+    make_site: SiteMaker, toc: Path, tmp_path: Path
+) -> None:
+    release = archive_site(make_site("r1"), toc, "r1", tmp_path / "out")
+    with release.archive.open("ab") as handle:
+        handle.write(b"tampered")
+    with pytest.raises(ReleaseError, match=r"r1\.tar\.gz fails its checksum: expected"):
+        verify(release.archive)
+    (tmp_path / "out" / "r1.tar.gz.sha256").unlink()
+    with pytest.raises(ReleaseError, match="has no checksum file"):
+        verify(release.archive)
+    with pytest.raises(ReleaseError, match="not found"):
+        verify(tmp_path / "none.tar.gz")
+
+
+def test_a_build_missing_a_toc_page_is_not_archived(
+    make_site: SiteMaker, toc: Path, tmp_path: Path
+) -> None:
+    site = make_site("r1")
+    (site / "other.html").unlink()
+    with pytest.raises(
+        ReleaseError, match=r"lacks page\(s\) of the table of contents: other\.html"
+    ):
+        archive_site(site, toc, "r1", tmp_path / "out")
+
+
+def test_manifest_is_required(tmp_path: Path) -> None:
+    with pytest.raises(ReleaseError, match=r"has no release\.json"):
+        read_manifest(tmp_path)
+
+
+def test_environment_switches_atomically_and_prunes(
+    make_site: SiteMaker, toc: Path, tmp_path: Path
+) -> None:
+    env = Environment(tmp_path / "staging")
+    assert env.current() is None
+    for n in (1, 2, 3):
+        rid = env.publish(_release(make_site, toc, tmp_path / "out", f"r{n}"))
+        env.switch(rid)
+        env.record("healthy", rid)
+    assert env.current() == "r3"
+    assert (env.root / "current").resolve() == (env.releases_dir / "r3").resolve()
+    assert env.releases() == ["r1", "r2", "r3"]
+    assert env.prune(keep=2) == ["r1"]
+    assert env.releases() == ["r2", "r3"]
+    assert [e["event"] for e in env.history()][-1] == "pruned"
+    with pytest.raises(ReleaseError, match="no release 'r1' on disk"):
+        env.switch("r1")
+    with pytest.raises(ValueError, match="keep must be at least 1"):
+        env.prune(0)
+    with pytest.raises(ReleaseError, match="already on disk"):
+        env.publish_directory(env.releases_dir / "r3", "r3")
+
+
+def test_prune_never_removes_the_live_or_last_healthy_release(
+    make_site: SiteMaker, toc: Path, tmp_path: Path
+) -> None:
+    env = Environment(tmp_path / "prod")
+    for n in (1, 2, 3):
+        env.publish(_release(make_site, toc, tmp_path / "out", f"r{n}"))
+    env.switch("r1")
+    env.record("healthy", "r1")
+    assert env.prune(keep=1) == ["r2"]
+    assert env.releases() == ["r1", "r3"]
+
+
+def test_smoke_test_passes_a_good_release(make_site: SiteMaker, toc: Path, tmp_path: Path) -> None:
+    env = Environment(tmp_path / "env")
+    env.switch(env.publish(_release(make_site, toc, tmp_path / "out", "good")))
+    with SiteServer(env.current_link) as server:
+        report = smoke_test(server.url)
+    assert report.ok, report.failures
+    assert report.release == "good"
+    assert [p.path for p in report.pages] == ["index.html", "page.html", "other.html"]
+    assert report.figures == 1
+    assert report.pages[1].figures_drawn == 1
+    assert report.pages[1].links_checked >= 2
+
+
+@pytest.mark.parametrize(
+    ("defect", "expected"),
+    [
+        (
+            "no-plotly",
+            [
+                "HTTP 404 for /plotly.min.js",
+                "script error: Plotly is not defined",
+                "1 of 1 plotly figure(s) not drawn",
+            ],
+        ),
+        ("dead-link", ["broken link", "gone.html (HTTP 404)"]),
+    ],
+)
+def test_smoke_test_catches_defects(
+    make_site: SiteMaker, toc: Path, tmp_path: Path, defect: str, expected: list[str]
+) -> None:
+    env = Environment(tmp_path / "env")
+    env.switch(env.publish(_release(make_site, toc, tmp_path / "out", "bad", defect)))
+    with SiteServer(env.current_link) as server:
+        report = smoke_test(server.url)
+    assert not report.ok
+    text = "\n".join(report.failures)
+    for fragment in expected:
+        assert fragment in text
+
+
+def test_smoke_test_catches_a_missing_fragment_and_a_missing_page(
+    make_site: SiteMaker, tmp_path: Path
+) -> None:
+    site = make_site("s")
+    (site / "other.html").write_text("<html><body>no anchor</body></html>")
+    with SiteServer(site) as server:
+        report = smoke_test(server.url, pages=["page.html", "missing.html"])
+    text = "\n".join(report.failures)
+    assert "no element with id 'section'" in text
+    assert "missing.html: page answered HTTP 404" in text
+    assert report.release is None
+
+
+def test_smoke_test_needs_a_release(tmp_path: Path) -> None:
+    with (
+        SiteServer(tmp_path) as server,
+        pytest.raises(SmokeError, match=r"release\.json is missing"),
+    ):
+        smoke_test(server.url)
+
+
+def test_missing_chromium_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEPLOYBOOK_CHROMIUM", "/nonexistent/chrome")
+    with pytest.raises(SmokeError, match="Chromium not found at /nonexistent/chrome"):
+        chromium_path()
+
+
+def test_release_and_rollback_cycle_without_downtime(
+    make_site: SiteMaker, toc: Path, tmp_path: Path
+) -> None:
+    """Good release, broken release caught and rolled back automatically, all while probed."""
+    out = tmp_path / "out"
+    env = Environment(tmp_path / "staging")
+    with SiteServer(env.current_link) as server:
+        first = deploy(env, _release(make_site, toc, out, "r1"), server.url, keep=2)
+        assert first.status == "live"
+        with Prober(server.url, interval=0.005) as prober:
+            broken = deploy(
+                env, _release(make_site, toc, out, "r2", "no-plotly"), server.url, keep=2
+            )
+        assert served_release(server.url) == "r1"
+    assert broken.status == "rolled-back"
+    assert broken.previous == "r1"
+    assert any("not drawn" in f for f in broken.failures)
+    assert broken.rollback_seconds is not None
+    assert 0 <= broken.rollback_seconds < 5
+    assert broken.exposed_seconds >= broken.rollback_seconds
+    window = during(prober.probes, broken.switched_at, broken.restored_at)
+    assert len(window) >= 5
+    assert {p.status for p in prober.probes} == {200}
+    assert {p.release for p in window} <= {"r1", "r2"}
+    assert env.current() == "r1"
+    assert "r2" in env.releases()  # kept for inspection
+    events = [e["event"] for e in env.history()]
+    assert events[-3:] == ["failed", "switched", "rolled-back"]
+
+
+def test_first_release_failing_has_nothing_to_roll_back_to(
+    make_site: SiteMaker, toc: Path, tmp_path: Path
+) -> None:
+    env = Environment(tmp_path / "staging")
+    with SiteServer(env.current_link) as server:
+        outcome = deploy(
+            env, _release(make_site, toc, tmp_path / "out", "r1", "dead-link"), server.url
+        )
+    assert outcome.status == "failed"
+    assert outcome.rollback_seconds is None
+
+
+def test_manual_rollback_to_an_earlier_release(
+    make_site: SiteMaker, toc: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    env = Environment(tmp_path / "prod")
+    with SiteServer(env.current_link) as server:
+        for rid in ("r1", "r2"):
+            assert deploy(env, _release(make_site, toc, out, rid), server.url).status == "live"
+        seconds = rollback(env, server.url)
+        assert served_release(server.url) == "r1"
+        assert seconds < 5
+        with pytest.raises(DeploymentError, match="no earlier healthy release"):
+            rollback(Environment(tmp_path / "empty"), server.url)
+        with pytest.raises(DeploymentError, match="still does not serve release 'r9'"):
+            wait_until_served(server.url, "r9", timeout=0.05)
+
+
+def test_probe_reports_connection_failures() -> None:
+    result = probe("http://127.0.0.1:9", timeout=0.5)
+    assert result.status == 0
+    assert result.release is None
+
+
+def test_probe_reads_the_release(make_site: SiteMaker, tmp_path: Path) -> None:
+    site = make_site("s")
+    (site / "release.json").write_text(json.dumps({"id": "abc"}))
+    with SiteServer(site) as server:
+        assert probe(server.url).release == "abc"
+        (site / "release.json").write_text("not json")
+        assert probe(server.url).release is None
+
+
+def test_archives_are_reproducible_tarballs(
+    make_site: SiteMaker, toc: Path, tmp_path: Path
+) -> None:
+    release = archive_site(make_site("r1"), toc, "r1", tmp_path / "out")
+    with tarfile.open(release.archive) as tar:
+        owners = {(m.uid, m.gid, m.uname) for m in tar.getmembers()}
+    assert owners == {(0, 0, "")}

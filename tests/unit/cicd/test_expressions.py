@@ -1,0 +1,267 @@
+"""The ``${{ }}`` expression evaluator, table-driven against GitHub's documented semantics."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from deploybook.cicd.expressions import (
+    ExpressionError,
+    Scope,
+    evaluate,
+    evaluate_condition,
+    interpolate,
+    interpolate_all,
+    parse,
+    to_string,
+    truthy,
+    uses_status_function,
+)
+
+CONTEXTS = {
+    "github": {
+        "event_name": "push",
+        "ref": "refs/heads/main",
+        "ref_name": "main",
+        "event": {
+            "pull_request": {"title": "Fix it", "labels": [{"name": "bug"}, {"name": "CI"}]},
+            "commits": [{"id": "a1"}, {"id": "b2"}],
+        },
+    },
+    "matrix": {"python": "3.11", "os": "ubuntu-24.04", "n": 2},
+    "env": {"EMPTY": "", "NAME": "deploybook"},
+    "steps": {"archive": {"outputs": {"release-id": "v1-abc"}, "outcome": "success"}},
+    "needs": {"build": {"result": "success", "outputs": {"sha256": "f00"}}},
+    "inputs": {"rollback-to": "", "dry": True},
+}
+SCOPE = Scope(CONTEXTS)
+
+VALUES = [
+    # literals
+    ("null", None),
+    ("true", True),
+    ("false", False),
+    ("42", 42.0),
+    ("-3.5", -3.5),
+    ("0xff", 255.0),
+    ("1e3", 1000.0),
+    ("'it''s'", "it's"),
+    ("''", ""),
+    # contexts, property access, index, filters, case-insensitive names
+    ("github.ref", "refs/heads/main"),
+    ("GitHub.REF_name", "main"),
+    ("github['ref_name']", "main"),
+    ("steps.archive.outputs.release-id", "v1-abc"),
+    ("needs.build.outputs['sha256']", "f00"),
+    ("github.event.commits[1].id", "b2"),
+    ("github.event.commits[5].id", None),
+    ("github.missing.deeper", None),
+    ("github.event.pull_request.labels.*.name", ["bug", "CI"]),
+    ("github.event.commits.*.id", ["a1", "b2"]),
+    # loose equality: case-insensitive strings, numbers across types, null/bool coercion
+    ("'ABC' == 'abc'", True),
+    ("matrix.python == '3.11'", True),
+    ("matrix.n == '2'", True),
+    ("'' == 0", True),
+    ("null == 0", True),
+    ("true == 1", True),
+    ("'abc' == 0", False),
+    ("github.event == github.event", True),
+    ("github.event.commits == '[]'", False),
+    ("1 != 2", True),
+    # ordering
+    ("1 < 2", True),
+    ("'a' < 'B'", True),
+    ("'10' > 9", True),
+    ("'x' < 1", False),
+    ("2 <= 2 && 3 >= 4", False),
+    # logic returns an operand, so a && b || c works as a conditional
+    ("github.ref == 'refs/heads/main' && 'prod' || 'dev'", "prod"),
+    ("github.ref == 'refs/heads/x' && 'prod' || 'dev'", "dev"),
+    ("inputs.rollback-to || 'build'", "build"),
+    ("env.EMPTY && 'yes'", ""),
+    ("!env.EMPTY", True),
+    ("!!env.NAME", True),
+    ("!(1 == 1) || (2 == 2 && 3 == 3)", True),
+    # functions
+    ("contains('Hello world', 'WORLD')", True),
+    ("contains(github.event.pull_request.labels.*.name, 'ci')", True),
+    ("contains(fromJSON('[\"a\", 1]'), 1)", True),
+    ("contains(fromJSON('[\"a\"]'), 'b')", False),
+    ("startsWith(github.ref, 'refs/HEADS/')", True),
+    ("endsWith(matrix.os, '24.04')", True),
+    ("format('{0}-{1}', 'py', matrix.python)", "py-3.11"),
+    ("format('{{literal}} {0}', 1)", "{literal} 1"),
+    ("join(github.event.commits.*.id, '+')", "a1+b2"),
+    ("join(fromJSON('[1, 2]'))", "1,2"),
+    ("join('one')", "one"),
+    ("fromJSON('{\"a\": [1, 2]}').a[1]", 2),
+    ("toJSON(matrix.n)", "2"),
+    ("fromJSON('true') && 'on'", "on"),
+]
+
+
+@pytest.mark.parametrize(("expr", "expected"), VALUES)
+def test_value(expr: str, expected: object) -> None:
+    assert evaluate(expr, SCOPE) == expected
+
+
+ERRORS = [
+    # (expression, fragment of the message, 1-based position named in it)
+    ("a == == b", "unrecognized named value 'a'", 1),
+    ("github.ref == == 'x'", "unexpected token '=='", 15),
+    ("github.ref ==", "unexpected end of expression", 14),
+    ("github.ref == 'main", "unterminated string literal", 15),
+    ("foo.bar", "unrecognized named value 'foo'", 1),
+    ("nope(1)", "unrecognized function 'nope'", 1),
+    ("contains('a')", "contains() takes 2 argument(s) but 1 were given", 1),
+    ("success(1)", "success() takes 0 argument(s)", 1),
+    ("(1 == 1", "expected ')' but found end of expression", 8),
+    ("github.", "expected a property name after '.' but found end of expression", 8),
+    ("github[0", "expected ']' but found end of expression", 9),
+    ("1 + 2", "unexpected character '+'", 3),
+    ("matrix.n 2", "unexpected token '2'", 10),
+    ("", "empty expression", None),
+]
+
+
+@pytest.mark.parametrize(("expr", "message", "position"), ERRORS)
+def test_malformed_expression_names_token_and_position(
+    expr: str, message: str, position: int | None
+) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        evaluate(expr, SCOPE)
+    text = str(caught.value)
+    assert message in text
+    if position is not None:
+        assert f"at position {position}:" in text
+        caret_line = text.splitlines()[-1]
+        assert caret_line.index("^") - 4 == position - 1  # the caret sits under the token
+
+
+RUNTIME_ERRORS = [
+    ("format('{0} {1}', 'a')", "uses argument {1} but only 1 argument(s) follow it"),
+    ("format('{x}', 'a')", "invalid placeholder"),
+    ("format('a}', 'a')", "unmatched '}'"),
+    ("fromJSON('{oops')", "fromJSON(): not valid JSON"),
+    ("hashFiles('*.py')", "hashFiles() needs a workspace"),
+    ("success()", "only available in an 'if:' condition"),
+]
+
+
+@pytest.mark.parametrize(("expr", "message"), RUNTIME_ERRORS)
+def test_runtime_errors_are_clear(expr: str, message: str) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        evaluate(expr, SCOPE)
+    assert message in str(caught.value)
+
+
+def test_error_caret_points_into_a_multiline_template() -> None:
+    with pytest.raises(ExpressionError) as caught:
+        interpolate("echo one\necho ${{ github.ref == }}\n", SCOPE)
+    assert "at position" in str(caught.value)
+
+
+TRUTHY = [
+    (None, False),
+    (False, False),
+    (0.0, False),
+    (-0.0, False),
+    (math.nan, False),
+    ("", False),
+    ("false", True),
+    ("0", True),
+    (1.0, True),
+    ([], True),
+    ({}, True),
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), TRUTHY)
+def test_truthiness(value: object, expected: bool) -> None:
+    assert truthy(value) is expected
+
+
+STRINGS = [
+    (None, ""),
+    (True, "true"),
+    (3.0, "3"),
+    (2.5, "2.5"),
+    (math.nan, "NaN"),
+    (math.inf, "Infinity"),
+    ("x", "x"),
+    ([1, 2], "[\n  1,\n  2\n]"),
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), STRINGS)
+def test_to_string(value: object, expected: str) -> None:
+    assert to_string(value) == expected
+
+
+TEMPLATES = [
+    ("plain text", "plain text"),
+    ("py${{ matrix.python }}-${{ matrix.os }}", "py3.11-ubuntu-24.04"),
+    ("${{ matrix.n }}", 2.0),  # a whole-value expression keeps its type
+    ("${{ fromJSON('[1]') }}", [1]),
+    (" ${{ matrix.n }}", " 2"),
+    ("${{ '}}' }}", "}}"),  # a closing brace pair inside a string literal
+    ("${{ null }}x", "x"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TEMPLATES)
+def test_interpolate(text: str, expected: object) -> None:
+    assert interpolate(text, SCOPE) == expected
+
+
+def test_interpolate_unclosed_template_is_an_error() -> None:
+    with pytest.raises(ExpressionError, match="never closed"):
+        interpolate("echo ${{ github.ref", SCOPE)
+
+
+def test_interpolate_all_walks_nested_values() -> None:
+    value = {"a": ["${{ matrix.python }}", 3], "b": {"c": "${{ env.NAME }}"}, "d": None}
+    assert interpolate_all(value, SCOPE) == {"a": ["3.11", 3], "b": {"c": "deploybook"}, "d": None}
+
+
+def _status(success: bool, failure: bool = False, cancelled: bool = False) -> Scope:
+    flags = {"success": success, "failure": failure, "cancelled": cancelled}
+    return Scope(CONTEXTS, status=flags.__getitem__)
+
+
+CONDITIONS = [
+    # (condition, previous steps succeeded?, expected)
+    ("github.event_name == 'push'", True, True),
+    ("${{ github.event_name == 'push' }}", True, True),
+    ("github.event_name == 'push'", False, False),  # implicit success() &&
+    ("always()", False, True),
+    ("failure()", False, True),
+    ("failure()", True, False),
+    ("success() || failure()", False, True),
+    ("!cancelled() && github.ref == 'refs/heads/main'", False, True),
+    ("${{ false }} && true", True, True),  # mixed text is a non-empty string (GitHub's rule)
+    ("${{ false }} && true", False, False),
+    (True, True, True),
+    (False, True, False),
+    ("inputs.dry", True, True),
+]
+
+
+@pytest.mark.parametrize(("condition", "succeeded", "expected"), CONDITIONS)
+def test_if_conditions(condition: object, succeeded: bool, expected: bool) -> None:
+    scope = _status(succeeded, failure=not succeeded)
+    assert evaluate_condition(condition, scope) is expected
+
+
+def test_status_functions_are_detected_anywhere() -> None:
+    assert uses_status_function(parse("github.ref == 'x' || always()"))
+    assert uses_status_function(parse("!contains(format('{0}', failure()), 'x')"))
+    assert uses_status_function(parse("github[success()]"))
+    assert not uses_status_function(parse("github.ref == 'refs/heads/main'"))
+
+
+def test_hash_files_is_delegated_to_the_scope() -> None:
+    scope = Scope(CONTEXTS, hash_files=lambda patterns: "|".join(patterns))
+    assert evaluate("hashFiles('a', 'b/**')", scope) == "a|b/**"

@@ -1,0 +1,101 @@
+"""The local cache store, artifact store and hashFiles."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from deploybook.cicd.artifact_store import ArtifactError, ArtifactStore
+from deploybook.cicd.cache_store import CacheStore
+from deploybook.cicd.hashing import hash_files, matched_files
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    ws = tmp_path / "ws"
+    (ws / "a" / "deep").mkdir(parents=True)
+    (ws / "a" / "one.txt").write_text("1")
+    (ws / "a" / "deep" / "two.txt").write_text("2")
+    (ws / "top.cfg").write_text("cfg")
+    return ws
+
+
+def test_hash_files_globs_and_negation(workspace: Path) -> None:
+    assert [p.name for p in matched_files(workspace, ["a/**/*.txt"])] == ["two.txt", "one.txt"]
+    assert [p.name for p in matched_files(workspace, ["**/*.txt", "!a/deep/**"])] == ["one.txt"]
+    first = hash_files(workspace, ["a/**"])
+    assert len(first) == 64
+    assert hash_files(workspace, ["a/**"]) == first
+    (workspace / "a" / "one.txt").write_text("changed")
+    assert hash_files(workspace, ["a/**"]) != first
+    assert hash_files(workspace, ["nothing/*"]) == ""
+    assert hash_files(workspace, ["../*"]) == ""  # never outside the workspace
+
+
+def test_cache_exact_and_prefix_restore(workspace: Path, tmp_path: Path) -> None:
+    store = CacheStore(tmp_path / "cache")
+    assert store.find("k-1", [], ["a"]) is None
+    entry = store.save("k-1", ["a", "top.cfg"], workspace)
+    assert entry is not None
+    assert store.save("k-1", ["a"], workspace) is None  # never overwritten
+    time.sleep(0.01)
+    store.save("k-2", ["a", "top.cfg"], workspace)
+    assert store.find("k-1", ["k-"], ["a", "top.cfg"]).key == "k-1"
+    assert store.find("k-9", ["k-"], ["a", "top.cfg"]).key == "k-2"  # newest prefix match
+    assert store.find("k-1", [], ["a"]) is None  # other paths, other cache
+    (workspace / "a" / "one.txt").write_text("local edit")
+    (workspace / "top.cfg").unlink()
+    store.restore(entry, ["a", "top.cfg"], workspace)
+    assert (workspace / "a" / "one.txt").read_text() == "1"
+    assert (workspace / "a" / "deep" / "two.txt").read_text() == "2"
+    assert (workspace / "top.cfg").read_text() == "cfg"
+    assert store.save("k-3", ["missing"], workspace) is None
+
+
+def test_artifacts_keep_paths_below_the_common_ancestor(workspace: Path, tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path / "artifacts")
+    files = store.upload("docs", ["a/"], workspace)
+    assert sorted(str(f.relative_to(store.root / "docs")) for f in files) == [
+        "deep/two.txt",
+        "one.txt",
+    ]
+    store.upload("single", ["top.cfg"], workspace)
+    assert (store.root / "single" / "top.cfg").is_file()
+    store.upload("filtered", ["a/**/*.txt", "!a/deep/*"], workspace)
+    assert [p.name for p in (store.root / "filtered").rglob("*.txt")] == ["one.txt"]
+    assert store.names() == ["docs", "filtered", "single"]
+    got = store.download("docs", tmp_path / "out")
+    assert (tmp_path / "out" / "deep" / "two.txt").read_text() == "2"
+    assert len(got) == 2
+    everything = store.download(None, tmp_path / "all")
+    assert (tmp_path / "all" / "single" / "top.cfg").is_file()
+    assert len(everything) == 4
+
+
+@pytest.mark.parametrize(
+    ("name", "patterns", "option", "message"),
+    [
+        ("docs", ["nothing/*"], "error", "no files found"),
+        ("bad/name", ["a"], "warn", "invalid artifact name"),
+    ],
+)
+def test_artifact_errors(
+    workspace: Path, tmp_path: Path, name: str, patterns: list[str], option: str, message: str
+) -> None:
+    store = ArtifactStore(tmp_path / "artifacts")
+    with pytest.raises(ArtifactError, match=message):
+        store.upload(name, patterns, workspace, if_no_files_found=option)
+
+
+def test_artifact_duplicates_and_missing(workspace: Path, tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path / "artifacts")
+    assert store.upload("x", ["nothing/*"], workspace) == []
+    store.upload("docs", ["a"], workspace)
+    with pytest.raises(ArtifactError, match="already uploaded"):
+        store.upload("docs", ["a"], workspace)
+    with pytest.raises(
+        ArtifactError, match="no artifact named 'nope' in this run \\(uploaded: docs\\)"
+    ):
+        store.download("nope", tmp_path / "out")
