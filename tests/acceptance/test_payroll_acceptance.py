@@ -124,7 +124,7 @@ def _line(office: Office, name: str, description: str, amount: str) -> None:
 
 @given(
     parsers.parse(
-        "weekly earnings of ${earnings} on tax scale {scale:d} with {children:d} children on the Medicare levy variation"
+        "weekly earnings of ${earnings} on tax scale {scale:d} with {children:d} children on the Medicare levy variation"  # noqa: E501
     ),
     target_fixture="claim",
 )
@@ -162,7 +162,7 @@ def _same(office: Office, count: int) -> None:
 
 @then(
     parsers.parse(
-        "the bank file credits the total net pay to {accounts:d} accounts and balances with one debit"
+        "the bank file credits the total net pay to {accounts:d} accounts and balances with one debit"  # noqa: E501
     )
 )
 def _bank_file(office: Office, accounts: int) -> None:

@@ -11,15 +11,15 @@ reads its statistics.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess  # nosec B404 - runs mutmut with fixed arguments
+import subprocess  # runs mutmut with fixed arguments  # nosec B404
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from deploybook.paths import project_root
+from deploybook.payroll.pyramid import child_env
 
 TARGET = "src/deploybook/payroll/withholding.py"
 TESTS = ("__init__.py", "conftest.py", "test_withholding.py")
@@ -71,13 +71,7 @@ def _sandbox(folder: Path) -> None:
 
 
 def _clean_env() -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("COVERAGE_", "COV_CORE_", "PYTEST_"))
-    }
-    env["DEPLOYBOOK_HOME"] = str(project_root())  # the data files, read from the project
-    return env
+    return child_env(DEPLOYBOOK_HOME=str(project_root()))  # data files come from the project
 
 
 def run_mutation_tests(
@@ -88,14 +82,14 @@ def run_mutation_tests(
     env = _clean_env()
     started = time.perf_counter()
     command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)]
-    done = subprocess.run(  # noqa: S603  # nosec B603 - our interpreter, fixed arguments
+    done = subprocess.run(  # noqa: S603 - our interpreter, fixed arguments  # nosec B603
         command, cwd=folder, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         tail = (done.stdout + done.stderr).strip()[-800:]
         raise RuntimeError(f"mutmut run failed ({done.returncode}):\n{tail}")
-    subprocess.run(  # nosec B603 - our interpreter, fixed arguments
+    subprocess.run(  # our interpreter, fixed arguments  # nosec B603
         [sys.executable, "-m", "mutmut", "export-cicd-stats"],
         cwd=folder, env=env, capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
@@ -114,7 +108,7 @@ def run_mutation_tests(
 
 def survivors(folder: Path) -> list[str]:
     """The names of the mutants that survived the last run in ``folder``."""
-    done = subprocess.run(  # nosec B603 - our interpreter, fixed arguments
+    done = subprocess.run(  # our interpreter, fixed arguments  # nosec B603
         [sys.executable, "-m", "mutmut", "results"],
         cwd=folder, env=_clean_env(), capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip

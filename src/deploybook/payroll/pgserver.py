@@ -13,7 +13,7 @@ import os
 import pwd
 import shutil
 import socket
-import subprocess  # nosec B404 - starts initdb and pg_ctl with argument lists
+import subprocess  # starts initdb and pg_ctl with argument lists  # nosec B404
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -59,7 +59,7 @@ def _free_port() -> int:
 
 def _run(command: list[str], as_postgres: bool) -> None:
     prefix = ["runuser", "-u", "postgres", "--"] if as_postgres else []
-    done = subprocess.run(  # noqa: S603  # nosec B603 - fixed programs, no shell
+    done = subprocess.run(  # noqa: S603 - fixed programs, no shell  # nosec B603
         prefix + command, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import subprocess  # nosec B404 - runs pytest with fixed arguments
+import subprocess  # runs pytest with fixed arguments  # nosec B404
 import sys
 import time
-import xml.etree.ElementTree as ET  # nosec B405 - parses our own pytest report
+import xml.etree.ElementTree as ET  # parses our own pytest report  # nosec B405
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,14 +46,15 @@ class LevelResult:
     cases: tuple[tuple[str, str], ...]  # (test name, outcome)
 
 
-def _env(data_file: Path) -> dict[str, str]:
+def child_env(**extra: str) -> dict[str, str]:
+    """This process's environment for a child test run, without the parent's coverage or
+    pytest settings (a report built under ``make test`` must not measure itself twice)."""
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("COVERAGE_", "COV_CORE_", "PYTEST_"))
     }
-    env["COVERAGE_FILE"] = str(data_file)
-    return env
+    return env | extra
 
 
 def _cases(junit: Path) -> list[tuple[str, str]]:
@@ -90,8 +91,8 @@ def run_level(level: str, workdir: Path, *, extra: tuple[str, ...] = ()) -> Leve
         f"--junitxml={junit}", f"--cov={SOURCE}", "--cov-report=", *extra,
     ]  # fmt: skip
     started = time.perf_counter()
-    done = subprocess.run(  # noqa: S603  # nosec B603 - our interpreter, fixed arguments
-        command, cwd=project_root(), env=_env(data_dir / ".coverage"),
+    done = subprocess.run(  # noqa: S603 - our interpreter, fixed arguments  # nosec B603
+        command, cwd=project_root(), env=child_env(COVERAGE_FILE=str(data_dir / ".coverage")),
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     seconds = time.perf_counter() - started

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
-import subprocess  # nosec B404 - runs bandit with fixed arguments
+import subprocess  # runs bandit with fixed arguments  # nosec B404
 import sys
 from pathlib import Path
 
@@ -18,7 +18,7 @@ SQL_CALLS = {"text", "execute", "exec_driver_sql", "executescript"}
 
 def bandit_findings(folder: Path) -> list[dict[str, object]]:
     """Bandit's findings (every severity) for the Python files under ``folder``."""
-    done = subprocess.run(  # noqa: S603  # nosec B603 - our interpreter, fixed arguments
+    done = subprocess.run(  # noqa: S603 - our interpreter, fixed arguments  # nosec B603
         [sys.executable, "-m", "bandit", "-r", str(folder), "-f", "json", "-q"],
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip

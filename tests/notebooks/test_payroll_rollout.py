@@ -1,0 +1,40 @@
+"""The payroll report, run end to end on small parameter sets (each well under a minute)."""
+
+from __future__ import annotations
+
+import pytest
+from papermill.exceptions import PapermillExecutionError
+
+pytestmark = pytest.mark.notebook
+
+SMALL = {"test_levels": ["acceptance"], "mutation_testing": False, "throughput_sizes": [100, 300]}
+
+
+def test_defect_is_caught_at_the_pilot_and_rolled_back(run) -> None:
+    figures = run("payroll_rollout", employees=300, inject_defect=True, **SMALL)
+    assert figures["employees"] == 300
+    assert figures["defect_caught_at_phase"] == "pilot"
+    assert figures["reconciliation_mismatches"] > 0
+    assert figures["rollback_data_intact"] is True
+    assert figures["rollback_was_drill"] is False
+    assert figures["ato_figures_reproduced"] == figures["ato_figures_published"] == 31
+    assert figures["tests_failed"] == 0
+    assert 0 < figures["coverage_percent"] < 100
+    assert figures["mutation_score"] is None
+    assert figures["payslips_per_second"] > 0
+    assert figures["largest_run_employees"] == 300
+    assert figures["bandit_findings"] == figures["formatted_sql"] == 0
+
+
+def test_clean_monthly_rollout_goes_all_the_way(run) -> None:
+    figures = run("payroll_rollout", employees=250, inject_defect=False, pay_frequency="monthly",
+                  period_start="2024-09-01", **SMALL)  # fmt: skip
+    assert figures["defect_caught_at_phase"] == "none"
+    assert figures["reconciliation_mismatches"] == 0
+    assert figures["rollback_data_intact"] is True  # the fallback drill on a copy
+    assert figures["rollback_was_drill"] is True
+
+
+def test_bad_parameter_names_it(run) -> None:
+    with pytest.raises(PapermillExecutionError, match="test_levels"):
+        run("payroll_rollout", test_levels=["smoke"])

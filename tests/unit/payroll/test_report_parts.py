@@ -1,0 +1,60 @@
+"""The report's parameters, throughput measurement and figures, on small inputs."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from deploybook.params import ParameterError
+from deploybook.payroll.charts import (
+    provenance_table,
+    pyramid_figure,
+    pyramid_table,
+    throughput_figure,
+    timeline_figure,
+)
+from deploybook.payroll.params import PayrollParams
+from deploybook.payroll.pyramid import LevelResult
+from deploybook.payroll.rollout import load_plan, run_rollout
+from deploybook.payroll.rules import default_rule_sets
+from deploybook.payroll.throughput import throughput
+
+GOOD = {"employees": 100, "pay_frequency": "weekly", "period_start": "2024-07-01", "rule_set": "",
+        "rollout_plan": "rollout_plan.yaml", "inject_defect": True, "test_levels": ["unit"],
+        "mutation_testing": False, "throughput_sizes": [300, 100], "seed": 1}  # fmt: skip
+
+
+def test_parameters() -> None:
+    params = PayrollParams.validate_values(GOOD)
+    assert params.period_start == date(2024, 7, 1)
+    assert params.throughput_sizes == [100, 300]
+    for bad, name in (({"test_levels": ["smoke"]}, "test_levels"),
+                      ({"pay_frequency": "daily"}, "pay_frequency"),
+                      ({"throughput_sizes": [5]}, "throughput_sizes"),
+                      ({"period_start": "2019-01-01"}, "period_start")):  # fmt: skip
+        with pytest.raises(ParameterError, match=name):
+            PayrollParams.validate_values(GOOD | bad)
+
+
+def test_throughput_and_its_figure(tmp_path: Path) -> None:
+    frame = throughput([30, 60], tmp_path)
+    assert frame["employees"].tolist() == [30, 60]
+    assert (frame["payslips_per_second"] > 0).all()
+    assert len(throughput_figure(frame).data) == 3
+
+
+def test_tables_and_figures(tmp_path: Path) -> None:
+    table = provenance_table(default_rule_sets())
+    assert list(table.columns) == ["V", "E", "O", "S", "NC"]
+    assert table.loc["ato-schedule1-2024-07-01", "NC"] > 0
+    level = LevelResult("unit", 3, 2, 1, 0, 1.5, 80.0, tmp_path, (("a", "passed"),))
+    assert pyramid_table([level]).loc["unit", "failed"] == 1
+    assert len(pyramid_figure([level]).data) == 2
+    result = run_rollout(load_plan(), employees=120, frequency="weekly",
+                         period_start=date(2024, 9, 2), workdir=tmp_path, seed=3,
+                         inject_defect=True)  # fmt: skip
+    figure = timeline_figure(result)
+    assert len(figure.data) == len(result.phases)
+    result.production.close()
