@@ -1,183 +1,236 @@
 """Every number the ETS analysis takes from outside ``data/``, named, with its source.
 
 Each constant is a :class:`Sourced` value: the number, its unit, where it comes from and
-whether this project checked it against that source (``verified``). The report prints
-:func:`constants_table` so a reader sees all of them in one place.
+how this project checked it (:class:`Check`). The report prints :func:`constants_table` so
+a reader sees all of them in one place.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import pandas as pd
 
 
+class Check(StrEnum):
+    """How a constant was checked against its source."""
+
+    SOURCE = "yes"  # against the legal text or the issuer's own figures
+    SECONDARY = "via a secondary source"  # a public text that quotes the original
+    NOT_FOUND = "no"  # the source could not be read here
+    CHOICE = "modelling choice"  # not a fact to check: a knob of the model
+
+
 @dataclass(frozen=True)
 class Sourced:
-    """A parameter value with its unit, its source and whether the source was checked."""
+    """A parameter value with its unit, its source and how the source was checked."""
 
     value: float
     unit: str
     source: str
-    verified: bool
+    check: Check
     note: str = ""
 
 
 # --- the cap -------------------------------------------------------------------------------
 CAP_2021 = Sourced(
-    1_571_583_007, "allowances", "European Commission, EU ETS cap page (2021 stationary cap)", True
+    1_571_583_007,
+    "allowances",
+    "European Commission, EU ETS cap page (2021 stationary cap)",
+    Check.SOURCE,
 )
 LRF_2021_ANNUAL = Sourced(
     43_003_515,
     "allowances/year",
     "European Commission, EU ETS cap page (2.2% linear reduction, 2021-2023)",
-    True,
+    Check.SOURCE,
 )
-LRF_2021_PCT = Sourced(2.2, "% of reference", "Directive (EU) 2018/410, Art. 1(8)", True)
+LRF_2021_PCT = Sourced(2.2, "% of reference", "Directive (EU) 2018/410, Art. 1(8)", Check.SOURCE)
 LRF_2024_PCT = Sourced(
     4.3,
     "% of reference",
     "Directive (EU) 2023/959 (Art. 9 of Directive 2003/87/EC as amended); Commission news "
     "2023-07-28",
-    True,
+    Check.SOURCE,
     "applies 2024-2027",
 )
 LRF_2028_PCT = Sourced(
-    4.4, "% of reference", "Directive (EU) 2023/959; Commission news 2023-07-28", True, "from 2028"
+    4.4,
+    "% of reference",
+    "Directive (EU) 2023/959; Commission news 2023-07-28",
+    Check.SOURCE,
+    "from 2028",
 )
 REBASING = {
-    2024: Sourced(90e6, "allowances", "Directive (EU) 2023/959; Commission news 2023-07-28", True),
-    2026: Sourced(27e6, "allowances", "Directive (EU) 2023/959; Commission news 2023-07-28", True),
+    2024: Sourced(
+        90e6, "allowances", "Directive (EU) 2023/959; Commission news 2023-07-28", Check.SOURCE
+    ),
+    2026: Sourced(
+        27e6, "allowances", "Directive (EU) 2023/959; Commission news 2023-07-28", Check.SOURCE
+    ),
 }
 MARITIME_CAP_2024 = Sourced(
     78.4e6,
     "allowances",
     "Directive (EU) 2023/959, recital 11; Commission news 2023-07-28",
-    True,
+    Check.SOURCE,
     "excluded from the model together with maritime emissions (not in data/)",
 )
 BACKLOADING = {
-    2014: Sourced(400e6, "allowances", "Commission Regulation (EU) No 176/2014", True),
-    2015: Sourced(300e6, "allowances", "Commission Regulation (EU) No 176/2014", True),
-    2016: Sourced(200e6, "allowances", "Commission Regulation (EU) No 176/2014", True),
+    2014: Sourced(400e6, "allowances", "Commission Regulation (EU) No 176/2014", Check.SOURCE),
+    2015: Sourced(300e6, "allowances", "Commission Regulation (EU) No 176/2014", Check.SOURCE),
+    2016: Sourced(200e6, "allowances", "Commission Regulation (EU) No 176/2014", Check.SOURCE),
 }
 BACKLOADING_RETURN = {
-    2019: Sourced(300e6, "allowances", "Regulation (EU) No 176/2014 (as planned in 2014)", True),
-    2020: Sourced(600e6, "allowances", "Regulation (EU) No 176/2014 (as planned in 2014)", True),
+    2019: Sourced(
+        300e6, "allowances", "Regulation (EU) No 176/2014 (as planned in 2014)", Check.SOURCE
+    ),
+    2020: Sourced(
+        600e6, "allowances", "Regulation (EU) No 176/2014 (as planned in 2014)", Check.SOURCE
+    ),
 }
 TNAC_END_2012 = Sourced(
     2.0e9,
     "allowances",
     "European Commission, 14 May 2014 (surplus 'about 2.0 billion' at end-2012), reported by "
     "IISD SDG Knowledge Hub",
-    True,
+    Check.SOURCE,
     "rounded press figure",
 )
 AUCTION_SHARE = Sourced(
     0.57,
     "share of cap",
     "Directive (EU) 2018/410, Art. 10(1)",
-    False,
+    Check.NOT_FOUND,
     "used only to approximate 'previous year's auction volume' for the 2023 MSR invalidation",
 )
 
 # --- the Market Stability Reserve (Decision (EU) 2015/1814 as amended) -----------------------
-MSR_START_YEAR = Sourced(2019, "year", "Decision (EU) 2015/1814, Art. 1(1)", True)
+MSR_START_YEAR = Sourced(2019, "year", "Decision (EU) 2015/1814, Art. 1(1)", Check.SOURCE)
 MSR_UPPER_THRESHOLD = Sourced(
-    833e6, "allowances", "Decision (EU) 2015/1814, Art. 1(5); Commission TNAC news 2019-2023", True
+    833e6,
+    "allowances",
+    "Decision (EU) 2015/1814, Art. 1(5); Commission TNAC news 2019-2023",
+    Check.SOURCE,
 )
-MSR_LOWER_THRESHOLD = Sourced(400e6, "allowances", "Decision (EU) 2015/1814, Art. 1(6)", True)
+MSR_LOWER_THRESHOLD = Sourced(
+    400e6, "allowances", "Decision (EU) 2015/1814, Art. 1(6)", Check.SOURCE
+)
 MSR_RELEASE = Sourced(
-    100e6, "allowances/year", "Decision (EU) 2015/1814, Art. 1(6)", False, "legal text not read"
+    100e6,
+    "allowances/year",
+    "Decision (EU) 2015/1814, Art. 1(6); value as summarised by the Swedish Energy Agency "
+    "(Energimyndigheten, 'The market stability reserve')",
+    Check.SECONDARY,
+    "the agency's page: up to 100 million released when the surplus falls below 400 million; "
+    "the Decision's own paragraph was not found in the search corpus",
 )
-MSR_RATE_BASE = Sourced(0.12, "share of TNAC", "Decision (EU) 2015/1814, Art. 1(5)", True)
+MSR_RATE_BASE = Sourced(0.12, "share of TNAC", "Decision (EU) 2015/1814, Art. 1(5)", Check.SOURCE)
 MSR_RATE_DOUBLED = Sourced(
     0.24,
     "share of TNAC",
     "Directive (EU) 2018/410 (2019-2023), extended to 31 Dec 2030 by Decision (EU) 2023/852",
-    True,
-    "reproduces every published intake 2019-2025 (tests)",
+    Check.SOURCE,
+    "with the other MSR constants, reproduces the published intakes 2019-2026 (tests)",
 )
-MSR_MIN_INTAKE_BASE = Sourced(100e6, "allowances", "Decision (EU) 2015/1814, Art. 1(5)", True)
+MSR_MIN_INTAKE_BASE = Sourced(
+    100e6, "allowances", "Decision (EU) 2015/1814, Art. 1(5)", Check.SOURCE
+)
 MSR_BUFFER_UPPER = Sourced(
     1_096e6,
     "allowances",
     "Directive (EU) 2023/959 amending Decision (EU) 2015/1814, Art. 1(5)",
-    False,
-    "legal text not found in the search corpus; the rule (intake = TNAC - 833 m between 833 m "
-    "and 1 096 m) reproduces the Commission's 2026 intake of 190 494 202 exactly",
+    Check.NOT_FOUND,
+    "searched twice, the amended paragraph was not found; the rule it gives (intake = TNAC - "
+    "833 m between 833 m and 1 096 m) reproduces the Commission's 2026 intake of 190 494 202 "
+    "exactly, which checks the rule's form but not the 1 096 m bound",
 )
 MSR_HOLDING_LIMIT = Sourced(
     400e6,
     "allowances",
     "Directive (EU) 2023/959 (fixed limit from 2024), per the European Parliament OEIL summary "
     "of proposal 2026/0085(COD)",
-    True,
+    Check.SOURCE,
 )
 MSR_INVALIDATION_START = Sourced(
-    2023, "year", "Directive (EU) 2018/410; Commission TNAC news 2023-05-15", True
+    2023, "year", "Directive (EU) 2018/410; Commission TNAC news 2023-05-15", Check.SOURCE
 )
 
 # --- when market participants learned each rule (first calendar year priced in) ------------
 REGIME_MSR_DECISION = Sourced(
-    2016, "year", "Decision (EU) 2015/1814 of 6 October 2015", True, "first full year after"
+    2016, "year", "Decision (EU) 2015/1814 of 6 October 2015", Check.SOURCE, "first full year after"
 )
-REGIME_2018_REFORM = Sourced(2018, "year", "Directive (EU) 2018/410 of 14 March 2018", True)
+REGIME_2018_REFORM = Sourced(2018, "year", "Directive (EU) 2018/410 of 14 March 2018", Check.SOURCE)
 REGIME_FIT_FOR_55 = Sourced(
     2023,
     "year",
     "Directive (EU) 2023/959 of 10 May 2023 (political agreement December 2022)",
-    True,
+    Check.SOURCE,
 )
 
 # --- fuels and plants ------------------------------------------------------------------------
 TJ_PER_MWH = 0.0036
+_IPCC_NOTE = (
+    "IPCC 2006 Guidelines Vol. 2 Ch. 2 Table 2.2 (94 600 and 56 100 kg CO2/TJ) as transcribed in "
+    "a public repository's source notes; the IPCC PDF's table was not in the search corpus"
+)
 EF_COAL_T_PER_TJ = Sourced(
-    94.6, "t CO2/TJ", "IPCC 2006 Guidelines, Vol. 2, Table 2.2 (other bituminous coal)", False
+    94.6,
+    "t CO2/TJ",
+    "IPCC 2006 Guidelines, Vol. 2, Table 2.2 (other bituminous coal)",
+    Check.SECONDARY,
+    _IPCC_NOTE + "; Ireland's SEAI lists 94.6 t/TJ for coal",
 )
 EF_GAS_T_PER_TJ = Sourced(
-    56.1, "t CO2/TJ", "IPCC 2006 Guidelines, Vol. 2, Table 2.2 (natural gas)", False
+    56.1,
+    "t CO2/TJ",
+    "IPCC 2006 Guidelines, Vol. 2, Table 2.2 (natural gas)",
+    Check.SECONDARY,
+    _IPCC_NOTE,
 )
 API2_NCV_KCAL_PER_KG = Sourced(
-    6000, "kcal/kg NAR", "API2 index specification (CIF ARA, 6 000 kcal/kg NAR)", False
+    6000, "kcal/kg NAR", "API2 index specification (CIF ARA, 6 000 kcal/kg NAR)", Check.NOT_FOUND
 )
 KCAL_PER_MWH = 860_421
 GAS_GCV_PER_NCV = Sourced(
     1.108,
     "ratio",
-    "typical ratio of gross to net calorific value of natural gas (IEA energy statistics "
-    "conventions: net is about 10% below gross)",
-    False,
-    "TTF is quoted per MWh GCV; efficiencies and emission factors are on an NCV basis",
+    "typical ratio of gross to net calorific value of natural gas (net about 10% below gross)",
+    Check.NOT_FOUND,
+    "searched twice (IEA and UN energy-statistics manuals), no table found; TTF is quoted per "
+    "MWh GCV, efficiencies and emission factors are on an NCV basis",
 )
 ETA_COAL = Sourced(
     0.38,
     "net electrical efficiency",
-    "assumption: a typical existing hard-coal unit (Delarue, Ellerman & D'haeseleer 2008 use "
-    "fleet efficiencies of this order)",
-    False,
-    "varied in the report as a band",
+    "a typical existing hard-coal unit; trade-press coal margins are quoted for units of 38% "
+    "thermal efficiency (Transition Economist, 2021)",
+    Check.CHOICE,
+    "the switching band uses 34-42%",
 )
 ETA_GAS = Sourced(
     0.52,
     "net electrical efficiency",
-    "assumption: a typical existing CCGT",
-    False,
-    "varied in the report as a band",
+    "a typical existing CCGT",
+    Check.CHOICE,
+    "no published typical value found; the switching band uses 49-58%",
 )
 
 # --- market model defaults -----------------------------------------------------------------
 DISCOUNT_RATE = Sourced(
     0.08,
     "per year",
-    "scenario knob, not a legal value: between the cost of carry in the EUA futures curve "
-    "(a few %) and the >10% rates that fit observed banking in rolling-horizon studies",
-    False,
+    "the rate at which banked allowances must appreciate; the MSR's effects depend strongly on "
+    "it (Fell 2015, RFF Discussion Paper 15-17)",
+    Check.CHOICE,
+    "a report parameter; no typical range was found to cite",
 )
 
 
 def constants_table() -> pd.DataFrame:
-    """All sourced constants of this module as a table (name, value, unit, source, checked)."""
+    """All sourced constants of this module as a table (name, value, unit, source, how checked,
+    note)."""
     rows = []
     for name, value in globals().items():
         items = (
@@ -193,7 +246,7 @@ def constants_table() -> pd.DataFrame:
                         "value": item.value,
                         "unit": item.unit,
                         "source": item.source,
-                        "verified here": "yes" if item.verified else "no",
+                        "checked": item.check.value,
                         "note": item.note,
                     }
                 )
