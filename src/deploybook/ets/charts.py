@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -9,12 +11,66 @@ from plotly.subplots import make_subplots
 from deploybook.ets.descriptive import PHASES
 from deploybook.plotting import source_note
 
-_MARGIN = {"b": 110, "t": 60}
+# Charts are laid out for the plot width the book gives them (about 480 px): the legend sits
+# under the x axis in as many rows as its entries need there, the source under the legend,
+# wrapped, so neither overlaps the plot, the title or each other.
+_LAYOUT_WIDTH_PX = 480
+_SOURCE_CHARS_PER_LINE = 120  # characters of the 10 px source font that fit that width
+_LEGEND_ROW_PX = 22
+_SOURCE_LINE_PX = 14
 
 
-def _finish(fig: go.Figure, title: str, source: str) -> go.Figure:
-    fig.update_layout(title=title, margin=_MARGIN, legend={"orientation": "h", "y": 1.08})
-    fig.add_annotation(**source_note(source))
+def _legend_rows(fig: go.Figure) -> int:
+    """Rows a horizontal legend of ``fig`` needs at :data:`_LAYOUT_WIDTH_PX` (greedy packing,
+    on the safe side: 7 px per character plus 50 px for the symbol and the gap)."""
+    names = [
+        str(t.name)
+        for t in fig.data
+        if t.name and t.showlegend is not False and t.visible is not False
+    ]
+    rows, used = (1 if names else 0), 0.0
+    for name in names:
+        width = 7 * len(name) + 50
+        if used and used + width > _LAYOUT_WIDTH_PX:
+            rows, used = rows + 1, 0.0
+        used += width
+    return rows
+
+
+def _finish(
+    fig: go.Figure,
+    title: str,
+    source: str,
+    *,
+    height: int = 500,
+    left: int = 70,
+    source_chars: int = _SOURCE_CHARS_PER_LINE,
+) -> go.Figure:
+    """Title on top; legend rows and the source, wrapped at ``source_chars``, below the x axis
+    (a plot narrowed by long axis labels needs a smaller ``source_chars``)."""
+    axis_px = 55 if fig.layout.xaxis.title.text else 35
+    rows = _legend_rows(fig)
+    lines = textwrap.wrap(f"Source: {source}", source_chars)
+    bottom = axis_px + rows * _LEGEND_ROW_PX + len(lines) * _SOURCE_LINE_PX + 16
+    top = 70
+    plot_px = height - top - bottom
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        height=height,
+        margin={"t": top, "b": bottom, "l": left, "r": 60},
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": -axis_px / plot_px,
+            "yanchor": "top",
+        },
+    )
+    note = source_note("<br>".join(lines).removeprefix("Source: "))
+    note.update(
+        {"y": -(axis_px + rows * _LEGEND_ROW_PX + 4) / plot_px, "yanchor": "top", "align": "left"}
+    )
+    fig.add_annotation(**note)
     return fig
 
 
@@ -58,8 +114,10 @@ def overview(frame: pd.DataFrame, source: str) -> go.Figure:
         secondary_y=True,
     )
     _phases(fig, int(frame["year"].min()), int(frame["year"].max()))
-    fig.update_yaxes(title_text="Mt CO2e", secondary_y=False)
-    fig.update_yaxes(title_text="EUR/t", secondary_y=True)
+    fig.update_yaxes(title_text="Mt CO2e", rangemode="tozero", secondary_y=False)
+    fig.update_yaxes(
+        title_text="EUR/t", rangemode="tozero", tickmode="auto", showgrid=False, secondary_y=True
+    )
     return _finish(fig, "EU ETS: cap, verified emissions and the carbon price by phase", source)
 
 
@@ -121,20 +179,26 @@ def by_country(
             "method": "update",
             "args": [
                 {"visible": [j // n == i for j in range(n * len(countries))]},
-                {"title": f"{title}: {c}"},
+                {"title.text": f"{title}: {c}"},
             ],
         }
         for i, c in enumerate(countries)
     ]
     fig.update_layout(
-        updatemenus=[{"buttons": buttons, "x": 1.0, "y": 1.18, "xanchor": "right"}],
+        updatemenus=[
+            {"buttons": buttons, "x": 1.0, "y": 1.02, "xanchor": "right", "yanchor": "bottom"}
+        ],
         yaxis_title=unit,
     )
     return _finish(fig, f"{title}: {countries[0]}", source)
 
 
+_SWITCH_TOP = 250  # EUR/t: the 2022 gas-price spike would flatten every other month
+
+
 def switching(monthly: pd.DataFrame, source: str) -> go.Figure:
-    """Monthly switching price (with its efficiency band) against the EUA price."""
+    """Monthly switching price (with its efficiency band) against the EUA price; a peak above
+    the axis is labelled."""
     fig = go.Figure()
     fig.add_scatter(
         x=monthly["date"],
@@ -160,7 +224,19 @@ def switching(monthly: pd.DataFrame, source: str) -> go.Figure:
     fig.add_scatter(
         x=monthly["date"], y=monthly["eua_eur_per_t"], name="EUA price", line={"color": "#c0392b"}
     )
-    fig.update_layout(yaxis_title="EUR/t CO2", yaxis_range=[-50, 250])
+    fig.update_layout(yaxis_title="EUR/t CO2", yaxis_range=[-50, _SWITCH_TOP])
+    peak = monthly.loc[monthly["switch_price_eur_per_t"].idxmax()]
+    if peak["switch_price_eur_per_t"] > _SWITCH_TOP:
+        fig.add_annotation(
+            x=peak["date"],
+            y=_SWITCH_TOP,
+            yanchor="top",
+            xanchor="right",
+            showarrow=False,
+            text=f"off the scale: EUR {peak['switch_price_eur_per_t']:,.0f}/t in "
+            f"{peak['date']:%B %Y}",
+            font={"size": 10, "color": "#2980b9"},
+        )
     return _finish(
         fig, "When carbon made gas cheaper than coal (EUA above the switching price)", source
     )
@@ -183,7 +259,7 @@ def model_paths(paths: dict[str, pd.DataFrame], observed: pd.Series, source: str
 
 
 def model_quantities(path: pd.DataFrame, source: str) -> go.Figure:
-    """Supply, emissions, MSR intake and the bank of the default scenario (Mt)."""
+    """Supply, emissions, MSR intake and the bank of one scenario (million allowances)."""
     fig = go.Figure()
     for col, name in {
         "supply_allowances": "cap less back-loading",
@@ -193,7 +269,7 @@ def model_quantities(path: pd.DataFrame, source: str) -> go.Figure:
     }.items():
         fig.add_scatter(x=path["year"], y=path[col] / 1e6, name=name, mode="lines")
     fig.update_layout(yaxis_title="million allowances", xaxis_range=[2012.5, 2040.5])
-    return _finish(fig, "Market model: quantities of the default scenario", source)
+    return _finish(fig, "Market model: quantities of the base scenario", source)
 
 
 def robustness(table: pd.DataFrame, source: str) -> go.Figure:
@@ -215,10 +291,13 @@ def robustness(table: pd.DataFrame, source: str) -> go.Figure:
     fig.add_vline(x=0, line_color="#999")
     fig.update_layout(
         xaxis_title="% of deployment in the claim window attributed to the price",
-        yaxis={"autorange": "reversed"},
-        height=480,
-        margin={"l": 260, **_MARGIN},
+        yaxis={"autorange": "reversed", "automargin": True},
     )
     return _finish(
-        fig, "Share of deployment attributed to the carbon price, by specification", source
+        fig,
+        "Share of deployment attributed to the carbon price, by specification",
+        source,
+        height=560,
+        left=20,
+        source_chars=65,  # the specification labels take the left half of the figure
     )
