@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import nbformat
 import pytest
 from papermill.exceptions import PapermillExecutionError
+
+from deploybook.figures import read_figures
+from deploybook.paths import project_root
+from deploybook.reports import run_report
 
 pytestmark = pytest.mark.notebook
 
@@ -18,23 +23,34 @@ CONTRACT = [
     "claims_checked",
 ]
 
+SMALL = {"bootstrap_draws": 99}
+VARIANT = {
+    "bootstrap_draws": 99,
+    "outcome": "renewables_share",
+    "foresight": "perfect",
+    "msr_enabled": False,
+    "countries": ["DEU", "POL"],
+    "discount_rate": 0.05,
+    "claim_window_start": 2010,
+    "price_lag": 0,
+}
 
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"bootstrap_draws": 99},
-        {
-            "bootstrap_draws": 99,
-            "outcome": "renewables_share",
-            "foresight": "perfect",
-            "msr_enabled": False,
-            "countries": ["DEU", "POL"],
-            "discount_rate": 0.05,
-        },
-    ],
-)
-def test_report_glues_its_contract(run, params) -> None:
-    f = run("ets_renewables", **params)
+
+@pytest.fixture(scope="module", params=[SMALL, VARIANT], ids=["small", "variant"])
+def report(request: pytest.FixtureRequest) -> nbformat.NotebookNode:
+    out = project_root() / "_build" / "test-notebooks" / f"ets_renewables-{request.param_index}"
+    path, _ = run_report("ets_renewables", request.param, out)
+    return nbformat.read(str(path), as_version=4)
+
+
+def _figures(nb: nbformat.NotebookNode, tmp_path) -> dict:
+    path = tmp_path / "run.ipynb"
+    nbformat.write(nb, str(path))
+    return read_figures(path)
+
+
+def test_report_glues_its_contract(report, tmp_path) -> None:
+    f = _figures(report, tmp_path)
     assert set(CONTRACT) <= set(f)
     assert f["verified_emissions_change_pct_2005_2023"] == pytest.approx(-47.9, abs=0.05)
     assert f["eua_mean_2023"] == pytest.approx(85.31)
@@ -48,6 +64,43 @@ def test_report_glues_its_contract(run, params) -> None:
     assert f["msr_rule_max_error_pct"] < 1
 
 
+def test_prose_figures_agree_with_each_other(report, tmp_path) -> None:
+    f = _figures(report, tmp_path)
+    # the chosen specification is one of the robustness rows
+    assert f["robust_share_min"] <= f["attributable_share"] <= f["robust_share_max"]
+    assert f["attributable_share_ci_high"] <= f["robust_ci_high_max"]
+    excludes = f["attributable_share_ci_low"] > 0
+    assert ("excludes no effect" in f["attribution_reading"]) == excludes
+    assert f["window_price_low"] <= f["window_price_high"]
+    for change, word in [
+        ("waterbed_msr_on_mt", "waterbed_direction"),
+        ("waterbed_msr_off_mt", "waterbed_off_direction"),
+    ]:
+        value = f[change]
+        assert f[word] == ("lowers" if value < 0 else "raises" if value > 0 else "does not change")
+    assert f["claims_no_source"] + f["claims_supported"] <= f["claims_checked"]
+
+
+def test_tables_render_as_html_tables(report) -> None:
+    html = []
+    for cell in report.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            assert "text/markdown" not in data  # myst-nb would flatten a Markdown table
+            text = data.get("text/html", "")
+            if "<table" in text:
+                html.append(text)
+    assert len(html) >= 8
+    claims = next(t for t in html if "verdict" in t)
+    assert claims.count("<tr>") == 18
+    for table in html:
+        assert "e+0" not in table
+        assert "e-0" not in table
+        assert 'class="row_heading' not in table
+
+
 def test_bad_parameter_names_it(run) -> None:
     with pytest.raises(PapermillExecutionError, match="discount_rate"):
         run("ets_renewables", discount_rate=-0.1)
+    with pytest.raises(PapermillExecutionError, match="XXX"):
+        run("ets_renewables", countries=["XXX"], bootstrap_draws=99)

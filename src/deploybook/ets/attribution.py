@@ -23,7 +23,7 @@ not identified by this design.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -37,8 +37,16 @@ ETS_START = 2005
 # outcome: (column, the column that turns one unit of it into deployment, what it counts)
 OUTCOMES = {
     "capacity": ("ws_additions_gw_per_100twh", "demand_100twh", "wind and solar GW added"),
-    "renewables_share": ("renewables_share_change_pp", "generation_twh_per_pp", "renewable TWh"),
-    "wind_solar_share": ("wind_solar_share_change_pp", "generation_twh_per_pp", "wind+solar TWh"),
+    "renewables_share": (
+        "renewables_share_change_pp",
+        "generation_twh_per_pp",
+        "TWh of renewable generation added",
+    ),
+    "wind_solar_share": (
+        "wind_solar_share_change_pp",
+        "generation_twh_per_pp",
+        "TWh of wind and solar generation added",
+    ),
 }
 EXPOSURES = {
     "carbon_intensity": "pre_carbon_intensity_t_per_mwh",
@@ -257,28 +265,74 @@ def attributable_share(
     return attributed / observed, attributed, observed
 
 
+def _scaled(low: float, high: float, scale: float) -> tuple[float, float]:
+    """The interval ``[low, high]`` of beta as an interval of the share (``scale`` may be < 0)."""
+    ends = (low * scale, high * scale)
+    return min(ends), max(ends)
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """The estimate under one specification, read as a share of the window's deployment."""
+
+    estimate: Estimate
+    window: tuple[int, int]
+    share: float
+    ci_low: float  # 95% CI of the share, clustered standard errors
+    ci_high: float
+    wild_ci_low: float  # 95% CI of the share, wild cluster bootstrap
+    wild_ci_high: float
+    wild_p: float
+    attributed: float  # deployment attributed to the price, in the outcome's units
+    observed: float  # deployment observed in the window
+
+
+def attribute(
+    panel: pd.DataFrame, spec: Spec, window: tuple[int, int], draws: int = 999
+) -> Attribution:
+    """Estimate beta under ``spec`` and convert it and both confidence intervals into shares
+    of the deployment observed in ``window`` (the share is linear in beta)."""
+    est = estimate(panel, spec)
+    per_beta, _, observed = attributable_share(panel, spec, 1.0, window)
+    boot_low, boot_high, boot_p = wild_cluster_bootstrap(panel, spec, draws=draws)
+    return Attribution(
+        estimate=est,
+        window=window,
+        share=est.beta * per_beta,
+        ci_low=_scaled(est.ci_low, est.ci_high, per_beta)[0],
+        ci_high=_scaled(est.ci_low, est.ci_high, per_beta)[1],
+        wild_ci_low=_scaled(boot_low, boot_high, per_beta)[0],
+        wild_ci_high=_scaled(boot_low, boot_high, per_beta)[1],
+        wild_p=boot_p,
+        attributed=est.beta * per_beta * observed,
+        observed=observed,
+    )
+
+
+ROBUSTNESS_VARIANTS = {
+    "baseline": {},
+    "country-specific linear trends": {"country_trends": True},
+    "fuel-price x fuel-share controls": {"fuel_controls": True},
+    "exposure: pre-ETS coal share": {"exposure": "coal_share"},
+    "price lag 0": {"lag": 0},
+    "price lag 2": {"lag": 2},
+    "Driscoll-Kraay errors": {"cov": "driscoll_kraay"},
+    "without Germany and Spain": {"drop": ("DEU", "ESP")},
+    "outcome: change in renewables share": {"outcome": "renewables_share"},
+    "outcome: change in wind+solar share": {"outcome": "wind_solar_share"},
+}
+
+
 def robustness(
     panel: pd.DataFrame, base: Spec, window: tuple[int, int], draws: int = 999
 ) -> pd.DataFrame:
-    """The estimate under alternative specifications, with the share each implies."""
-    variants = {
-        "baseline": base,
-        "country-specific linear trends": replace(base, country_trends=True),
-        "fuel-price x fuel-share controls": replace(base, fuel_controls=True),
-        "exposure: pre-ETS coal share": replace(base, exposure="coal_share"),
-        "price lag 0": replace(base, lag=0),
-        "price lag 2": replace(base, lag=2),
-        "Driscoll-Kraay errors": replace(base, cov="driscoll_kraay"),
-        "without Germany and Spain": replace(base, drop=("DEU", "ESP")),
-        "outcome: change in renewables share": replace(base, outcome="renewables_share"),
-        "outcome: change in wind+solar share": replace(base, outcome="wind_solar_share"),
-    }
+    """The estimate under alternative specifications (:data:`ROBUSTNESS_VARIANTS` applied to
+    ``base``), with the share each implies and its confidence intervals."""
     rows = []
-    for name, spec in variants.items():
-        est = estimate(panel, spec)
-        low, high, boot_p = wild_cluster_bootstrap(panel, spec, draws=draws)
-        share = attributable_share(panel, spec, est.beta, window)[0]
-        scale = share / est.beta if est.beta else 0.0
+    for name, changes in ROBUSTNESS_VARIANTS.items():
+        spec = replace(base, **changes)
+        att = attribute(panel, spec, window, draws)
+        est = att.estimate
         rows.append(
             {
                 "specification": name,
@@ -288,12 +342,12 @@ def robustness(
                 "ci_low": est.ci_low,
                 "ci_high": est.ci_high,
                 "p": est.pvalue,
-                "wild_bootstrap_ci_low": low,
-                "wild_bootstrap_ci_high": high,
-                "wild_bootstrap_p": boot_p,
-                "share": share,
-                "share_ci_low": min(est.ci_low * scale, est.ci_high * scale),
-                "share_ci_high": max(est.ci_low * scale, est.ci_high * scale),
+                "wild_bootstrap_p": att.wild_p,
+                "share": att.share,
+                "share_ci_low": att.ci_low,
+                "share_ci_high": att.ci_high,
+                "share_wild_ci_low": att.wild_ci_low,
+                "share_wild_ci_high": att.wild_ci_high,
                 "nobs": est.nobs,
                 "countries": est.countries,
                 "years": est.years,
@@ -302,6 +356,49 @@ def robustness(
     return pd.DataFrame(rows)
 
 
-def spec_dict(spec: Spec) -> dict[str, object]:
-    """A specification as a plain dict (for tables and glue)."""
-    return asdict(spec)
+def figures(att: Attribution, robust: pd.DataFrame, spec: Spec) -> dict[str, object]:
+    """The key figures of the attribution section, by glue name."""
+    est = att.estimate
+    return {
+        "attribution_beta": round(est.beta, 4),
+        "attribution_beta_se": round(est.se, 4),
+        "attribution_p": round(est.pvalue, 3),
+        "attribution_wild_p": round(att.wild_p, 3),
+        "attribution_nobs": est.nobs,
+        "attribution_countries": est.countries,
+        "attributable_share": round(att.share, 4),
+        "attributable_share_ci_low": round(att.ci_low, 4),
+        "attributable_share_ci_high": round(att.ci_high, 4),
+        "attributable_share_wild_ci_low": round(att.wild_ci_low, 4),
+        "attributable_share_wild_ci_high": round(att.wild_ci_high, 4),
+        "claim_window": f"{att.window[0]}-{att.window[1]}",
+        "deployment_unit": OUTCOMES[spec.outcome][2],
+        "deployment_observed": round(att.observed, 1),
+        "deployment_attributed": round(att.attributed, 1),
+        "robust_share_min": round(float(robust["share"].min()), 4),
+        "robust_share_max": round(float(robust["share"].max()), 4),
+        "robust_ci_high_max": round(float(robust["share_ci_high"].max()), 4),
+        "robust_significant": int((robust["p"] < 0.05).sum()),
+        "robust_specs": len(robust),
+        "attribution_reading": reading(att, robust),
+    }
+
+
+def reading(att: Attribution, robust: pd.DataFrame, claimed: float = 0.45) -> str:
+    """What the estimates support, in words that follow the numbers: the sign of the point
+    estimate, whether its interval excludes zero, and whether any specification's interval
+    reaches the ``claimed`` share."""
+    sign = "positive" if att.share > 0 else "negative" if att.share < 0 else "zero"
+    if att.ci_low > 0:
+        zero = "its 95% interval excludes no effect"
+    elif att.ci_high < 0:
+        zero = "its 95% interval lies wholly below zero"
+    else:
+        zero = "its 95% interval includes no effect"
+    reaching = int((robust["share_ci_high"] >= claimed).sum())
+    pct = f"{claimed:.0%}"
+    if reaching == 0:
+        essay = f"no specification's interval reaches the essay's {pct}"
+    else:
+        essay = f"{reaching} of {len(robust)} specifications' intervals reach the essay's {pct}"
+    return f"the point estimate is {sign}, {zero}, and {essay}"

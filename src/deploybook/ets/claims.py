@@ -10,6 +10,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from deploybook.ets import descriptive
+from deploybook.ets.attribution import Attribution
+from deploybook.ets.market import Waterbed
+
 SUPPORTED = "supported"
 PARTLY = "partly supported"
 NOT_SUPPORTED = "not supported"
@@ -24,18 +28,61 @@ class Evidence:
     first_price_year: int
     cap_change_pct_2013_2023: float
     emissions_change_pct_2005_2023: float
+    trading_days_per_month: float  # mean trading days in a full month of the EUA price file
     months_gas_cheaper: int
     months_compared: int
-    coal_share_change_pp: float  # EU coal share of generation, over the switching window
     switching_window: str
+    coal_share_change_pp: float  # EU coal share of generation, 2013-2024, percentage points
     attributable_share: float
     attributable_low: float
     attributable_high: float
     attributable_window: str
-    mean_price_low_phases: float  # mean EUA price 2008-2017
+    mean_price_low_phases: float  # mean monthly EUA price 2008-2017, EUR/t
     price_cv_low_phases: float  # coefficient of variation of monthly prices 2008-2017
+    switch_price_low_phases: float  # mean coal-to-gas switching price 2013-2017, EUR/t
     waterbed_msr_on_mt: float  # change in cumulative emissions from faster renewables
     waterbed_msr_off_mt: float
+
+
+LOW_PHASES = (2008, 2017)
+SWITCH_LOW_PHASES = (2013, 2017)  # the years of phases 2-3 with fuel prices
+
+
+def build_evidence(
+    overview: pd.DataFrame,
+    eua_annual: pd.DataFrame,
+    eua_monthly: pd.DataFrame,
+    monthly_switching: pd.DataFrame,
+    annual_switching: pd.DataFrame,
+    attribution: Attribution,
+    waterbed: Waterbed,
+) -> Evidence:
+    """The evidence from the report's results: the overview (:func:`descriptive.ets_overview`),
+    the EUA price files as loaded, the switching tables, the attribution and the waterbed."""
+    by_year = overview.set_index("year")
+    coal = annual_switching.set_index("year")["coal_share_pct"]
+    switch = annual_switching.set_index("year")["switch_price_eur_per_t"]
+    mean_low, cv_low = descriptive.price_level(eua_monthly, *LOW_PHASES)
+    dates = monthly_switching["date"]
+    return Evidence(
+        first_price_year=int(eua_annual["year"].min()),
+        cap_change_pct_2013_2023=descriptive.change_pct(by_year["cap_mt"], 2013, 2023),
+        emissions_change_pct_2005_2023=descriptive.change_pct(by_year["verified_mt"], 2005, 2023),
+        trading_days_per_month=descriptive.trading_days_per_month(eua_monthly),
+        months_gas_cheaper=int(monthly_switching["carbon_makes_gas_cheaper"].sum()),
+        months_compared=len(monthly_switching),
+        switching_window=f"{dates.min():%Y-%m} to {dates.max():%Y-%m}",
+        coal_share_change_pp=float(coal.loc[2024] - coal.loc[2013]),
+        attributable_share=attribution.share,
+        attributable_low=attribution.ci_low,
+        attributable_high=attribution.ci_high,
+        attributable_window=f"{attribution.window[0]}-{attribution.window[1]}",
+        mean_price_low_phases=mean_low,
+        price_cv_low_phases=cv_low,
+        switch_price_low_phases=float(switch.loc[slice(*SWITCH_LOW_PHASES)].mean()),
+        waterbed_msr_on_mt=waterbed.msr_on_mt,
+        waterbed_msr_off_mt=waterbed.msr_off_mt,
+    )
 
 
 def _share_verdict(ev: Evidence, claimed: float) -> str:
@@ -49,6 +96,7 @@ def _share_verdict(ev: Evidence, claimed: float) -> str:
 def claims_table(ev: Evidence) -> pd.DataFrame:
     """Every claim of the essay's ETS section with the evidence and a verdict."""
     pct = "{:.1f}%".format
+    low_price = ev.mean_price_low_phases < ev.switch_price_low_phases
     share_text = (
         f"this report's panel estimate for {ev.attributable_window}: "
         f"{pct(ev.attributable_share * 100)}"
@@ -74,7 +122,8 @@ def claims_table(ev: Evidence) -> pd.DataFrame:
         (
             "allowances are traded in annual auctions and on the secondary market",
             "auctions run several times a week on a common platform under Regulation (EU) "
-            "No 1031/2010, not once a year; the price data show trading on ~21 days a month",
+            "No 1031/2010, not once a year; the price data show trading on "
+            f"{ev.trading_days_per_month:.1f} days in a full month on average",
             PARTLY,
         ),
         (
@@ -87,8 +136,8 @@ def claims_table(ev: Evidence) -> pd.DataFrame:
         (
             "the carbon price makes generators switch from fossil to lower-carbon sources",
             f"carbon made gas cheaper than coal in {ev.months_gas_cheaper} of "
-            f"{ev.months_compared} months ({ev.switching_window}); the EU coal share changed by "
-            f"{ev.coal_share_change_pp:+.1f} pp over those years",
+            f"{ev.months_compared} months ({ev.switching_window}); the EU coal share of "
+            f"generation changed by {ev.coal_share_change_pp:+.1f} pp from 2013 to 2024",
             SUPPORTED if ev.months_gas_cheaper > 0 and ev.coal_share_change_pp < 0 else PARTLY,
         ),
         (
@@ -110,7 +159,7 @@ def claims_table(ev: Evidence) -> pd.DataFrame:
         ),
         (
             "renewables displace fossil generation and cut emissions in capped sectors",
-            f"market model, faster renewables: cumulative emissions to 2040 change by "
+            f"market model, faster renewables: cumulative 2013-2040 emissions change by "
             f"{ev.waterbed_msr_on_mt:,.0f} Mt with the MSR and {ev.waterbed_msr_off_mt:,.0f} Mt "
             "without it (under a fixed cap the saving moves elsewhere: the waterbed)",
             PARTLY if ev.waterbed_msr_on_mt < 0 else NOT_SUPPORTED,
@@ -123,9 +172,11 @@ def claims_table(ev: Evidence) -> pd.DataFrame:
         ),
         (
             "low and volatile prices in phases 2 and 3 weakened the incentive",
-            f"mean EUA price 2008-2017 EUR {ev.mean_price_low_phases:.1f}/t; coefficient of "
-            f"variation of monthly prices {ev.price_cv_low_phases:.2f}",
-            SUPPORTED if ev.mean_price_low_phases < 20 else NOT_SUPPORTED,
+            f"mean EUA price 2008-2017 EUR {ev.mean_price_low_phases:.1f}/t, "
+            f"{'below' if low_price else 'not below'} the mean coal-to-gas switching price of "
+            f"EUR {ev.switch_price_low_phases:.1f}/t in 2013-2017; coefficient of variation of "
+            f"monthly prices {ev.price_cv_low_phases:.2f}",
+            SUPPORTED if low_price else NOT_SUPPORTED,
         ),
         (
             "the electricity benchmark for free allocation includes a renewable benchmark",
@@ -159,3 +210,14 @@ def claims_table(ev: Evidence) -> pd.DataFrame:
     return pd.DataFrame(
         rows, columns=["claim (the source essay, paraphrased)", "evidence", "verdict"]
     )
+
+
+def figures(table: pd.DataFrame) -> dict[str, int]:
+    """Counts of the claims table (:func:`claims_table`) by verdict, by glue name."""
+    verdict = table["verdict"]
+    return {
+        "claims_checked": len(table),
+        "claims_no_source": int(verdict.str.startswith(NO_SOURCE).sum()),
+        "claims_contradicted": int(verdict.str.contains(CONTRADICTED).sum()),
+        "claims_supported": int((verdict == SUPPORTED).sum()),
+    }

@@ -151,3 +151,82 @@ def country_capacity(capacity: pd.DataFrame) -> pd.DataFrame:
         frame[col] = np.where(reported, frame[col], 0.0)
     frame["wind_solar_gw"] = frame["wind_gw"] + frame["solar_gw"]
     return frame.reset_index(drop=True)
+
+
+def _at(frame: pd.DataFrame, year: int, column: str) -> float:
+    indexed = frame.set_index("year")[column]
+    if year not in indexed.index or pd.isna(indexed.loc[year]):
+        raise ValueError(f"no {column} for {year}")
+    return float(indexed.loc[year])
+
+
+def overview_figures(overview: pd.DataFrame) -> dict[str, float]:
+    """Key figures of the cap-emissions-price overview (:func:`ets_overview`), by glue name."""
+    by_year = overview.set_index("year")
+    return {
+        "verified_emissions_change_pct_2005_2023": round(
+            change_pct(by_year["verified_mt"], 2005, 2023), 1
+        ),
+        "cap_change_pct_2013_2023": round(change_pct(by_year["cap_mt"], 2013, 2023), 1),
+        "eua_mean_2023": _at(overview, 2023, "eua_mean_eur_per_t"),
+        "eua_mean_2013_2017": round(float(by_year.loc[2013:2017, "eua_mean_eur_per_t"].mean()), 1),
+    }
+
+
+def mix_figures(mix: pd.DataFrame, electricity: pd.DataFrame) -> dict[str, float | int]:
+    """Key figures of the EU power mix (:func:`eu_mix`), by glue name."""
+    return {
+        "mix_states": int(electricity["iso3"].nunique()),
+        "renewables_share_2005": round(_at(mix, 2005, "renewables_share_pct"), 1),
+        "renewables_share_2024": round(_at(mix, 2024, "renewables_share_pct"), 1),
+        "coal_share_2024": round(_at(mix, 2024, "coal_share_pct"), 1),
+    }
+
+
+def price_level(eua_monthly: pd.DataFrame, first: int, last: int) -> tuple[float, float]:
+    """Mean monthly EUA price over ``first..last`` (EUR/t) and its coefficient of variation."""
+    prices = eua_monthly.loc[eua_monthly["year"].between(first, last), "mean_eur_per_t"]
+    if prices.empty:
+        raise ValueError(f"no monthly EUA prices in {first}-{last}")
+    return float(prices.mean()), float(prices.std() / prices.mean())
+
+
+def trading_days_per_month(eua_monthly: pd.DataFrame) -> float:
+    """Mean number of trading days per full month in the EUA price file."""
+    full = eua_monthly.iloc[1:-1]  # the first and last months of the series are partial
+    return float(full["n_trading_days"].mean())
+
+
+def price_range_figures(eua_annual: pd.DataFrame, window: tuple[int, int]) -> dict[str, float]:
+    """Lowest and highest annual mean EUA price (EUR/t) in ``window``, by glue name."""
+    prices = eua_annual.loc[eua_annual["year"].between(*window), "mean_eur_per_t"]
+    if prices.empty:
+        raise ValueError(f"no annual EUA prices in {window[0]}-{window[1]}")
+    return {
+        "window_price_low": round(float(prices.min()), 1),
+        "window_price_high": round(float(prices.max()), 1),
+    }
+
+
+def msr_figures(msr: pd.DataFrame) -> dict[str, float | int]:
+    """How closely the MSR rule reproduces published intakes (:func:`msr_table`), by glue
+    name: the largest gap in % and the number of intakes compared."""
+    gaps = msr["difference_pct"].dropna()
+    return {
+        "msr_rule_max_error_pct": round(float(gaps.abs().max()), 2),
+        "msr_intakes_compared": len(gaps),
+    }
+
+
+def select_countries(frame: pd.DataFrame, countries: list[str]) -> pd.DataFrame:
+    """The rows of ``countries`` (ISO3 codes; all rows if empty); a clear error naming any code
+    the frame does not have."""
+    if not countries:
+        return frame
+    known = set(frame["iso3"])
+    unknown = sorted(set(countries) - known)
+    if unknown:
+        raise ValueError(
+            f"countries {unknown} are not in the data; it has {', '.join(sorted(known))}"
+        )
+    return frame[frame["iso3"].isin(countries)]

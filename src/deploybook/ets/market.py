@@ -21,6 +21,7 @@ Market participants know only the rules in force: the path is solved again at ea
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -454,3 +455,239 @@ def scenario_regimes(
         raise ValueError(f"foresight {foresight!r}: choose 'rolling' or 'perfect'")
     earlier = [r for r in regimes[:-1] if r.information_year < ff55_information_year]
     return [*earlier, last]
+
+
+# --- the report's model runs ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """The published series the model is calibrated on and compared with."""
+
+    cap: pd.Series  # stationary cap by year, allowances (2013-2023)
+    emissions_mt: pd.Series  # verified emissions of the data's seven activities by year, Mt
+    price: pd.Series  # EUA annual mean by year, EUR/t
+    tnac: pd.Series  # TNAC by reference year, allowances
+
+    @classmethod
+    def from_frames(
+        cls,
+        cap: pd.DataFrame,
+        emissions_mt: pd.Series,
+        price: pd.DataFrame,
+        tnac: pd.DataFrame,
+    ) -> ModelData:
+        """From the loaded cap, EUA annual and TNAC files and the verified-emissions series."""
+        return cls(
+            cap=cap.set_index("year")["cap_allowances"],
+            emissions_mt=emissions_mt,
+            price=price.set_index("year")["mean_eur_per_t"],
+            tnac=tnac.set_index("tnac_reference_year")["tnac_allowances"],
+        )
+
+
+def fit(
+    data: ModelData, years: Sequence[int] = range(2013, 2025)
+) -> tuple[Calibration, pd.DataFrame]:
+    """Close the allowance balance (:func:`closure_factor`, under the 2023 rules) and
+    calibrate the demand side on ``years`` (:func:`calibrate`)."""
+    closure = closure_factor(data.cap, data.emissions_mt, data.tnac, default_regimes()[-1])
+    return calibrate(data.emissions_mt, data.price, closure, years)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The report's market-model knobs, which every scenario starts from."""
+
+    lrf_2024_pct: float = C.LRF_2024_PCT.value
+    lrf_2028_pct: float = C.LRF_2028_PCT.value
+    msr: bool = True
+    foresight: str = "rolling"
+    ff55_information_year: int = int(C.REGIME_FIT_FOR_55.value)
+    rate: float = C.DISCOUNT_RATE.value
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named departure from :class:`Settings`; ``None`` keeps the report's value."""
+
+    label: str
+    speedup: float = 0.0  # extra yearly fall of baseline emissions from 2025
+    msr: bool | None = None
+    lrf_2024_pct: float | None = None
+    lrf_2028_pct: float | None = None
+    foresight: str | None = None
+
+
+BASE = "base scenario"
+MSR_OFF = "MSR off"
+FASTER = "faster renewables"
+FASTER_MSR_OFF = "faster renewables, MSR off"
+
+
+def standard_scenarios(speedup: float) -> list[Scenario]:
+    """The report's scenarios: its own settings, without the MSR, faster renewables (with and
+    without the MSR), the pre-2023 2.2% factor kept, and perfect foresight of the 2023 rules."""
+    return [
+        Scenario(BASE),
+        Scenario(MSR_OFF, msr=False),
+        Scenario(FASTER, speedup=speedup),
+        Scenario(FASTER_MSR_OFF, speedup=speedup, msr=False),
+        Scenario("2.2% LRF kept after 2023", lrf_2024_pct=2.2, lrf_2028_pct=2.2),
+        Scenario("perfect foresight of the 2023 rules", foresight="perfect"),
+    ]
+
+
+def run_scenario(
+    cal: Calibration, cap: pd.Series, settings: Settings, scenario: Scenario
+) -> pd.DataFrame:
+    """The equilibrium path (:func:`solve`) of one scenario."""
+
+    def pick(value: object, default: object) -> object:
+        return default if value is None else value
+
+    regimes = scenario_regimes(
+        float(pick(scenario.lrf_2024_pct, settings.lrf_2024_pct)),
+        float(pick(scenario.lrf_2028_pct, settings.lrf_2028_pct)),
+        bool(pick(scenario.msr, settings.msr)),
+        str(pick(scenario.foresight, settings.foresight)),
+        settings.ff55_information_year,
+    )
+    return solve(replace(cal, speedup=scenario.speedup), cap, regimes, settings.rate)
+
+
+def run_scenarios(
+    cal: Calibration, cap: pd.Series, settings: Settings, scenarios: Sequence[Scenario]
+) -> dict[str, pd.DataFrame]:
+    """Each scenario's path, by label (labels must be unique)."""
+    labels = [s.label for s in scenarios]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"scenario labels must be unique, got {labels}")
+    return {s.label: run_scenario(cal, cap, settings, s) for s in scenarios}
+
+
+def cumulative_emissions(path: pd.DataFrame, first: int = 2013, last: int = 2040) -> float:
+    """Allowances demanded (emitted) over ``first..last``, in millions."""
+    years = path["year"].between(first, last)
+    missing = sorted(set(range(first, last + 1)) - set(path.loc[years, "year"]))
+    if missing:
+        raise ValueError(
+            f"the path has no years {missing[:3]}...; it covers up to {int(path['year'].max())}"
+        )
+    return float(path.loc[years, "emissions_allowances"].sum() / 1e6)
+
+
+def scenario_summary(
+    paths: Mapping[str, pd.DataFrame], observed: pd.Series, years: Sequence[int]
+) -> pd.DataFrame:
+    """Per scenario: the model price in 2019 and 2030 (EUR/t), cumulative 2013-2040 emissions
+    (million allowances) and the price RMSE against ``observed`` over ``years``."""
+    rows = []
+    for label, path in paths.items():
+        price = path.set_index("year")["price_eur_per_t"]
+        rows.append(
+            {
+                "scenario": label,
+                "price_2019_eur_per_t": float(price.get(2019, np.nan)),
+                "price_2030_eur_per_t": float(price.get(2030, np.nan)),
+                "cumulative_emissions_2013_2040_mt": cumulative_emissions(path),
+                "rmse_eur_per_t": price_error(path, observed, years)["rmse"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class Waterbed:
+    """How faster renewables change cumulative 2013-2040 emissions (million allowances)."""
+
+    msr_on_mt: float
+    msr_off_mt: float
+
+    @staticmethod
+    def direction(change_mt: float, tolerance_mt: float = 0.5) -> str:
+        """``lowers``, ``raises`` or ``does not change``, for a change in cumulative emissions."""
+        if change_mt < -tolerance_mt:
+            return "lowers"
+        if change_mt > tolerance_mt:
+            return "raises"
+        return "does not change"
+
+    def figures(self) -> dict[str, object]:
+        """The waterbed figures, by glue name."""
+        return {
+            "waterbed_msr_on_mt": round(self.msr_on_mt),
+            "waterbed_msr_off_mt": round(self.msr_off_mt),
+            "waterbed_direction": self.direction(self.msr_on_mt),
+            "waterbed_off_direction": self.direction(self.msr_off_mt),
+        }
+
+
+def waterbed(paths: Mapping[str, pd.DataFrame]) -> Waterbed:
+    """The waterbed effect from the standard scenarios (:func:`standard_scenarios`)."""
+    missing = {BASE, MSR_OFF, FASTER, FASTER_MSR_OFF} - set(paths)
+    if missing:
+        raise ValueError(f"the waterbed needs the scenarios {sorted(missing)}")
+    return Waterbed(
+        msr_on_mt=cumulative_emissions(paths[FASTER]) - cumulative_emissions(paths[BASE]),
+        msr_off_mt=cumulative_emissions(paths[FASTER_MSR_OFF])
+        - cumulative_emissions(paths[MSR_OFF]),
+    )
+
+
+def move_verdict(model_change: float, observed_change: float) -> str:
+    """How a model price change compares with the observed one: same sign and within a factor
+    of two is "the sign and rough size", same sign only is "the sign but not the size"."""
+    if model_change * observed_change <= 0:
+        return "neither the sign nor the size"
+    ratio = model_change / observed_change
+    return "the sign and rough size" if 0.5 <= ratio <= 2 else "the sign but not the size"
+
+
+def rule_intakes(tnac: pd.Series, regime: Regime, first: int = 2017) -> pd.Series:
+    """The intake the MSR rule gives for each published TNAC from reference year ``first`` on:
+    the TNAC of year y sets the 12-month intake that starts in September of y + 1."""
+    known = tnac.dropna()
+    return pd.Series(
+        {int(y): msr_rule(float(v), int(y) + 1, regime) for y, v in known.items() if y >= first},
+        name="rule_intake_allowances",
+        dtype=float,
+    )
+
+
+def solve_seconds(cal: Calibration, cap: pd.Series, settings: Settings, repeats: int = 5) -> float:
+    """Median wall time of one 2013-2040 solve of the base scenario, in seconds."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run_scenario(cal, cap, settings, Scenario(BASE))
+        times.append(time.perf_counter() - started)
+    return float(np.median(times))
+
+
+def fit_figures(
+    cal: Calibration,
+    path: pd.DataFrame,
+    observed: pd.Series,
+    years: Sequence[int] = range(2013, 2025),
+) -> dict[str, object]:
+    """Key figures of the calibration and of the base path against observed prices."""
+    err = price_error(path, observed, years)
+    model = path.set_index("year")["price_eur_per_t"]
+    model_move = float(model.loc[2019] - model.loc[2017])
+    observed_move = float(observed.loc[2019] - observed.loc[2017])
+    gap_2021_2022 = float((model.loc[2021:2022] - observed.loc[2021:2022]).mean())
+    return {
+        "model_price_rmse": round(err["rmse"], 1),
+        "model_price_mean_error": round(err["mean_error"], 1),
+        "model_price_correlation": round(err["correlation"], 2),
+        "closure_factor": round(cal.closure, 3),
+        "baseline_trend_pct": round((np.exp(cal.trend) - 1) * 100, 2),
+        "choke_price": round(cal.choke_price),
+        "model_price_change_2017_2019": round(model_move, 1),
+        "observed_price_change_2017_2019": round(observed_move, 1),
+        "model_move_verdict": move_verdict(model_move, observed_move),
+        "model_gap_2021_2022": round(abs(gap_2021_2022), 1),
+        "model_gap_2021_2022_direction": "below" if gap_2021_2022 < 0 else "above",
+        "model_price_2030": round(float(model.loc[2030]), 1),
+    }

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -63,7 +61,6 @@ def test_specifications_run_and_validate(panel) -> None:
     for bad in ({"outcome": "gdp"}, {"exposure": "gdp"}, {"cov": "hac"}, {"lag": 7}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             A.Spec(**bad)
-    assert A.spec_dict(replace(A.Spec(), lag=2))["lag"] == 2
 
 
 def test_missing_exposure_is_named(panel) -> None:
@@ -76,3 +73,65 @@ def test_missing_exposure_is_named(panel) -> None:
             load("eua_price_annual_ice_c1.csv"),
             load("imf_commodity_prices_annual_1990_2023.csv"),
         )
+
+
+def test_attribute_reads_beta_and_both_intervals_as_shares(panel) -> None:
+    spec, window = A.Spec(), (2008, 2015)
+    att = A.attribute(panel, spec, window, draws=99)
+    est = A.estimate(panel, spec)
+    share, attributed, observed = A.attributable_share(panel, spec, est.beta, window)
+    assert att.estimate == est
+    assert att.share == pytest.approx(share)
+    assert att.attributed == pytest.approx(attributed)
+    assert att.observed == pytest.approx(observed)
+    per_beta = share / est.beta
+    assert att.ci_low == pytest.approx(est.ci_low * per_beta)
+    assert att.ci_high == pytest.approx(est.ci_high * per_beta)
+    low, high, p = A.wild_cluster_bootstrap(panel, spec, draws=99)
+    assert (att.wild_ci_low, att.wild_ci_high, att.wild_p) == pytest.approx(
+        (
+            low * per_beta,
+            high * per_beta,
+            p,
+        )
+    )
+    assert att.ci_low <= att.share <= att.ci_high
+    # a negative scale (deployment shrinking) flips the interval's ends
+    assert A._scaled(-1.0, 2.0, -0.5) == (-1.0, 0.5)
+
+
+def _attribution(share: float, low: float, high: float) -> A.Attribution:
+    est = A.Estimate(0.01, 0.005, 0.0, 0.02, 0.05, 100, 25, "2001-2019")
+    return A.Attribution(est, (2008, 2015), share, low, high, low, high, 0.05, 1.0, 10.0)
+
+
+def test_reading_follows_the_numbers() -> None:
+    robust = pd.DataFrame({"share_ci_high": [0.2, 0.3]})
+    assert A.reading(_attribution(0.1, -0.02, 0.2), robust) == (
+        "the point estimate is positive, its 95% interval includes no effect, and no "
+        "specification's interval reaches the essay's 45%"
+    )
+    assert "excludes no effect" in A.reading(_attribution(0.1, 0.02, 0.2), robust)
+    negative = A.reading(_attribution(-0.1, -0.2, -0.01), robust)
+    assert negative.startswith("the point estimate is negative, its 95% interval lies wholly")
+    assert "is zero" in A.reading(_attribution(0.0, -0.1, 0.1), robust)
+    wide = pd.DataFrame({"share_ci_high": [0.2, 0.5, 0.6]})
+    assert A.reading(_attribution(0.1, -0.02, 0.2), wide).endswith(
+        "2 of 3 specifications' intervals reach the essay's 45%"
+    )
+
+
+def test_figures_carry_the_contract(panel) -> None:
+    spec, window = A.Spec(), (2008, 2015)
+    att = A.attribute(panel, spec, window, draws=99)
+    robust = A.robustness(panel, spec, window, draws=99)
+    f = A.figures(att, robust, spec)
+    for name in ("attributable_share", "attributable_share_ci_low", "attributable_share_ci_high"):
+        assert name in f
+    assert f["attributable_share"] == round(att.share, 4)
+    assert f["robust_ci_high_max"] == round(robust["share_ci_high"].max(), 4)
+    assert f["robust_specs"] == len(A.ROBUSTNESS_VARIANTS)
+    assert f["claim_window"] == "2008-2015"
+    assert f["attribution_reading"] == A.reading(att, robust)
+    baseline = robust.set_index("specification").loc["baseline"]
+    assert baseline["share"] == pytest.approx(att.share)

@@ -6,27 +6,34 @@ from dataclasses import replace
 
 import pytest
 
-from deploybook.ets.claims import CONTRADICTED, Evidence, claims_table
-from deploybook.ets.constants import constants_table
+from deploybook.ets.attribution import Attribution, Estimate
+from deploybook.ets.claims import CONTRADICTED, Evidence, build_evidence, claims_table, figures
+from deploybook.ets.constants import Check, constants_table
+from deploybook.ets.descriptive import ets_overview, eu_mix
+from deploybook.ets.loaders import load
+from deploybook.ets.market import Waterbed
 from deploybook.ets.params import EtsParams
+from deploybook.ets.switching import annual_switching, monthly_switching
 from deploybook.params import ParameterError
 
 EV = Evidence(
-    2005,
-    -28.7,
-    -47.9,
-    26,
-    147,
-    -15.5,
-    "2013-2025",
-    0.09,
-    -0.02,
-    0.21,
-    "2008-2015",
-    10.0,
-    0.4,
-    216.0,
-    0.0,
+    first_price_year=2005,
+    cap_change_pct_2013_2023=-28.7,
+    emissions_change_pct_2005_2023=-47.9,
+    trading_days_per_month=21.7,
+    months_gas_cheaper=26,
+    months_compared=147,
+    switching_window="2013-01 to 2025-03",
+    coal_share_change_pp=-15.5,
+    attributable_share=0.09,
+    attributable_low=-0.02,
+    attributable_high=0.21,
+    attributable_window="2008-2015",
+    mean_price_low_phases=10.0,
+    price_cv_low_phases=0.4,
+    switch_price_low_phases=45.9,
+    waterbed_msr_on_mt=216.0,
+    waterbed_msr_off_mt=0.0,
 )
 
 GOOD = dict(
@@ -65,14 +72,84 @@ def test_verdicts_move_with_the_evidence() -> None:
     wide = claims_table(replace(EV, attributable_low=0.1, attributable_high=0.6))
     eea = wide[wide.iloc[:, 0].str.contains("EEA")]["verdict"].item()
     assert "partly supported" in eea
+    unclear = claims_table(replace(EV, attributable_low=-0.1, attributable_high=0.6))
+    eea = unclear[unclear.iloc[:, 0].str.contains("EEA")]["verdict"].item()
+    assert eea == "no source found; not supported by the data"
     water = claims_table(replace(EV, waterbed_msr_on_mt=-50.0))
     assert "partly" in water[water.iloc[:, 0].str.contains("displace")]["verdict"].item()
+    low = claims_table(replace(EV, mean_price_low_phases=50.0))
+    row = low[low.iloc[:, 0].str.contains("low and volatile")]
+    assert row["verdict"].item() == "not supported"
+    assert "not below the mean coal-to-gas switching price" in row["evidence"].item()
+    assert "21.7 days" in claims_table(EV)["evidence"].str.cat()
+
+
+def test_claims_figures_count_verdicts() -> None:
+    table = claims_table(EV)
+    f = figures(table)
+    assert f["claims_checked"] == len(table) == 17
+    assert f["claims_no_source"] == 5
+    assert f["claims_contradicted"] == (table["verdict"].str.contains("contradicted")).sum()
+    assert f["claims_supported"] == (table["verdict"] == "supported").sum()
+
+
+def test_evidence_is_built_from_the_results() -> None:
+    overview = ets_overview(
+        load("ets_verified_emissions_by_sector_eea.csv"),
+        load("ets_cap_stationary_2013_2023.csv"),
+        load("eua_price_annual_ice_c1.csv"),
+        load("ets_tnac_msr_commission.csv"),
+    )
+    monthly_eua = load("eua_price_monthly_ice_c1.csv")
+    monthly = monthly_switching(
+        load("fuel_prices_monthly_2013_2025.csv"),
+        load("ecb_usd_per_eur_monthly_2005_2025.csv"),
+        monthly_eua,
+    )
+    coal = eu_mix(load("ember_electricity_eu_2000_2024.csv")).set_index("year")["coal_share_pct"]
+    annual = annual_switching(monthly, coal)
+    est = Estimate(0.0165, 0.0104, -0.004, 0.037, 0.11, 475, 25, "2001-2019")
+    att = Attribution(est, (2008, 2015), 0.094, -0.022, 0.21, -0.024, 0.21, 0.11, 14.6, 156.1)
+    ev = build_evidence(
+        overview,
+        load("eua_price_annual_ice_c1.csv"),
+        monthly_eua,
+        monthly,
+        annual,
+        att,
+        Waterbed(216.0, 0.0),
+    )
+    assert ev.first_price_year == 2005
+    assert ev.emissions_change_pct_2005_2023 == pytest.approx(-47.9, abs=0.05)
+    assert ev.months_compared == len(monthly)
+    assert ev.months_gas_cheaper == monthly["carbon_makes_gas_cheaper"].sum()
+    assert ev.switching_window == "2013-01 to 2025-03"
+    assert ev.coal_share_change_pp == pytest.approx(coal[2024] - coal[2013])
+    assert (ev.attributable_share, ev.attributable_low, ev.attributable_high) == (
+        0.094,
+        -0.022,
+        0.21,
+    )
+    assert ev.attributable_window == "2008-2015"
+    assert ev.mean_price_low_phases < ev.switch_price_low_phases  # phase 2-3 prices were low
+    assert ev.switch_price_low_phases == pytest.approx(
+        annual.set_index("year").loc[2013:2017, "switch_price_eur_per_t"].mean()
+    )
+    assert (ev.waterbed_msr_on_mt, ev.waterbed_msr_off_mt) == (216.0, 0.0)
 
 
 def test_constants_table_lists_sourced_values() -> None:
     table = constants_table()
     assert {"MSR_RATE_DOUBLED", "LRF_2024_PCT", "REBASING[2024]"} <= set(table["constant"])
     assert table["source"].str.len().min() > 5
+    assert set(table["checked"]) <= {c.value for c in Check}
+    checked = table.set_index("constant")["checked"]
+    assert checked["DISCOUNT_RATE"] == checked["ETA_COAL"] == Check.CHOICE.value
+    assert checked["EF_COAL_T_PER_TJ"] == Check.SECONDARY.value
+    # a value that could not be checked says what was tried in its note
+    unchecked = table[table["checked"] == Check.NOT_FOUND.value]
+    assert "MSR_BUFFER_UPPER" in set(unchecked["constant"])
+    assert unchecked.set_index("constant").loc["MSR_BUFFER_UPPER", "note"].startswith("searched")
 
 
 def test_parameters_are_checked() -> None:
@@ -81,6 +158,7 @@ def test_parameters_are_checked() -> None:
         ({"discount_rate": -1}, "discount_rate"),
         ({"outcome": "gdp"}, "outcome"),
         ({"first_year": 2024}, "first_year"),
+        ({"first_year": 2020, "last_year": 2019}, "first_year must be before last_year"),
         ({"countries": ["de"]}, "ISO3"),
         ({"claim_window_start": 2016}, "claim_window"),
     ]:

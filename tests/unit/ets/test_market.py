@@ -173,3 +173,114 @@ def test_calibration_and_error_are_sensible(inputs, path) -> None:
     err = M.price_error(path, price, range(2013, 2025))
     assert 0 < err["rmse"] < 40
     assert err["correlation"] > 0.5
+
+
+@pytest.fixture(scope="module")
+def data() -> M.ModelData:
+    return M.ModelData.from_frames(
+        load("ets_cap_stationary_2013_2023.csv"),
+        stationary_emissions(load("ets_verified_emissions_by_sector_eea.csv")),
+        load("eua_price_annual_ice_c1.csv"),
+        load("ets_tnac_msr_commission.csv"),
+    )
+
+
+@pytest.fixture(scope="module")
+def scenario_paths(data):
+    cal, _ = M.fit(data)
+    return M.run_scenarios(cal, data.cap, M.Settings(), M.standard_scenarios(0.02))
+
+
+def test_fit_is_the_calibration_on_the_published_balance(inputs, data) -> None:
+    cal, fit = M.fit(data)
+    assert cal == inputs[-1]
+    assert list(fit["year"]) == list(range(2013, 2025))
+    assert data.price[2023] == 85.31
+
+
+def test_scenarios_apply_their_changes(data, scenario_paths) -> None:
+    cal, _ = M.fit(data)
+    assert list(scenario_paths) == [s.label for s in M.standard_scenarios(0.02)]
+    base = M.solve(cal, data.cap, M.scenario_regimes(4.3, 4.4, True, "rolling"), RATE)
+    pd.testing.assert_frame_equal(scenario_paths[M.BASE], base)
+    no_msr = M.solve(cal, data.cap, M.scenario_regimes(4.3, 4.4, False, "rolling"), RATE)
+    pd.testing.assert_frame_equal(scenario_paths[M.MSR_OFF], no_msr)
+    faster = M.solve(
+        replace(cal, speedup=0.02), data.cap, M.scenario_regimes(4.3, 4.4, True, "rolling"), RATE
+    )
+    pd.testing.assert_frame_equal(scenario_paths[M.FASTER], faster)
+    perfect = scenario_paths["perfect foresight of the 2023 rules"]
+    assert set(perfect["regime"]) == {"Fit for 55 (2023)"}
+    with pytest.raises(ValueError, match="unique"):
+        M.run_scenarios(cal, data.cap, M.Settings(), [M.Scenario("a"), M.Scenario("a")])
+
+
+def test_cumulative_emissions_and_summary(data, scenario_paths) -> None:
+    path = scenario_paths[M.BASE]
+    total = M.cumulative_emissions(path)
+    assert total == pytest.approx(
+        path.loc[path["year"] <= 2040, "emissions_allowances"].sum() / 1e6
+    )
+    assert M.cumulative_emissions(path, 2013, 2013) == pytest.approx(
+        path["emissions_allowances"].iloc[0] / 1e6
+    )
+    with pytest.raises(ValueError, match="no years"):
+        M.cumulative_emissions(path, 2013, 2100)
+    summary = M.scenario_summary(scenario_paths, data.price, range(2013, 2025))
+    assert list(summary["scenario"]) == list(scenario_paths)
+    row = summary.set_index("scenario").loc[M.BASE]
+    assert row["cumulative_emissions_2013_2040_mt"] == pytest.approx(total)
+    assert row["rmse_eur_per_t"] == pytest.approx(
+        M.price_error(path, data.price, range(2013, 2025))["rmse"]
+    )
+    # the tighter cap of the 2023 reform costs more in 2030 than keeping 2.2%
+    by = summary.set_index("scenario")["price_2030_eur_per_t"]
+    assert by["2.2% LRF kept after 2023"] < by[M.BASE]
+
+
+def test_waterbed_without_the_msr_is_watertight(scenario_paths) -> None:
+    water = M.waterbed(scenario_paths)
+    # a fixed cap that binds to the end: faster renewables only move emissions in time
+    assert water.msr_off_mt == pytest.approx(0.0, abs=1.0)
+    assert water.msr_on_mt != pytest.approx(0.0, abs=1.0)  # the MSR makes the cap endogenous
+    f = water.figures()
+    assert f["waterbed_off_direction"] == "does not change"
+    assert f["waterbed_direction"] == M.Waterbed.direction(water.msr_on_mt)
+    assert [M.Waterbed.direction(x) for x in (-3, 0.2, 3)] == [
+        "lowers",
+        "does not change",
+        "raises",
+    ]
+    with pytest.raises(ValueError, match="needs the scenarios"):
+        M.waterbed({M.BASE: scenario_paths[M.BASE]})
+
+
+def test_move_verdict() -> None:
+    assert M.move_verdict(11.6, 19.1) == "the sign and rough size"
+    assert M.move_verdict(2.0, 19.1) == "the sign but not the size"
+    assert M.move_verdict(50.0, 19.1) == "the sign but not the size"
+    assert M.move_verdict(-5.0, 19.1) == "neither the sign nor the size"
+    assert M.move_verdict(0.0, 19.1) == "neither the sign nor the size"
+
+
+def test_rule_intakes_and_fit_figures(data, scenario_paths) -> None:
+    ff55 = M.default_regimes()[-1]
+    rule = M.rule_intakes(data.tnac, ff55)
+    assert rule.index.min() == 2017
+    assert 2023 not in rule.index  # the 2023 TNAC is not published in the data
+    assert rule[2018] == pytest.approx(397_178_358, abs=1)
+    cal, _ = M.fit(data)
+    f = M.fit_figures(cal, scenario_paths[M.BASE], data.price)
+    p = scenario_paths[M.BASE].set_index("year")["price_eur_per_t"]
+    assert f["model_price_change_2017_2019"] == pytest.approx(p[2019] - p[2017], abs=0.05)
+    assert f["observed_price_change_2017_2019"] == pytest.approx(
+        data.price[2019] - data.price[2017], abs=0.05
+    )
+    assert f["model_move_verdict"] == M.move_verdict(
+        f["model_price_change_2017_2019"], f["observed_price_change_2017_2019"]
+    )
+    gap = (p.loc[2021:2022] - data.price.loc[2021:2022]).mean()
+    assert f["model_gap_2021_2022"] == pytest.approx(abs(gap), abs=0.05)
+    assert f["model_gap_2021_2022_direction"] == ("below" if gap < 0 else "above")
+    assert f["closure_factor"] == round(cal.closure, 3)
+    assert 0 < M.solve_seconds(cal, data.cap, M.Settings(), repeats=1) < 5
