@@ -81,13 +81,21 @@ def timeline_figure(result: RolloutResult) -> go.Figure:
             marker_color=DECISION_COLOURS[phase.decision], name=phase.decision,
             text=f"{phase.decision}: {phase.new_engine_employees} on engine 2.0, "
                  f"{phase.mismatched_employees} mismatched",
+            textposition="outside",
             showlegend=False,
         )  # fmt: skip
-    for phase in (p for p in result.phases if p.rolled_back):
-        fig.add_annotation(x=phase.paid_on.isoformat(), y=phase.name, showarrow=True, ax=90,
-                           text="rollback: flag to 1.0, alembic downgrade, data checked")  # fmt: skip  # noqa: E501
+    rolled_back = [p for p in result.phases if p.rolled_back]
+    if rolled_back:
+        fig.add_scatter(
+            x=[p.paid_on.isoformat() for p in rolled_back],
+            y=[p.name for p in rolled_back],
+            mode="markers",
+            marker={"symbol": "x", "size": 14, "color": "black"},
+            name="rolled back: flag to 1.0, alembic downgrade, data checked",
+        )
     fig.update_layout(title="Rollout timeline: pay period of each phase (bar: period start to payment)",  # noqa: E501
-                      xaxis_type="date", yaxis_autorange="reversed", height=360,
+                      xaxis_type="date", yaxis_autorange="reversed", height=380,
+                      legend={"orientation": "h", "y": -0.3},
                       annotations=[*fig.layout.annotations,
                                    source_note(f"rollout plan '{result.plan.name}', this run")])  # fmt: skip  # noqa: E501
     return fig
