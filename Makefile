@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 book: setup
+	@$(BIN)/deploybook refresh-cache --cache _build/.jupyter_cache
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "open _build/html/index.html"
 

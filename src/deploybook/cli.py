@@ -10,6 +10,7 @@ from pathlib import Path
 from papermill.exceptions import PapermillExecutionError
 
 from deploybook import reports
+from deploybook.bookcache import invalidate_stale
 from deploybook.figures import figures_json
 from deploybook.notebooks import freeze
 from deploybook.spark import SparkSetupError, resolve_delta_jars
@@ -38,6 +39,11 @@ def _freeze(args: argparse.Namespace) -> None:
     target = reports.report_path(Path(args.executed).name)
     kept = freeze(Path(args.executed), target)
     print(f"{target}: outputs cleared except {kept} checked cell(s)")
+
+
+def _refresh_cache(args: argparse.Namespace) -> None:
+    stale = invalidate_stale(Path(args.cache))
+    print(f"re-executing (inputs changed): {', '.join(stale)}" if stale else "cache up to date")
 
 
 def _setup(args: argparse.Namespace) -> None:
@@ -75,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     frz.add_argument("executed", help="executed notebook of a default run")
     frz.set_defaults(func=_freeze)
+
+    refresh = sub.add_parser(
+        "refresh-cache", help="drop cached book executions of reports whose code or data changed"
+    )
+    refresh.add_argument("--cache", default="_build/.jupyter_cache", help="jupyter-cache folder")
+    refresh.set_defaults(func=_refresh_cache)
 
     setup = sub.add_parser("setup", help="download the Delta Lake JARs once (needs network)")
     setup.add_argument("--force", action="store_true", help="resolve again even if cached")
