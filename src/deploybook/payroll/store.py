@@ -50,9 +50,7 @@ from deploybook.payroll.schema import (
 )
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD = "0002"
 ENGINE_1_REVISION = "0001"
-_EMPLOYEE_FIELDS = [c.name for c in employees.columns]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
