@@ -1,46 +1,96 @@
-"""Deliberately broken copies of the real ``ci.yml``, one per checker that must catch them.
+"""Deliberately broken copies of the real workflows, each a mistake a checker must catch.
 
-Each variant is the real workflow with one kind of mistake, so the report can show that
-each checker earns its place: the schema rejects a malformed value, zizmor a script
-injection, the project policy a missing timeout and a secret printed to the log.
+Each variant is one of the book's own workflow files with one kind of mistake, so the
+report can show that each checker earns its place: the schema rejects a malformed value,
+zizmor a script injection, the project policy a missing timeout and a printed secret; and
+the cache a deployment job restores (the source essay's advice) is flagged by both zizmor
+and the policy as a cache-poisoning risk.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from deploybook.paths import project_root
 
-# variant -> the checker expected to catch it
-VARIANTS = {"schema": "schema", "zizmor": "zizmor", "policy": "policy"}
 
-_EDITS: dict[str, list[tuple[str, str]]] = {
-    "schema": [("    timeout-minutes: 15\n", "    timeout-minutes: fifteen\n")],
-    "zizmor": [
-        (
-            "        run: ruff check src tests benchmarks\n",
-            '        run: echo "Linting ${{ github.event.pull_request.title }}" && ruff check\n',
-        )
-    ],
-    "policy": [
-        ("    timeout-minutes: 30\n", ""),
-        (
-            "      - name: Unit tests without Spark\n",
-            "      - name: Show the token\n"
-            "        env:\n"
-            "          TOKEN: ${{ secrets.CODECOV_TOKEN }}\n"
-            '        run: echo "uploading with $TOKEN"\n'
-            "      - name: Unit tests without Spark\n",
+@dataclass(frozen=True)
+class Variant:
+    """A broken copy of ``workflow``: what is wrong and which checkers must say so."""
+
+    name: str
+    workflow: str
+    mistake: str
+    caught_by: tuple[str, ...]
+    edits: tuple[tuple[str, str], ...]
+
+
+_PIP_CACHE = (
+    "      - uses: actions/cache@0057852bfaa89a56745cba8c7296529d2fc39830 # v4.3.0\n"
+    "        with:\n"
+    "          path: ~/.cache/pip\n"
+    "          key: pip-${{ hashFiles('requirements.lock') }}\n"
+)
+_DEPLOY_STEP = "      - name: Deploy, smoke-test in Chromium, roll back on failure\n"
+
+VARIANTS = {
+    v.name: v
+    for v in (
+        Variant(
+            "schema",
+            "ci.yml",
+            "timeout-minutes given as a word",
+            ("schema",),
+            (("    timeout-minutes: 15\n", "    timeout-minutes: fifteen\n"),),
         ),
-    ],
+        Variant(
+            "injection",
+            "ci.yml",
+            "a pull request's title expanded into a shell script",
+            ("zizmor",),
+            (
+                (
+                    "        run: ruff check src tests benchmarks\n",
+                    '        run: echo "Linting ${{ github.event.pull_request.title }}"\n',
+                ),
+            ),
+        ),
+        Variant(
+            "policy",
+            "ci.yml",
+            "no timeout on the unit job, and a secret echoed to the log",
+            ("policy",),
+            (
+                ("    timeout-minutes: 30\n", ""),
+                (
+                    "      - name: Unit tests without Spark\n",
+                    "      - name: Show the token\n"
+                    "        env:\n"
+                    "          TOKEN: ${{ secrets.CODECOV_TOKEN }}\n"
+                    '        run: echo "uploading with $TOKEN"\n'
+                    "      - name: Unit tests without Spark\n",
+                ),
+            ),
+        ),
+        Variant(
+            "deploy-cache",
+            "deploy.yml",
+            "the staging deployment restores a dependency cache (as the source essay advises)",
+            ("zizmor", "policy"),
+            ((_DEPLOY_STEP, _PIP_CACHE + _DEPLOY_STEP),),
+        ),
+    )
 }
 
 
-def broken_workflow(variant: str) -> str:
-    """The text of ``ci.yml`` with the mistakes of ``variant`` (a key of :data:`VARIANTS`)."""
-    if variant not in _EDITS:
-        raise ValueError(f"unknown variant {variant!r}; choose one of {', '.join(_EDITS)}")
-    text = (project_root() / ".github" / "workflows" / "ci.yml").read_text()
-    for old, new in _EDITS[variant]:
+def broken_workflow(name: str) -> str:
+    """The text of a variant's workflow with its mistakes applied."""
+    if name not in VARIANTS:
+        raise ValueError(f"unknown variant {name!r}; choose one of {', '.join(VARIANTS)}")
+    variant = VARIANTS[name]
+    text = (project_root() / ".github" / "workflows" / variant.workflow).read_text()
+    for old, new in variant.edits:
         if text.count(old) != 1:
-            raise RuntimeError(f"ci.yml changed: {old.strip()!r} no longer occurs exactly once")
+            raise RuntimeError(f"{variant.workflow} changed: {old.strip()!r} is not where it was")
         text = text.replace(old, new)
     return text

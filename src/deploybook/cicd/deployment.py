@@ -70,7 +70,8 @@ def deploy(
 
     A failed smoke test switches back to the previous release at once (if there is one)
     and waits until the server answers with it again; the failed release stays on disk for
-    inspection. After a success, releases beyond the newest ``keep`` are deleted.
+    inspection. Then releases beyond the newest ``keep`` are deleted (never the live one,
+    nor the last healthy one).
     """
     previous = env.current()
     rid = env.publish(archive)
@@ -88,8 +89,9 @@ def deploy(
     env.switch(previous)
     restored = wait_until_served(url, previous)
     env.record("rolled-back", previous, failed=rid, seconds=restored - verdict)
+    pruned = env.prune(keep)
     return Outcome(
-        env.name, rid, previous, "rolled-back", switched, verdict, restored, report.failures
+        env.name, rid, previous, "rolled-back", switched, verdict, restored, report.failures, pruned
     )
 
 

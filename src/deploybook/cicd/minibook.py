@@ -1,17 +1,18 @@
-"""A small, real book to deploy: the project's own prose pages plus a one-figure notebook.
+"""A small, real book to deploy: the project's own prose pages plus a one-figure report.
 
 The whole book executes every report (Spark included) when it builds, which is more than a
 report about deploying it can afford. This folder is a complete Jupyter Book repository in
 miniature: the project's ``_config.yml`` and workflows, its introduction, data and
-bibliography pages, and a notebook that draws a plotly figure with the book's offline
-renderer; ``jupyter-book build`` builds it for real and its notebook really executes.
+bibliography pages, and a notebook that reads the ELEC2 data (``data/retraining``, with its
+provenance) and draws a plotly figure with the book's offline renderer;
+``jupyter-book build`` builds it for real and its notebook really executes.
 
 ``defect`` builds a broken variant instead, each one a mistake that passes the build
 (``-W -n``) but not a browser:
 
 - ``no-offline-extension``: ``_config.yml`` without ``deploybook.book``, so no page ships
   ``plotly.min.js`` (figures cannot draw) and MathJax comes from a CDN;
-- ``dead-link``: the figure page links to a page that does not exist (raw HTML, which
+- ``dead-link``: the introduction links to a page that does not exist (raw HTML, which
   Sphinx does not check).
 """
 
@@ -25,7 +26,14 @@ import nbformat
 from deploybook.paths import project_root
 
 DEFECTS = ("none", "no-offline-extension", "dead-link")
-PAGES = ("book/intro.md", "book/data.md", "book/bibliography.md", "book/references.bib")
+PAGES = (
+    "book/intro.md",
+    "book/data.md",
+    "book/bibliography.md",
+    "book/references.bib",
+    "data/retraining/elec2.csv",
+    "data/retraining/SOURCES.md",
+)
 TOC = """\
 format: jb-book
 root: book/intro
@@ -39,18 +47,17 @@ parts:
       - file: book/bibliography
 """
 FIGURE_CODE = """\
-from pathlib import Path
-
+import pandas as pd
 import plotly.express as px
 
 from deploybook.plotting import source_note, use_offline_renderer
 
 use_offline_renderer()
-pages = sorted(Path("../book").glob("*.md"))
-words = [len(page.read_text().split()) for page in pages]
-fig = px.bar(x=[page.stem for page in pages], y=words, labels={"x": "page", "y": "words"},
-             title="Words per prose page of this book")
-fig.add_annotation(source_note("the book's own Markdown pages"))
+elec2 = pd.read_csv("../data/retraining/elec2.csv")
+weeks = elec2.groupby(elec2.index // 336).agg(price=("feat_2", "mean"), up=("target", "mean"))
+fig = px.line(weeks, y=["price", "up"], labels={"index": "week", "value": "weekly mean"},
+              title="New South Wales electricity, May 1996 to December 1998, week by week")
+fig.add_annotation(source_note("ELEC2 (Harries 1999), normalised price and share of rising prices"))
 fig.show()
 """
 
@@ -76,9 +83,12 @@ def build_source(dest: str | Path, defect: str = "none") -> Path:
         config = without
     (dest / "_config.yml").write_text(config)
     (dest / "_toc.yml").write_text(TOC)
-    intro = "# A figure\n\nOne plotly figure, drawn by the book's offline renderer."
-    if defect == "dead-link":
-        intro += '\n\n<a href="retired-page.html">the retired page</a>'
+    if defect == "dead-link":  # in a prose page, so the notebook (and its cache key) is unchanged
+        intro_page = dest / "book" / "intro.md"
+        intro_page.write_text(
+            intro_page.read_text() + '\n<a href="retired-page.html">The retired page</a>\n'
+        )
+    intro = "# A figure\n\nOne plotly figure from real data, drawn by the book's offline renderer."
     notebook = nbformat.v4.new_notebook()
     # fixed cell ids: nbformat draws random ones, which would change the file (and every
     # cache key hashed from it) on each build of identical content

@@ -48,17 +48,22 @@ def _line(node: Any, fallback: int) -> int:
     return getattr(node, "line", 0) or fallback
 
 
-def check_pins(wf: Workflow) -> list[Finding]:
-    """Every ``uses:`` of an action or workflow outside the repository is SHA-pinned."""
-    found = []
+def external_uses(wf: Workflow) -> Iterator[tuple[int, str, str]]:
+    """(line, ``uses:`` value, trailing comment) of every action or workflow from elsewhere."""
     for number, text in enumerate(wf.text.splitlines(), start=1):
         match = _USES_LINE.match(text)
         if not match:
             continue
         uses, comment = match.group(1), (match.group(2) or "").strip()
         local = uses.startswith(("./", "$/"))
-        if local or (uses.startswith("docker://") and "@sha256:" in uses):
-            continue
+        if not (local or (uses.startswith("docker://") and "@sha256:" in uses)):
+            yield number, uses, comment
+
+
+def check_pins(wf: Workflow) -> list[Finding]:
+    """Every ``uses:`` of an action or workflow outside the repository is SHA-pinned."""
+    found = []
+    for number, uses, comment in external_uses(wf):
         if not _SHA.search(uses):
             problem = f"{uses} is not pinned to a full commit SHA"
         elif not _VERSION_COMMENT.match(comment):

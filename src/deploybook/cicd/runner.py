@@ -84,8 +84,15 @@ class StepResult:
     started: float
     seconds: float
     exit_code: int | None = None
+    script: str = ""  # a run step's script as it ran (expressions expanded, secrets masked)
+    env: dict[str, str] = field(default_factory=dict)  # the workflow's env: values it ran with
     log: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The name without an action's commit (``Run actions/cache`` for ``...@0057852...``)."""
+        return self.name.split("@")[0] if self.kind != "run" else self.name
 
 
 @dataclass
@@ -103,6 +110,13 @@ class JobResult:
     outputs: dict[str, str] = field(default_factory=dict)
     environment: str | None = None
     error: str | None = None
+
+    def step(self, name: str) -> StepResult:
+        """A step by name (or id)."""
+        for step in self.steps:
+            if name in (step.name, step.id):
+                return step
+        raise KeyError(f"job {self.id!r} has no step {name!r}")
 
     def log(self) -> str:
         """Every step's log, with step headers."""
@@ -168,6 +182,7 @@ class _Run:
     results: list[JobResult]
     start: float
     matrix: Mapping[str, Any] | None
+    dry_run: bool = False
 
 
 @dataclass(frozen=True)
@@ -237,8 +252,13 @@ class LocalRunner:
         *,
         jobs: Sequence[str] | None = None,
         matrix: Mapping[str, Any] | None = None,
+        dry_run: bool = False,
     ) -> RunResult:
-        """Run ``jobs`` (default: all) for ``event``; ``matrix`` picks matrix combinations."""
+        """Run ``jobs`` (default: all) for ``event``; ``matrix`` picks matrix combinations.
+
+        ``dry_run`` plans instead: the jobs the event would start (their ``if:`` evaluated,
+        needs assumed to succeed), with no step run.
+        """
         wf = workflow if isinstance(workflow, Workflow) else load_workflow(self._path(workflow))
         event = event or Event()
         if not is_triggered(wf, event.name, event.ref, event.base_ref):
@@ -263,7 +283,7 @@ class LocalRunner:
             else {}
         )
         github = self._github(wf, event, run_id, inputs)
-        run = _Run(services, [], time.monotonic(), matrix)
+        run = _Run(services, [], time.monotonic(), matrix, dry_run)
         self._run_workflow(wf, github, inputs, self.secrets, run, jobs, "")
         seconds = time.monotonic() - run.start
         return RunResult(wf.name, event, run.results, seconds, services.artifacts.root)
@@ -461,6 +481,13 @@ class LocalRunner:
         result = JobResult(
             spot.key, name, "success", began - run.start, 0.0, spot.needs, dict(combo)
         )
+        environment = job.get("environment")
+        if environment:
+            result.environment = str(
+                environment.get("name") if isinstance(environment, Mapping) else environment
+            )
+        if run.dry_run:
+            return result
         state = _Job(result, scope, {})
         scope.status = lambda name: {
             "success": not state.failed and not state.cancelled,
@@ -483,11 +510,6 @@ class LocalRunner:
                 result.outputs = {k: to_string(interpolate_all(v, scope)) for k, v in spec.items()}
             except ExpressionError as exc:
                 state.failed, result.error = True, str(exc)
-        environment = job.get("environment")
-        if environment:
-            result.environment = str(
-                environment.get("name") if isinstance(environment, Mapping) else environment
-            )
         result.result = "cancelled" if state.cancelled else "failure" if state.failed else "success"
         result.seconds = time.monotonic() - began
         return result
@@ -587,6 +609,7 @@ class LocalRunner:
             for key, value in (step.get("env") or {}).items()
         }
         env = {**state.env, **state.exported, **step_env}
+        record.env = {**state.env_ctx, **state.exported, **step_env}
         if state.path:
             env["PATH"] = os.pathsep.join([*reversed(state.path), env.get("PATH", "")])
         log = self._logger(record)
@@ -709,6 +732,7 @@ class LocalRunner:
         script_file = temp / f"step-{uuid.uuid4().hex[:8]}{suffix}"
         script_file.write_text(script + "\n")
         command = template.replace("{0}", str(script_file)).split()
+        record.script = self.masker.mask(script)
         log(f"Run {script.strip().splitlines()[0] if script.strip() else ''}")
         for line in script.rstrip().splitlines():
             log(f"  | {line}")

@@ -36,6 +36,9 @@ def test_defects(tmp_path: Path) -> None:
     no_ext = build_source(tmp_path / "a", "no-offline-extension")
     assert "deploybook.book" not in (no_ext / "_config.yml").read_text()
     dead = build_source(tmp_path / "b", "dead-link")
-    assert "retired-page.html" in (dead / "notebooks" / "figure.ipynb").read_text()
+    assert "retired-page.html" in (dead / "book" / "intro.md").read_text()
+    assert (dead / "notebooks" / "figure.ipynb").read_text() == (
+        no_ext / "notebooks" / "figure.ipynb"
+    ).read_text()
     with pytest.raises(ValueError, match="unknown defect 'typo'"):
         build_source(tmp_path / "c", "typo")

@@ -1,0 +1,185 @@
+"""The trigger -> job -> environment graph of the real workflows, planned by the runner.
+
+For each kind of event the book's repository sees, the local runner plans every workflow
+it triggers (``dry_run``: job ``if:`` conditions evaluated, needs assumed to succeed, no
+step run). The edges say which event starts which job, which job waits for which, and
+which job deploys to which environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from deploybook.cicd.runner import Event, LocalRunner
+from deploybook.cicd.workflow import is_triggered, load_workflows
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A labelled sample event."""
+
+    label: str
+    event: Event
+
+
+TRIGGERS = (
+    Trigger("pull request", Event("pull_request", "refs/pull/1/merge", base_ref="main")),
+    Trigger("push to main", Event("push", "refs/heads/main")),
+    Trigger("tag v*", Event("push", "refs/tags/v1.0.0")),
+    Trigger("manual run", Event("workflow_dispatch")),
+    Trigger("manual roll back", Event("workflow_dispatch", inputs={"rollback-to": "v1.0.0"})),
+)
+COLUMNS = ["trigger", "workflow", "job", "name", "needs", "environment"]
+
+
+def plan(root: Path, work_dir: Path, triggers: Sequence[Trigger] = TRIGGERS) -> pd.DataFrame:
+    """One row per (trigger, job that would run), over every non-reusable workflow."""
+    runner = LocalRunner(root, work_dir=work_dir)
+    rows = []
+    for wf in load_workflows(root / ".github" / "workflows"):
+        if wf.is_reusable:
+            continue
+        declared = wf.triggers.get("workflow_dispatch", {}).get("inputs") or {}
+        for trigger in triggers:
+            event = trigger.event
+            if not is_triggered(wf, event.name, event.ref, event.base_ref):
+                continue
+            if set(event.inputs) - set(declared):
+                continue
+            result = runner.run(wf, event, dry_run=True)
+            called = {j.id.split("/")[0] for j in result.jobs if "/" in j.id}
+            for job in result.jobs:
+                if job.result == "skipped" or job.id in called:
+                    continue
+                rows.append(
+                    {
+                        "trigger": trigger.label,
+                        "workflow": wf.path.name,
+                        "job": f"{wf.path.stem}: {job.id}",
+                        "name": job.name,
+                        "needs": [f"{wf.path.stem}: {n}" for n in result.needs()[job.id]],
+                        "environment": job.environment,
+                    }
+                )
+    return pd.DataFrame(rows, columns=COLUMNS).drop_duplicates(["trigger", "job"])
+
+
+def _layout(planned: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """Jobs in columns by ``needs`` depth, one horizontal band per workflow; triggers on the
+    left, environments on the right beside the jobs that deploy to them."""
+    jobs = planned.drop_duplicates("job").set_index("job")
+    depth: dict[str, int] = {}
+
+    def level(job: str) -> int:
+        if job not in depth:
+            needs = [n for n in jobs.loc[job, "needs"] if n in jobs.index]
+            depth[job] = 1 + max((level(n) for n in needs), default=0)
+        return depth[job]
+
+    positions: dict[str, tuple[float, float]] = {}
+    top = 0.0
+    for _, members in jobs.groupby("workflow", sort=True):
+        columns: dict[int, list[str]] = {}
+        for job in sorted(members.index, key=lambda j: (level(j), j)):
+            columns.setdefault(depth[job], []).append(job)
+        height = max(len(c) for c in columns.values())
+        for x, column in columns.items():
+            for i, job in enumerate(column):
+                positions[job] = (float(x), 1.3 * (top - i - (height - len(column)) / 2))
+        top -= height + 0.8
+    bottom = 1.3 * (top + 0.8)
+    triggers = list(dict.fromkeys(planned["trigger"]))
+    for i, trigger in enumerate(triggers):
+        positions[trigger] = (-0.6, bottom * i / max(len(triggers) - 1, 1))
+    right = max(x for x, _ in positions.values()) + 1.2
+    for env, rows in planned.dropna(subset=["environment"]).groupby("environment"):
+        ys = [positions[job][1] for job in rows["job"].unique()]
+        positions[f"env:{env}"] = (right, sum(ys) / len(ys))
+    return positions
+
+
+def pipeline_figure(planned: pd.DataFrame, title: str) -> go.Figure:
+    """Triggers (left), jobs by ``needs`` depth, environments (right); edges coloured by trigger."""
+    pos = _layout(planned)
+    fig = go.Figure()
+    jobs = planned.drop_duplicates("job").set_index("job")
+    for trigger, rows in planned.groupby("trigger", sort=False):
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for job in rows["job"]:
+            if not [n for n in jobs.loc[job, "needs"] if n in set(rows["job"])]:
+                xs += [pos[trigger][0], pos[job][0], None]
+                ys += [pos[trigger][1], pos[job][1], None]
+        fig.add_trace(
+            go.Scatter(
+                x=xs, y=ys, mode="lines", name=str(trigger), line={"width": 1.5}, hoverinfo="skip"
+            )
+        )
+    xs, ys = [], []
+    for job, row in jobs.iterrows():
+        for need in row["needs"]:
+            if need in pos:
+                xs += [pos[need][0], pos[job][0], None]
+                ys += [pos[need][1], pos[job][1], None]
+        if row["environment"]:
+            env = f"env:{row['environment']}"
+            xs += [pos[job][0], pos[env][0], None]
+            ys += [pos[job][1], pos[env][1], None]
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="lines",
+            name="needs / deploys to",
+            line={"color": "#999", "dash": "dot"},
+            hoverinfo="skip",
+        )
+    )
+    kinds = [
+        ("trigger", list(dict.fromkeys(planned["trigger"])), "diamond", "#444"),
+        ("job", list(jobs.index), "circle", "#1f77b4"),
+        ("environment", [k for k in pos if k.startswith("env:")], "square", "#2ca02c"),
+    ]
+    for kind, names, symbol, color in kinds:
+        fig.add_trace(
+            go.Scatter(
+                x=[pos[n][0] for n in names],
+                y=[pos[n][1] for n in names],
+                mode="markers+text",
+                marker={"symbol": symbol, "size": 13, "color": color},
+                text=[n.removeprefix("env:") for n in names],
+                textposition="top center",
+                textfont={"size": 10},
+                name=kind,
+                hovertext=[jobs.loc[n, "name"] if kind == "job" else n for n in names],
+                hoverinfo="text",
+            )
+        )
+    fig.update_layout(
+        title=title,
+        height=720,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        legend={"orientation": "h", "y": -0.05},
+        margin={"l": 10, "r": 10, "t": 50, "b": 60},
+    )
+    return fig
+
+
+def count_jobs(root: Path) -> pd.DataFrame:
+    """Job definitions per workflow file: how many, and whether the file is reusable."""
+    rows = [
+        {
+            "workflow": wf.path.name,
+            "jobs": len(wf.jobs),
+            "reusable": wf.is_reusable,
+            "triggers": ", ".join(wf.triggers),
+        }
+        for wf in load_workflows(root / ".github" / "workflows")
+    ]
+    return pd.DataFrame(rows)

@@ -1,0 +1,140 @@
+"""The report's helpers: CI comparison, schedules, cache table, timeline, rollback summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from deploybook.cicd.charts import (
+    cache_figure,
+    cache_table,
+    critical_path_figure,
+    schedule,
+    timeline_figure,
+)
+from deploybook.cicd.environment import Environment
+from deploybook.cicd.params import CicdParams
+from deploybook.cicd.pipeline import (
+    Releases,
+    compare_by_hand,
+    head_commit,
+    history_table,
+    rollback_summary,
+    steps_table,
+)
+from deploybook.cicd.probes import Probe
+from deploybook.cicd.runner import JobResult, LocalRunner, RunResult, StepResult
+from deploybook.params import ParameterError
+from deploybook.paths import project_root
+
+
+def _step(name: str, seconds: float) -> StepResult:
+    return StepResult(name, name, "run", "success", "success", 0.0, seconds)
+
+
+def test_compare_by_hand_and_steps_table(tmp_path: Path) -> None:
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "w.yml").write_text(
+        "on: push\njobs:\n  t:\n    runs-on: ubuntu-24.04\n    env:\n      WHO: world\n"
+        '    steps:\n      - run: echo "hello $WHO"\n'
+        "      - run: exit 4\n        continue-on-error: true\n"
+    )
+    result = LocalRunner(tmp_path, work_dir=tmp_path / "work").run("w.yml")
+    table = compare_by_hand(tmp_path, result)
+    assert list(table["runner exit"]) == list(table["by hand exit"]) == [0, 4]
+    assert table["same output"].all()
+    assert list(steps_table(result)["conclusion"]) == ["success", "success"]
+
+
+def _result(jobs: list[JobResult]) -> RunResult:
+    return RunResult("w", None, jobs, 10.0, Path("."))  # type: ignore[arg-type]
+
+
+def test_schedule_starts_jobs_when_their_needs_finish() -> None:
+    jobs = [
+        JobResult("build", "build", "success", 0, 4.0, [], steps=[_step("s", 4.0)]),
+        JobResult("lint", "lint", "success", 4, 1.0, [], steps=[_step("s", 1.0)]),
+        JobResult(
+            "deploy", "deploy", "success", 5, 2.0, ["build", "lint"], steps=[_step("s", 2.0)]
+        ),
+    ]
+    plan = schedule(_result(jobs)).set_index("job")
+    assert plan.loc["deploy", "start"] == pytest.approx(4.0)
+    assert list(plan[plan["critical"]].index) == ["build", "deploy"]
+    assert len(critical_path_figure(plan.reset_index(), "t", "s").data) == 2
+
+
+def test_cache_table_and_figure() -> None:
+    cold = JobResult(
+        "b", "b", "success", 0, 10.0, [], steps=[_step("Build", 8.0), _step("Archive", 1.0)]
+    )
+    warm = JobResult(
+        "b", "b", "success", 0, 4.0, [], steps=[_step("Build", 2.0), _step("Archive", 1.0)]
+    )
+    table = cache_table(cold, warm)
+    assert list(table["step"]) == ["Build", "Archive", "whole job"]
+    assert list(table["warm s"]) == [2.0, 1.0, 4.0]
+    assert len(cache_figure(table, "s").data) == 2
+
+
+def _releases(tmp_path: Path, probes: list[Probe]) -> Releases:
+    staging = Environment(tmp_path / "staging")
+    events = [
+        {"t": 1.0, "event": "switched", "release": "r1"},
+        {"t": 2.0, "event": "healthy", "release": "r1"},
+        {"t": 3.0, "event": "switched", "release": "r2"},
+        {"t": 5.0, "event": "failed", "release": "r2", "failures": ["page.html: broken link"]},
+        {"t": 5.001, "event": "switched", "release": "r1"},
+        {"t": 5.01, "event": "rolled-back", "release": "r1", "seconds": 0.01},
+    ]
+    staging.history_file.write_text("".join(json.dumps(e) + "\n" for e in events))
+    return Releases([], staging, Environment(tmp_path / "prod"), probes, [], None)
+
+
+def test_rollback_summary_requires_every_probe_in_the_window(tmp_path: Path) -> None:
+    good = [Probe(t, 200, "r2" if 3 <= t < 5 else "r1", 0.001) for t in (2.5, 3.5, 4.5, 5.005, 6.0)]
+    summary = rollback_summary(_releases(tmp_path / "a", good))
+    assert summary is not None
+    assert summary.release == "r2"
+    assert summary.probes == 3
+    assert summary.all_served is True
+    assert summary.rollback_seconds == pytest.approx(0.01)
+    assert summary.live_seconds == pytest.approx(2.01)
+    assert summary.reasons == ["page.html: broken link"]
+    outage = [*good, Probe(4.0, 0, None, 2.0)]
+    assert rollback_summary(_releases(tmp_path / "b", outage)).all_served is False
+    assert rollback_summary(_releases(tmp_path / "c", [])).all_served is False
+    nothing = Releases([], Environment(tmp_path / "d"), Environment(tmp_path / "e"), [], [], None)
+    assert rollback_summary(nothing) is None
+
+
+def test_timeline_figure_and_history(tmp_path: Path) -> None:
+    releases = _releases(tmp_path, [Probe(3.5, 200, "r2", 0.001), Probe(4.0, 0, None, 2.0)])
+    events = history_table(releases.staging, releases.production)
+    assert list(events["event"])[:2] == ["switched", "healthy"]
+    fig = timeline_figure({"staging": releases.staging_probes}, events, 0.0, "s")
+    names = {trace.name for trace in fig.data}
+    assert {"served r2", "probe not answered 200", "switched", "failed", "rolled-back"} <= names
+
+
+def test_head_commit() -> None:
+    assert len(head_commit(project_root())) == 40
+    assert head_commit(Path("/")) == ""
+
+
+def test_params_name_what_they_accept() -> None:
+    good = {
+        "ci_jobs": ["lint"],
+        "unit_tests": "tests/unit",
+        "releases": 3,
+        "broken_release": "dead-link",
+        "keep_releases": 2,
+        "probe_interval_ms": 20,
+    }
+    assert CicdParams.validate_values(good).releases == 3
+    with pytest.raises(ParameterError, match=r"'ci_jobs\.0'.*'lint', 'unit', 'test' or 'book'"):
+        CicdParams.validate_values({**good, "ci_jobs": ["deploy"]})
+    with pytest.raises(ParameterError, match="keep_releases"):
+        CicdParams.validate_values({**good, "keep_releases": 1})
