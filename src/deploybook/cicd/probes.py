@@ -38,7 +38,7 @@ def _get(url: str, timeout: float) -> tuple[int, bytes]:
         return 0, b""
 
 
-def probe(url: str, timeout: float = 2.0) -> Probe:
+def probe(url: str, timeout: float = 5.0) -> Probe:
     """Request ``url`` and ``url/release.json`` once."""
     start = time.time()
     page, _ = _get(url.rstrip("/") + "/", timeout)

@@ -19,6 +19,13 @@ class _Handler(SimpleHTTPRequestHandler):
         """Silence the per-request log line."""
 
 
+class _Server(ThreadingHTTPServer):
+    # a browser opens several connections per page and the smoke test loads pages side by
+    # side while probes keep arriving: the stdlib's backlog of 5 would refuse some of them
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class SiteServer:
     """A threaded HTTP server on ``127.0.0.1`` (a free port) for one folder or symlink.
 
@@ -28,8 +35,7 @@ class SiteServer:
     def __init__(self, directory: str | Path):
         self.directory = Path(directory)
         handler = partial(_Handler, directory=str(self.directory))
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tarfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -278,3 +279,28 @@ def test_archives_are_reproducible_tarballs(
     with tarfile.open(release.archive) as tar:
         owners = {(m.uid, m.gid, m.uname) for m in tar.getmembers()}
     assert owners == {(0, 0, "")}
+
+
+def test_switching_back_and_forth_never_drops_a_request(tmp_path: Path) -> None:
+    """The atomic switch itself: 100 switches under two probers firing back to back."""
+    env = Environment(tmp_path / "env")
+    toc = tmp_path / "toc.yml"
+    toc.write_text("format: jb-book\nroot: index\n")
+    for rid in ("a", "b"):
+        site = tmp_path / f"site-{rid}"
+        site.mkdir()
+        (site / "index.html").write_text(f"<html>{rid * 1000}</html>")
+        env.publish(archive_site(site, toc, rid, tmp_path / "out").archive)
+    env.switch("a")
+    with (
+        SiteServer(env.current_link) as server,
+        Prober(server.url, 0.0) as one,
+        Prober(server.url, 0.0) as two,
+    ):
+        for n in range(100):
+            env.switch("b" if n % 2 == 0 else "a")
+            time.sleep(0.005)
+    probes = one.probes + two.probes
+    assert len(probes) > 100
+    assert {p.status for p in probes} == {200}
+    assert {p.release for p in probes} == {"a", "b"}
