@@ -46,7 +46,8 @@ def run_ci(
     workflow: str | Path = "ci.yml",
 ) -> RunResult:
     """Run ``ci.yml`` jobs here on this interpreter's matrix entry, dispatched with
-    ``unit_tests`` as the unit job's input."""
+    ``unit_tests`` as the unit job's input (``work_dir`` is emptied first)."""
+    shutil.rmtree(work_dir, ignore_errors=True)
     runner = LocalRunner(root, work_dir=work_dir, secrets=secrets)
     here = f"{sys.version_info.major}.{sys.version_info.minor}"
     event = Event("workflow_dispatch", inputs={"unit-tests": unit_tests})

@@ -564,12 +564,12 @@ def test_unknown_job_and_missing_workflow(repo: Path) -> None:
         _runner(repo).run("nope.yml")
 
 
-def test_ci_unit_job_matches_running_its_command_by_hand() -> None:
+def test_ci_unit_job_matches_running_its_command_by_hand(tmp_path: Path) -> None:
     """The real ci.yml unit job, on this interpreter, on a small test file."""
     root = project_root()
     here = f"{sys.version_info.major}.{sys.version_info.minor}"
     tests = "tests/unit/cicd/test_matrix.py"
-    runner = LocalRunner(root, work_dir=root / "_work" / "cicd" / "test-runs")
+    runner = LocalRunner(root, work_dir=tmp_path / "runs")
     event = Event("workflow_dispatch", inputs={"unit-tests": tests})
     result = runner.run("ci.yml", event, jobs=["unit"], matrix={"python": here})
     job = result.job("unit")
