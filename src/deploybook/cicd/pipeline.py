@@ -273,3 +273,30 @@ def notebooks_executed(build: JobResult) -> tuple[int, int]:
         sum("Executing notebook using" in line for line in log),
         sum("Using cached notebook" in line for line in log),
     )
+
+
+def run_folder(base: Path) -> Path:
+    """A fresh ``base/run-<pid>`` for this process, after deleting those of finished processes.
+
+    The book build and the notebook tests may run the report at the same time; each run
+    keeps its environments, caches and artifacts to itself.
+    """
+    base.mkdir(parents=True, exist_ok=True)
+    for old in base.glob("run-*"):
+        pid = old.name.removeprefix("run-")
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    folder = base / f"run-{os.getpid()}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    return folder
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,7 @@ from deploybook.cicd.pipeline import (
     head_commit,
     history_table,
     rollback_summary,
+    run_folder,
     steps_table,
 )
 from deploybook.cicd.probes import Probe
@@ -138,3 +142,21 @@ def test_params_name_what_they_accept() -> None:
         CicdParams.validate_values({**good, "ci_jobs": ["deploy"]})
     with pytest.raises(ParameterError, match="keep_releases"):
         CicdParams.validate_values({**good, "keep_releases": 1})
+
+
+def test_run_folder_keeps_live_runs_and_drops_finished_ones(tmp_path: Path) -> None:
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead = tmp_path / f"run-{finished.stdout.strip()}"
+    alive = tmp_path / "run-1"  # init: always alive
+    for folder in (dead, alive):
+        folder.mkdir()
+    mine = run_folder(tmp_path)
+    assert mine == tmp_path / f"run-{os.getpid()}"
+    assert mine.is_dir()
+    assert not dead.exists()
+    assert alive.exists()
