@@ -77,11 +77,20 @@ def _hours(value: object, name: str) -> Decimal:
     return hours.quantize(Decimal("0.01"))
 
 
-def _text(value: object, name: str, pattern: re.Pattern[str] | None = None) -> str:
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _text(
+    value: object, name: str, pattern: re.Pattern[str] | None = None, limit: int = 120
+) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{name} must be a non-empty text, got {value!r}")
     if pattern is not None and not pattern.match(value):
         raise ValueError(f"{name} has the wrong form: {value!r}")
+    if _CONTROL.search(value):
+        raise ValueError(f"{name} must not hold control characters, got {value!r}")
+    if len(value.strip()) > limit:
+        raise ValueError(f"{name} must have at most {limit} characters, got {len(value.strip())}")
     return value.strip()
 
 
@@ -111,8 +120,8 @@ class Employee:
         set_ = object.__setattr__
         set_(self, "id", _text(self.id, "id", _ID))
         set_(self, "name", _text(self.name, "name"))
-        set_(self, "department", _text(self.department, "department"))
-        set_(self, "location", _text(self.location, "location"))
+        set_(self, "department", _text(self.department, "department", limit=60))
+        set_(self, "location", _text(self.location, "location", limit=60))
         try:
             set_(self, "frequency", PayFrequency(self.frequency))
         except ValueError:

@@ -35,22 +35,29 @@ def _value(name: str, text: str) -> Any:
 def read_employees(path: Path) -> list[Employee]:
     """Every employee of a CSV file; ``ValueError`` naming the line of the first bad row."""
     with Path(path).open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        unknown = [c for c in reader.fieldnames or [] if c not in COLUMNS]
-        if missing or unknown:
-            raise ValueError(f"{path}:1: missing columns {missing}, unknown columns {unknown}")
-        employees = []
-        seen: set[str] = set()
-        for line, row in enumerate(reader, start=2):
-            try:
-                employee = Employee(**{k: _value(k, v or "") for k, v in row.items()})
-            except ValueError as exc:
-                raise ValueError(f"{path}:{line}: {exc}") from None
-            if employee.id in seen:
-                raise ValueError(f"{path}:{line}: employee id {employee.id} appears twice")
-            seen.add(employee.id)
-            employees.append(employee)
+        return parse_employees(handle, str(path))
+
+
+def parse_employees(lines: Iterable[str], source: str) -> list[Employee]:
+    """Every employee of CSV text (``source`` names it in errors, with the line)."""
+    reader = csv.DictReader(lines)
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    unknown = [c for c in reader.fieldnames or [] if c not in COLUMNS]
+    if missing or unknown:
+        raise ValueError(f"{source}:1: missing columns {missing}, unknown columns {unknown}")
+    employees = []
+    seen: set[str] = set()
+    for line, row in enumerate(reader, start=2):
+        if None in row or None in row.values():
+            raise ValueError(f"{source}:{line}: expected {len(COLUMNS)} fields")
+        try:
+            employee = Employee(**{k: _value(k, v) for k, v in row.items()})
+        except ValueError as exc:
+            raise ValueError(f"{source}:{line}: {exc}") from None
+        if employee.id in seen:
+            raise ValueError(f"{source}:{line}: employee id {employee.id} appears twice")
+        seen.add(employee.id)
+        employees.append(employee)
     return employees
 
 

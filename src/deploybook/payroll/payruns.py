@@ -7,7 +7,8 @@ and writes the audit log in that same transaction. The rules:
 - clerks import employees, record timesheets, create and calculate pay runs;
 - approvers approve, reject and mark pay runs paid, but never a run they created or
   calculated themselves (segregation of duties), whatever roles they hold;
-- auditors read the audit log; admins manage users and feature flags;
+- auditors read the audit log; admins manage users and feature flags; employees hold no
+  right here (the HTTP API lets them read their own payslips);
 - a period has at most one pay run (creating it again returns the same run), so a
   period can never be paid twice; calculating replaces a draft's payslips atomically; a
   run with an employee whose pay cannot be computed is not written at all.
@@ -58,6 +59,7 @@ class Role(StrEnum):
     APPROVER = "approver"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    EMPLOYEE = "employee"
 
 
 class Status(StrEnum):

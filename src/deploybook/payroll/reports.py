@@ -41,8 +41,9 @@ Year to date: gross {{ "{:,.2f}".format(p.ytd_gross) }} · tax {{ "{:,.2f}".form
 )
 
 
-def payslip_frame(store: PayrollStore, run_id: int) -> pd.DataFrame:
-    """The run's payslips with each employee's name, department, location and bank account."""
+def payslip_frame(store: PayrollStore, run_id: int, employee_id: str | None = None) -> pd.DataFrame:
+    """The run's payslips (one employee's, if given) with each employee's name, department,
+    location and bank account."""
     columns = [c for c in payslips.columns if c.name != "engine"] + [
         employees.c.name,
         employees.c.department,
@@ -57,6 +58,8 @@ def payslip_frame(store: PayrollStore, run_id: int) -> pd.DataFrame:
         .where(payslips.c.pay_run_id == run_id)
         .order_by(payslips.c.employee_id)
     )
+    if employee_id is not None:
+        query = query.where(payslips.c.employee_id == employee_id)
     with store.transaction() as conn:
         rows = conn.execute(query).all()
     return pd.DataFrame([dict(r._mapping) for r in rows])
@@ -115,8 +118,7 @@ def journal(store: PayrollStore, run_id: int) -> pd.DataFrame:
 
 def payslip_html(store: PayrollStore, run_id: int, employee_id: str, employer: str) -> str:
     """One stored payslip as an HTML fragment (every value escaped)."""
-    frame = payslip_frame(store, run_id)
-    match = frame[frame["employee_id"] == employee_id]
+    match = payslip_frame(store, run_id, employee_id)
     if match.empty:
         raise LookupError(f"pay run {run_id} has no payslip for {employee_id}")
     row = match.iloc[0]

@@ -34,6 +34,7 @@ from deploybook.payroll.payruns import EngineScope, PayrollService, PayRunError
 from deploybook.payroll.rules import RuleFileError, line_for, read_yaml
 from deploybook.payroll.store import (
     ENGINE_1_REVISION,
+    ENGINE_2_REVISION,
     PayrollStore,
     save_reconciliation,
     sqlite_url,
@@ -408,7 +409,7 @@ def run_rollout(
             outcome = PhaseOutcome(phase.name, phase.environment, period.start, period.paid_on)
             if before is None:
                 before = snapshot(production)
-                production.upgrade("head")
+                production.upgrade(ENGINE_2_REVISION)
                 events.append(
                     {
                         "phase": phase.name,

@@ -8,7 +8,8 @@ from ``Decimal`` so the rest of the code only sees ``Decimal``.
 The migrations in ``migrations/versions`` create these tables; they never import this
 module (a migration is frozen at the schema it writes). ``payslips.engine`` and
 ``reconciliation_items`` come with migration 0002; :meth:`PayrollStore.has_engine_column`
-tells whether a database has them.
+tells whether a database has them. The service tables (``service_accounts``,
+``service_sessions``, ``idempotency_keys``) come with migration 0003.
 """
 
 from __future__ import annotations
@@ -216,4 +217,40 @@ reconciliation_items = Table(
     Column("shadow", Cents, nullable=True),
     Column("official_engine", String(10), nullable=False),
     Column("shadow_engine", String(10), nullable=False),
+)
+
+# added by migration 0003 (the payroll service): login accounts, sessions, idempotency keys.
+# ``user_name`` has no foreign key to ``users``: saving a user replaces its row.
+service_accounts = Table(
+    "service_accounts",
+    metadata,
+    Column("user_name", String(50), primary_key=True),
+    Column("password_hash", String(255), nullable=False),  # argon2id, PHC string format
+    Column("employee_id", String(20), ForeignKey("employees.id"), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+service_sessions = Table(
+    "service_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # SHA-256 of the bearer token
+    Column("user_name", String(50), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_name", String(50), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("method", String(10), nullable=False),
+    Column("path", String(200), nullable=False),
+    Column("fingerprint", String(64), nullable=False),  # SHA-256 of method, path and body
+    Column("status_code", Integer, nullable=True),  # None while the request runs
+    Column("response", Text, nullable=True),  # the JSON body replayed for a repeated key
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("user_name", "key"),
 )

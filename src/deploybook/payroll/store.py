@@ -51,6 +51,7 @@ from deploybook.payroll.schema import (
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 ENGINE_1_REVISION = "0001"
+ENGINE_2_REVISION = "0002"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -158,14 +159,16 @@ def now() -> datetime:
 def write_audit(
     conn: Connection, actor: str, action: str, entity: str, entity_id: object, **detail: Any
 ) -> None:
-    """Append one entry to the audit log, in the caller's transaction."""
+    """Append one entry to the audit log, in the caller's transaction (an ``entity_id``
+    longer than its column, such as a list of user names, is shortened; ``detail`` is not)."""
+    ident = str(entity_id)
     conn.execute(
         insert(audit_log).values(
             at=now(),
             actor=actor,
             action=action,
             entity=entity,
-            entity_id=str(entity_id),
+            entity_id=ident if len(ident) <= 40 else ident[:39] + "…",
             detail=json.dumps(detail, sort_keys=True, default=str),
         )
     )

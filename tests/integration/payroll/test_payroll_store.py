@@ -44,14 +44,14 @@ def _prepare(service: PayrollService, period: PayPeriod = JULY, actor: str = "cl
 
 
 def test_migrations_round_trip_and_keep_data(store: PayrollStore) -> None:
-    assert store.revisions() == ["0001", "0002"]
+    assert store.revisions() == ["0001", "0002", "0003"]
     service = _service(store, "0001")
     run_id = _prepare(service)
     service.calculate("clara", run_id)
     service.approve("alex", run_id)
     before = snapshot(store)
     store.upgrade()
-    assert store.revision() == "0002"
+    assert store.revision() == "0003"
     assert store.has_engine_column()
     with store.transaction() as conn:  # existing payslips were all computed by engine 1.0
         assert set(conn.scalars(select(payslips.c.engine))) == {"1.0"}
@@ -62,7 +62,7 @@ def test_migrations_round_trip_and_keep_data(store: PayrollStore) -> None:
     store.downgrade("base")
     assert store.table_columns() == {}
     store.upgrade()
-    assert store.revision() == "0002"
+    assert store.revision() == "0003"
 
 
 def test_downgrade_preserves_engine_2_attribution_in_the_audit_log(store: PayrollStore) -> None:
