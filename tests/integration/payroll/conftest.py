@@ -48,3 +48,8 @@ def store(db_url: str) -> Iterator[PayrollStore]:
     payroll = PayrollStore(db_url)
     yield payroll
     payroll.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_hashing(fast_password_hashing: None) -> None:
+    """Every test here logs in with cheap hashing (see ``tests/conftest.py``)."""

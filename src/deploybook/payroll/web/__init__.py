@@ -1,0 +1,1 @@
+"""The payroll officer's web pages (server-rendered Jinja2 templates, no JavaScript)."""

@@ -1,0 +1,35 @@
+"""The load test harness on a small company: Locust against the real server process,
+bounded in time and requests; every request succeeds and is measured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deploybook.payroll.api.loadtest import load_test, server_process
+
+pytestmark = pytest.mark.tooling  # the live pyramid does not test its own instruments
+
+
+def test_a_small_load_test(tmp_path: Path) -> None:
+    report = load_test(tmp_path, employees=200, calculations=2, read_seconds=3, read_users=3)
+    calc, reads = report.calculation, report.payslips
+    assert (calc.requests, calc.failures, calc.users) == (2, 0, 1)  # bounded in requests
+    assert reads.failures == 0
+    assert reads.requests > 20
+    assert 0 < reads.percentile(50) <= reads.percentile(95) <= reads.percentile(99)
+    assert reads.seconds < 3.5
+    assert reads.requests_per_second > 0
+    assert [row["scenario"] for row in report.table()] == ["calculate", "payslips"]
+    assert not (tmp_path / "load.db").exists()
+    assert (tmp_path / "payslips-latencies.csv").read_text().startswith("name,start,ms,ok")
+
+
+def test_a_server_that_cannot_start_is_reported(tmp_path: Path) -> None:
+    with (
+        pytest.raises(RuntimeError, match="did not start"),
+        server_process("mysql://x/y", tmp_path),
+    ):
+        pass  # pragma: no cover
+    assert "SQLite or PostgreSQL" in (tmp_path / "server.log").read_text()

@@ -1,0 +1,61 @@
+"""The service's part of the report: endpoints, load figures, security results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from deploybook.payroll.api.loadtest import LoadReport, LoadResult
+from deploybook.payroll.api.reporting import (
+    AUTHZ_FILE,
+    FUZZ_FILE,
+    authz_cases,
+    authz_matrix,
+    endpoint_table,
+    fuzz_summary,
+    load_figure,
+    load_table,
+    openapi_document,
+)
+
+
+def test_the_endpoint_table_lists_every_operation() -> None:
+    document = openapi_document()
+    table = endpoint_table(document)
+    assert len(table) == sum(len(ops) for ops in document["paths"].values())
+    approve = table[table["path"] == "/pay-runs/{run_id}/approve"].iloc[0]
+    assert (approve["method"], approve["idempotency key"]) == ("POST", "required")
+    assert "400" in approve["statuses"].split()
+    assert table.loc[table["path"] == "/health", "idempotency key"].item() == ""
+    assert "``" not in " ".join(table["does"])
+
+
+def test_load_figures_and_table() -> None:
+    reads = LoadResult("payslips", 3, 4, 0, 2.0, (10.0, 12.0, 20.0, 40.0))
+    calc = LoadResult("calculate", 1, 2, 0, 3.0, (1500.0, 1400.0))
+    report = LoadReport(1000, calc, reads)
+    table = load_table(report)
+    assert list(table.index) == ["calculate", "payslips"]
+    assert table.loc["payslips", "requests_per_second"] == 2.0
+    figure = load_figure(report)
+    assert len(figure.data) == 5  # the distribution, three percentiles, the calculations
+    assert "2 payslip reads per second" in figure.layout.title.text
+
+
+def test_security_results_from_the_artifacts(tmp_path: Path) -> None:
+    assert authz_cases([("test_endpoint_authorization[a]", "passed"),
+                        ("test_endpoint_authorization[b]", "failed"),
+                        ("test_other", "failed")]) == (2, 1)  # fmt: skip
+    assert authz_matrix(tmp_path).empty
+    assert fuzz_summary(tmp_path) is None
+    lines = [{"method": "GET", "path": "/api/v1/me", "role": r, "status": s}
+             for r, s in (("anonymous", 401), ("clerk", 200))]  # fmt: skip
+    lines.append({"method": "GET", "path": "/api/v1/employees/{employee_id}",
+                  "role": "employee-other", "status": 403})  # fmt: skip
+    (tmp_path / AUTHZ_FILE).write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    matrix = authz_matrix(tmp_path)
+    assert list(matrix.columns) == ["anonymous", "employee-other", "clerk"]
+    assert matrix.loc["GET /me", "anonymous"] == "401"
+    assert matrix.loc["GET /me", "employee-other"] == ""
+    (tmp_path / FUZZ_FILE).write_text(json.dumps({"cases": 3, "failures": 0}))
+    assert fuzz_summary(tmp_path) == {"cases": 3, "failures": 0}
