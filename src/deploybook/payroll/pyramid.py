@@ -1,9 +1,12 @@
 """The test pyramid, run live: unit, integration, system and acceptance tests of the payroll.
 
 :func:`run_pyramid` runs pytest once per level in a child process (so the report's own
-state cannot leak into the tests), each with coverage of ``deploybook.payroll`` and a JUnit
-XML report, and returns per level the test counts, the wall time and the coverage that
-level alone reaches; :func:`combined_coverage` adds the levels up.
+state cannot leak into the tests), two levels at a time, each with coverage of
+``deploybook.payroll`` and a JUnit XML report, and returns per level the test counts, the
+wall time and the coverage that level alone reaches; :func:`combined_coverage` adds the
+levels up. Tests that produce something for the report (the browser test's screenshots,
+the fuzzing's counts) write it to ``$DEPLOYBOOK_TEST_ARTIFACTS``, which is
+``<level folder>/artifacts`` here.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import subprocess  # runs pytest with fixed arguments  # nosec B404
 import sys
 import time
 import xml.etree.ElementTree as ET  # parses our own pytest report  # nosec B405
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +33,9 @@ LEVELS = {
     "acceptance": "tests/acceptance",
 }
 SOURCE = "src/deploybook/payroll"  # a path, so code Alembic loads by file is measured too
+ARTIFACTS_ENV = "DEPLOYBOOK_TEST_ARTIFACTS"  # where tests leave what a report shows (screenshots)
+COST = {"system": 4, "integration": 3, "unit": 2, "acceptance": 1}  # longest first
+LIVE = ("-m", "not tooling")  # the live pyramid does not test its own instruments
 
 
 @dataclass(frozen=True)
@@ -92,7 +99,9 @@ def run_level(level: str, workdir: Path, *, extra: tuple[str, ...] = ()) -> Leve
     ]  # fmt: skip
     started = time.perf_counter()
     done = subprocess.run(  # noqa: S603 - our interpreter, fixed arguments  # nosec B603
-        command, cwd=project_root(), env=child_env(COVERAGE_FILE=str(data_dir / ".coverage")),
+        command, cwd=project_root(),
+        env=child_env(COVERAGE_FILE=str(data_dir / ".coverage"),
+                      **{ARTIFACTS_ENV: str(data_dir / "artifacts")}),
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     seconds = time.perf_counter() - started
@@ -115,9 +124,15 @@ def run_level(level: str, workdir: Path, *, extra: tuple[str, ...] = ()) -> Leve
     )
 
 
-def run_pyramid(levels: list[str], workdir: Path) -> list[LevelResult]:
-    """Run each level in order (fastest first, as a pipeline would) and collect the results."""
-    return [run_level(level, workdir) for level in levels]
+def run_pyramid(levels: list[str], workdir: Path, *, parallel: int = 2) -> list[LevelResult]:
+    """Run the levels, ``parallel`` at a time and the longest first (as a CI pipeline runs
+    independent jobs), leaving out the tests of the report's own instruments (marker
+    ``tooling``: the pyramid runner, the load-test harness); results in the order given."""
+    order = sorted(levels, key=lambda level: -COST[level])
+    with ThreadPoolExecutor(max_workers=max(parallel, 1)) as pool:
+        results = pool.map(lambda level: run_level(level, workdir, extra=LIVE), order)
+        done = dict(zip(order, results, strict=True))
+    return [done[level] for level in levels]
 
 
 def combined_coverage(results: list[LevelResult]) -> float:

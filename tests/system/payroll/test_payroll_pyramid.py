@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from deploybook.payroll.pyramid import combined_coverage, run_level
+
+pytestmark = pytest.mark.tooling  # the live pyramid does not test its own instruments
 
 
 def test_acceptance_level_runs_with_coverage(tmp_path: Path) -> None:
