@@ -22,6 +22,10 @@ class PayrollParams(ReportParams):
     test_levels: list[str] = Field(min_length=1)
     mutation_testing: bool
     throughput_sizes: list[int] = Field(min_length=1, max_length=8)
+    load_test_employees: int = Field(ge=10, le=200_000, description="company the load test serves")
+    load_test_calculations: int = Field(ge=1, le=20, description="pay-run calculations timed")
+    load_test_seconds: int = Field(ge=1, le=600, description="seconds of payslip reads")
+    load_test_users: int = Field(ge=1, le=200, description="employees reading at once")
     seed: int = Field(ge=0)
 
     @field_validator("test_levels")

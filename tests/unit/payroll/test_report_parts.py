@@ -23,7 +23,9 @@ from deploybook.payroll.throughput import throughput
 
 GOOD = {"employees": 100, "pay_frequency": "weekly", "period_start": "2024-07-01", "rule_set": "",
         "rollout_plan": "rollout_plan.yaml", "inject_defect": True, "test_levels": ["unit"],
-        "mutation_testing": False, "throughput_sizes": [300, 100], "seed": 1}  # fmt: skip
+        "mutation_testing": False, "throughput_sizes": [300, 100], "load_test_employees": 500,
+        "load_test_calculations": 2, "load_test_seconds": 3, "load_test_users": 4,
+        "seed": 1}  # fmt: skip
 
 
 def test_parameters() -> None:
@@ -33,7 +35,8 @@ def test_parameters() -> None:
     for bad, name in (({"test_levels": ["smoke"]}, "test_levels"),
                       ({"pay_frequency": "daily"}, "pay_frequency"),
                       ({"throughput_sizes": [5]}, "throughput_sizes"),
-                      ({"period_start": "2019-01-01"}, "period_start")):  # fmt: skip
+                      ({"period_start": "2019-01-01"}, "period_start"),
+                      ({"load_test_users": 0}, "load_test_users")):  # fmt: skip
         with pytest.raises(ParameterError, match=name):
             PayrollParams.validate_values(GOOD | bad)
 
