@@ -608,6 +608,7 @@ def test_engine_scope_rule_sets_and_audit_log(svc: RunningService) -> None:
     assert set(detail["brackets"]) == {"1", "2", "3", "5", "6"}
     assert [e["action"] for e in log["items"]][-2:] == ["flag.set", "flag.set"]
     assert log["items"][-2]["detail"]["new"] == scope["filters"]
+    assert log["items"][-1]["at"].endswith(("+00:00", "Z"))  # times carry their zone (UTC)
     with svc.client("clara") as c:
         problem(c.get("/api/v1/audit-log"), 403)
         problem(c.put("/api/v1/engine-scope", json={"filters": []}), 403)

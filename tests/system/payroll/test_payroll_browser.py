@@ -50,7 +50,7 @@ def browser() -> Iterator[Browser]:
 
 
 def log_in(browser: Browser, svc: RunningService, user: str) -> Page:
-    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    page = browser.new_page(viewport={"width": 1000, "height": 760})  # legible in the report
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))

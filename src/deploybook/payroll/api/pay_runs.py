@@ -81,7 +81,7 @@ def run_body(run: PayRun) -> dict[str, Any]:
     return PayRunOut.model_validate(values).model_dump(mode="json")
 
 
-@router.get("", responses=R(401, 403, 422))
+@router.get("", summary="Pay runs (staff)", responses=R(401, 403, 422))
 def list_pay_runs(
     request: Request, user: Staff, at: Paging, status: Annotated[Status | None, Query()] = None
 ) -> Page[PayRunOut]:
@@ -95,6 +95,7 @@ def list_pay_runs(
 
 @router.post(
     "",
+    summary="Prepare a period's pay run (clerk)",
     status_code=201,
     responses={
         **R(401, 403, 409, 422),
@@ -124,7 +125,7 @@ def create_pay_run(
     return run_once(store_of(request), user.name, key, request_id, work)
 
 
-@router.get("/{run_id}", responses=R(401, 403, 404, 422))
+@router.get("/{run_id}", summary="A pay run (staff)", responses=R(401, 403, 404, 422))
 def get_pay_run(request: Request, user: Staff, run_id: RunId) -> PayRunOut:
     """One pay run (payroll staff)."""
     with translated():
@@ -133,6 +134,7 @@ def get_pay_run(request: Request, user: Staff, run_id: RunId) -> PayRunOut:
 
 @router.post(
     "/{run_id}/calculate",
+    summary="Calculate a draft (clerk)",
     response_model=CalculationOut,
     responses={**R(401, 403, 404, 409, 422), 200: {"headers": REPLAY_HEADER}},
 )
@@ -178,6 +180,7 @@ def _transition(
 
 @router.post(
     "/{run_id}/approve",
+    summary="Approve (approver, not the preparer)",
     response_model=PayRunOut,
     responses={**R(400, 401, 403, 404, 409, 422), 200: {"headers": REPLAY_HEADER}},
 )
@@ -189,6 +192,7 @@ def approve(request: Request, user: Approver, run_id: RunId, key: RequiredKey) -
 
 @router.post(
     "/{run_id}/mark-paid",
+    summary="Mark paid (approver, not the preparer)",
     response_model=PayRunOut,
     responses={**R(400, 401, 403, 404, 409, 422), 200: {"headers": REPLAY_HEADER}},
 )
@@ -198,7 +202,11 @@ def mark_paid(request: Request, user: Approver, run_id: RunId, key: RequiredKey)
     return _transition(request, user, key, "mark-paid", run_id)
 
 
-@router.post("/{run_id}/reject", responses=R(401, 403, 404, 409, 422))
+@router.post(
+    "/{run_id}/reject",
+    summary="Reject with a reason (approver)",
+    responses=R(401, 403, 404, 409, 422),
+)
 def reject(request: Request, user: Approver, run_id: RunId, body: RejectIn) -> PayRunOut:
     """Send a calculated draft back to its preparer with a reason (approver)."""
     with translated(["reason"]):
@@ -207,7 +215,11 @@ def reject(request: Request, user: Approver, run_id: RunId, body: RejectIn) -> P
         )
 
 
-@router.post("/{run_id}/parallel-run", responses=R(401, 403, 404, 409, 422))
+@router.post(
+    "/{run_id}/parallel-run",
+    summary="Parallel run: both engines (clerk)",
+    responses=R(401, 403, 404, 409, 422),
+)
 def run_in_parallel(
     request: Request,
     user: Clerk,
@@ -234,7 +246,11 @@ def _existing(request: Request, run_id: int) -> PayRun:
         return service_of(request).pay_run(run_id)
 
 
-@router.get("/{run_id}/reconciliation", responses=R(401, 403, 404, 422))
+@router.get(
+    "/{run_id}/reconciliation",
+    summary="Lines that did not reconcile (staff)",
+    responses=R(401, 403, 404, 422),
+)
 def reconciliation(
     request: Request, user: Staff, run_id: RunId, at: Paging
 ) -> Page[ReconciliationItem]:
@@ -245,7 +261,9 @@ def reconciliation(
     return Page[ReconciliationItem].model_validate(page(request, rows, total, at))
 
 
-@router.get("/{run_id}/payslips", responses=R(401, 403, 404, 422))
+@router.get(
+    "/{run_id}/payslips", summary="A run's payslips (staff)", responses=R(401, 403, 404, 422)
+)
 def list_payslips(request: Request, user: Staff, run_id: RunId, at: Paging) -> Page[PayslipSummary]:
     """The run's payslips by employee id (payroll staff)."""
     _existing(request, run_id)
@@ -269,7 +287,11 @@ def readable_payslip(
     return found
 
 
-@router.get("/{run_id}/payslips/{employee_id}", responses=R(401, 403, 404, 422))
+@router.get(
+    "/{run_id}/payslips/{employee_id}",
+    summary="A payslip (staff, or the employee)",
+    responses=R(401, 403, 404, 422),
+)
 def get_payslip(request: Request, user: User, run_id: RunId, employee_id: EmployeeId) -> Payslip:
     """One payslip with its lines (payroll staff; an employee their own, once approved)."""
     return Payslip.model_validate(readable_payslip(request, user, run_id, employee_id))
@@ -277,6 +299,7 @@ def get_payslip(request: Request, user: User, run_id: RunId, employee_id: Employ
 
 @router.get(
     "/{run_id}/payslips/{employee_id}/html",
+    summary="A payslip as HTML (staff, or the employee)",
     response_class=HTMLResponse,
     responses={**R(401, 403, 404, 422), 200: {"content": {"text/html": {}}}},
 )
@@ -301,14 +324,22 @@ def _report_rows(request: Request, run_id: int, build: Any) -> list[dict[str, An
     return frame.reset_index().to_dict("records") if build is summary else frame.to_dict("records")
 
 
-@router.get("/{run_id}/summary", responses=R(401, 403, 404, 409, 422))
+@router.get(
+    "/{run_id}/summary",
+    summary="Summary by department and location (staff)",
+    responses=R(401, 403, 404, 409, 422),
+)
 def get_summary(request: Request, user: Staff, run_id: RunId) -> list[SummaryRow]:
     """Employees and money by department and location, with a total row (payroll staff)."""
     rows = _report_rows(request, run_id, summary)
     return [SummaryRow.model_validate(r | {"employees": int(r["employees"])}) for r in rows]
 
 
-@router.get("/{run_id}/journal", responses=R(401, 403, 404, 409, 422))
+@router.get(
+    "/{run_id}/journal",
+    summary="General-ledger journal (staff)",
+    responses=R(401, 403, 404, 409, 422),
+)
 def get_journal(request: Request, user: Staff, run_id: RunId) -> list[JournalRow]:
     """The run's general-ledger journal; debits equal credits (payroll staff)."""
     return [JournalRow.model_validate(r) for r in _report_rows(request, run_id, journal)]
@@ -316,6 +347,7 @@ def get_journal(request: Request, user: Staff, run_id: RunId) -> list[JournalRow
 
 @router.get(
     "/{run_id}/aba",
+    summary="ABA bank file (approver, auditor)",
     response_class=PlainTextResponse,
     responses={**R(401, 403, 404, 409, 422), 200: {"content": {"text/plain": {}}}},
 )

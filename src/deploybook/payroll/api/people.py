@@ -75,13 +75,15 @@ R = responses
 # --- logging in ---------------------------------------------------------------------------
 
 
-@router.get("/health", tags=["service"])
+@router.get("/health", summary="Service status (no login)", tags=["service"])
 def health(request: Request) -> Health:
     """Whether the service is up, and the database revision (no login needed)."""
     return Health(status="ok", revision=request.app.state.revision)
 
 
-@router.post("/auth/token", tags=["auth"], responses=R(401, 422, 429))
+@router.post(
+    "/auth/token", summary="Log in for a bearer token", tags=["auth"], responses=R(401, 422, 429)
+)
 def log_in(
     request: Request,
     username: Annotated[str, Form(pattern=USER_PATTERN)],
@@ -100,7 +102,9 @@ def log_in(
     return Token(access_token=token, expires_in=minutes * 60)
 
 
-@router.post("/auth/logout", status_code=204, tags=["auth"], responses=R(401))
+@router.post(
+    "/auth/logout", summary="End this session", status_code=204, tags=["auth"], responses=R(401)
+)
 def log_out(
     request: Request, user: User, token: Annotated[str | None, Depends(oauth2)]
 ) -> Response:
@@ -109,13 +113,19 @@ def log_out(
     return Response(status_code=204)
 
 
-@router.get("/me", tags=["auth"], responses=R(401))
+@router.get("/me", summary="Who am I", tags=["auth"], responses=R(401))
 def me(user: User) -> Me:
     """The user behind the token: name, roles and linked employee."""
     return Me(name=user.name, roles=sorted(user.roles), employee_id=user.employee_id)
 
 
-@router.put("/me/password", status_code=204, tags=["auth"], responses=R(401, 403, 422, 429))
+@router.put(
+    "/me/password",
+    summary="Change my password",
+    status_code=204,
+    tags=["auth"],
+    responses=R(401, 403, 422, 429),
+)
 def change_password(request: Request, user: User, body: PasswordIn) -> Response:
     """Change one's own password (the current one is asked again); other sessions end."""
     store = store_of(request)
@@ -134,7 +144,9 @@ def change_password(request: Request, user: User, body: PasswordIn) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/me/payslips", tags=["payslips"], responses=R(401, 403, 422))
+@router.get(
+    "/me/payslips", summary="My payslips (employee)", tags=["payslips"], responses=R(401, 403, 422)
+)
 def my_payslips(request: Request, user: User, at: Paging) -> Page[PayslipSummary]:
     """The caller's own payslips of approved and paid runs, newest first."""
     if user.employee_id is None:
@@ -149,7 +161,7 @@ def my_payslips(request: Request, user: User, at: Paging) -> Page[PayslipSummary
 # --- users --------------------------------------------------------------------------------
 
 
-@router.get("/users", tags=["users"], responses=R(401, 403, 422))
+@router.get("/users", summary="Users (admin)", tags=["users"], responses=R(401, 403, 422))
 def list_users(request: Request, user: Admin, at: Paging) -> Page[UserOut]:
     """Users, their roles and logins (admin)."""
     with store_of(request).transaction() as conn:
@@ -157,7 +169,12 @@ def list_users(request: Request, user: Admin, at: Paging) -> Page[UserOut]:
     return Page[UserOut].model_validate(page(request, rows, total, at))
 
 
-@router.put("/users/{name}", tags=["users"], responses=R(401, 403, 422))
+@router.put(
+    "/users/{name}",
+    summary="Create or change a user (admin)",
+    tags=["users"],
+    responses=R(401, 403, 422),
+)
 def put_user(
     request: Request,
     user: Admin,
@@ -205,7 +222,9 @@ def put_user(
 # --- employees ----------------------------------------------------------------------------
 
 
-@router.get("/employees", tags=["employees"], responses=R(401, 403, 422))
+@router.get(
+    "/employees", summary="Employees (staff)", tags=["employees"], responses=R(401, 403, 422)
+)
 def list_employees(
     request: Request,
     user: Staff,
@@ -221,7 +240,12 @@ def list_employees(
     return Page[EmployeeOut].model_validate(page(request, rows, total, at))
 
 
-@router.get("/employees/{employee_id}", tags=["employees"], responses=R(401, 403, 404, 422))
+@router.get(
+    "/employees/{employee_id}",
+    summary="An employee (staff, or themself)",
+    tags=["employees"],
+    responses=R(401, 403, 404, 422),
+)
 def get_employee(
     request: Request, user: User, employee_id: Annotated[str, Path(pattern=EMPLOYEE_PATTERN)]
 ) -> EmployeeOut:
@@ -252,7 +276,12 @@ def _import(request: Request, actor: str, records: list[Employee]) -> Count:
         return Count(count=service_of(request).import_employees(actor, records))
 
 
-@router.post("/employees", tags=["employees"], responses=R(401, 403, 422))
+@router.post(
+    "/employees",
+    summary="Add or update employees (clerk)",
+    tags=["employees"],
+    responses=R(401, 403, 422),
+)
 def import_employees(request: Request, user: Clerk, body: EmployeesIn) -> Count:
     """Add or update employees by id (clerk); nothing is written if any is invalid."""
     records = []
@@ -268,6 +297,7 @@ def import_employees(request: Request, user: Clerk, body: EmployeesIn) -> Count:
 
 @router.post(
     "/employees/csv",
+    summary="Import employees from CSV (clerk)",
     tags=["employees"],
     responses=R(401, 403, 415, 422),
     openapi_extra={
@@ -295,7 +325,12 @@ async def import_employee_csv(request: Request, user: Clerk) -> Count:
 # --- timesheets ---------------------------------------------------------------------------
 
 
-@router.post("/timesheets", tags=["timesheets"], responses=R(401, 403, 409, 422))
+@router.post(
+    "/timesheets",
+    summary="Record a period's hours (clerk)",
+    tags=["timesheets"],
+    responses=R(401, 403, 409, 422),
+)
 def record_timesheets(request: Request, user: Clerk, body: TimesheetsIn) -> Count:
     """Record a period's hours (clerk), replacing those recorded before for these employees;
     a calculated draft run of the period must then be calculated again."""
@@ -318,7 +353,12 @@ def record_timesheets(request: Request, user: Clerk, body: TimesheetsIn) -> Coun
         return Count(count=service_of(request).record_timesheets(user.name, period, sheets))
 
 
-@router.get("/timesheets", tags=["timesheets"], responses=R(401, 403, 422))
+@router.get(
+    "/timesheets",
+    summary="A period's hours (staff)",
+    tags=["timesheets"],
+    responses=R(401, 403, 422),
+)
 def list_timesheets(
     request: Request,
     user: Staff,
@@ -347,13 +387,18 @@ def _summary(rule_set: RuleSet) -> dict[str, Any]:
     }
 
 
-@router.get("/rule-sets", tags=["rules"], responses=R(401))
+@router.get("/rule-sets", summary="Withholding rule sets", tags=["rules"], responses=R(401))
 def list_rule_sets(user: User) -> list[RuleSetSummary]:
     """The withholding rule sets (``data/payroll/rulesets``), oldest first."""
     return [RuleSetSummary.model_validate(_summary(r)) for r in default_rule_sets()]
 
 
-@router.get("/rule-sets/{name}", tags=["rules"], responses=R(401, 404, 422))
+@router.get(
+    "/rule-sets/{name}",
+    summary="A rule set's coefficients",
+    tags=["rules"],
+    responses=R(401, 404, 422),
+)
 def get_rule_set(user: User, name: Annotated[str, Path(pattern=RULE_SET_PATTERN)]) -> RuleSetDetail:
     """One rule set: its coefficients by scale, scale 4 rates and tax-offset parameters."""
     found = next((r for r in default_rule_sets() if r.name == name), None)
@@ -376,7 +421,12 @@ def get_rule_set(user: User, name: Annotated[str, Path(pattern=RULE_SET_PATTERN)
 # --- audit log and engine flag ------------------------------------------------------------
 
 
-@router.get("/audit-log", tags=["audit"], responses=R(401, 403, 422))
+@router.get(
+    "/audit-log",
+    summary="The audit log (auditor, admin)",
+    tags=["audit"],
+    responses=R(401, 403, 422),
+)
 def audit(
     request: Request,
     user: Annotated[Principal, Depends(requires("auditor", "admin"))],
@@ -392,7 +442,11 @@ def audit(
 
 
 @router.get(
-    "/engine-scope", tags=["engine"], responses=R(401, 403), response_model_exclude_defaults=True
+    "/engine-scope",
+    summary="Who engine 2.0 pays (admin)",
+    tags=["engine"],
+    responses=R(401, 403),
+    response_model_exclude_defaults=True,
 )
 def get_engine_scope(request: Request, user: Admin) -> EngineScope:
     """Who engine 2.0 pays (admin)."""
@@ -402,6 +456,7 @@ def get_engine_scope(request: Request, user: Admin) -> EngineScope:
 
 @router.put(
     "/engine-scope",
+    summary="Set who engine 2.0 pays (admin)",
     tags=["engine"],
     responses=R(401, 403, 422),
     response_model_exclude_defaults=True,

@@ -24,6 +24,15 @@ from deploybook.plotting import source_note
 AUTHZ_TEST = "test_endpoint_authorization"
 AUTHZ_FILE = "authz.jsonl"
 FUZZ_FILE = "fuzz.json"
+ROLE_LABELS = {
+    "anonymous": "none",
+    "employee": "empl.",
+    "employee-other": "empl. (other's)",
+    "clerk": "clerk",
+    "approver": "appr.",
+    "auditor": "aud.",
+    "admin": "admin",
+}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -35,33 +44,25 @@ def openapi_document() -> dict[str, Any]:
     return document
 
 
-def _first_paragraph(text: str) -> str:
-    return " ".join(text.split("\n\n")[0].split()).replace("``", "")
-
-
 def endpoint_table(document: dict[str, Any]) -> pd.DataFrame:
-    """One row per operation: method, path, what it does, its idempotency key, its statuses."""
-    rows = []
+    """One row per operation (``GET /pay-runs``): what it does and who may, whether it takes an
+    idempotency key, and the statuses it documents."""
+    rows = {}
     for path, operations in document["paths"].items():
         for method, op in operations.items():
             keys = [p for p in op.get("parameters", []) if p["name"] == HEADER]
-            rows.append(
-                {
-                    "method": method.upper(),
-                    "path": path.removeprefix("/api/v1"),
-                    "does": _first_paragraph(op.get("description") or op.get("summary") or ""),
-                    "idempotency key": ("required" if keys[0].get("required") else "optional")
-                    if keys
-                    else "",
-                    "statuses": " ".join(sorted(op["responses"])),
-                }
-            )
-    return pd.DataFrame(rows)
+            key = ("required" if keys[0].get("required") else "optional") if keys else ""
+            rows[f"{method.upper()} {path.removeprefix('/api/v1')}"] = {
+                "does (who)": op.get("summary", ""),
+                "idempotency key": key,
+                "statuses": " ".join(sorted(op["responses"])),
+            }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("operation")
 
 
 def load_table(report: LoadReport) -> pd.DataFrame:
-    """Both scenarios' figures, one row each."""
-    return pd.DataFrame(report.table()).set_index("scenario")
+    """Both scenarios' figures, one column each."""
+    return pd.DataFrame(report.table()).set_index("scenario").T
 
 
 def load_figure(report: LoadReport) -> go.Figure:
@@ -71,20 +72,20 @@ def load_figure(report: LoadReport) -> go.Figure:
     fig = make_subplots(
         rows=1,
         cols=2,
-        column_widths=[0.62, 0.38],
-        subplot_titles=(
-            f"payslip reads: {reads.users} employees at once, {reads.requests:,} requests",
-            f"pay-run calculation of {report.employees:,} employees",
-        ),
+        column_widths=[0.64, 0.36],
+        horizontal_spacing=0.14,
+        subplot_titles=(f"{reads.requests:,} payslip reads", f"pay run of {report.employees:,}"),
     )
     ms = np.sort(np.array(reads.latencies_ms))
+    share = np.arange(1, len(ms) + 1) / max(len(ms), 1)
     fig.add_scatter(
         x=ms,
-        y=np.arange(1, len(ms) + 1) / max(len(ms), 1),
+        y=share,
         mode="lines",
-        name="share of reads answered within",
+        name="reads answered within",
         row=1,
         col=1,
+        line={"color": "#1f77b4"},
     )
     for q, colour in ((50, "#2ca02c"), (95, "#ff7f0e"), (99, "#d62728")):
         value = reads.percentile(q)
@@ -95,7 +96,7 @@ def load_figure(report: LoadReport) -> go.Figure:
             row=1,
             col=1,
             line={"dash": "dash", "color": colour},
-            name=f"p{q}: {value:.0f} ms",
+            name=f"p{q} {value:.0f} ms",
         )
     seconds = [ms_ / 1000 for ms_ in calc.latencies_ms]
     fig.add_bar(
@@ -105,21 +106,21 @@ def load_figure(report: LoadReport) -> go.Figure:
         col=2,
         marker_color="#9467bd",
         name="calculation",
-        text=[f"{s:.2f} s" for s in seconds],
         showlegend=False,
+        text=[f"{s:.2f} s" for s in seconds],
+        textposition="inside",
     )
-    fig.update_xaxes(type="log", title_text="latency, ms (log)", row=1, col=1)
-    fig.update_yaxes(title_text="share of requests", tickformat=".0%", row=1, col=1)
-    fig.update_xaxes(title_text="calculation request", row=1, col=2)
+    fig.update_xaxes(type="log", title_text="latency, ms", dtick=1, row=1, col=1)
+    fig.update_yaxes(title_text="share of reads", tickformat=".0%", row=1, col=1)
+    fig.update_xaxes(title_text="calculation", row=1, col=2)
     fig.update_yaxes(title_text="seconds", row=1, col=2)
+    note = source_note("Locust against deploybook payroll serve (SQLite), this run")
     fig.update_layout(
-        title=f"Load test on loopback: {reads.requests_per_second:,.0f} payslip reads per second",
-        height=420,
-        legend={"orientation": "h", "y": -0.32},
-        annotations=[
-            *fig.layout.annotations,
-            source_note("Locust against deploybook payroll serve (SQLite), this run"),
-        ],
+        title=f"Load test: {reads.users} employees, {reads.requests_per_second:,.0f} reads/s",
+        height=440,
+        margin={"b": 130},
+        legend={"orientation": "h", "y": -0.3, "x": 0},
+        annotations=[*fig.layout.annotations, note | {"y": -0.46}],
     )
     return fig
 
@@ -137,22 +138,12 @@ def authz_matrix(artifacts: Path) -> pd.DataFrame:
         return pd.DataFrame()
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     frame = pd.DataFrame(rows)
-    frame["operation"] = frame["method"] + " " + frame["path"].str.removeprefix("/api/v1")
+    short = frame["path"].str.removeprefix("/api/v1").str.replace("{run_id}", "{id}")
+    frame["operation"] = frame["method"] + " " + short.str.replace("{employee_id}", "{e}")
     table = frame.pivot_table(index="operation", columns="role", values="status", aggfunc="first")
-    order = [
-        c
-        for c in (
-            "anonymous",
-            "employee",
-            "employee-other",
-            "clerk",
-            "approver",
-            "auditor",
-            "admin",
-        )
-        if c in table.columns
-    ]
-    return table[order].astype("Int64").astype(str).replace("<NA>", "")
+    order = [c for c in ROLE_LABELS if c in table.columns]
+    table = table[order].astype("Int64").astype(str).replace("<NA>", "")
+    return table.rename(columns=ROLE_LABELS)
 
 
 def fuzz_summary(artifacts: Path) -> dict[str, Any] | None:
