@@ -44,6 +44,11 @@ def openapi_document() -> dict[str, Any]:
     return document
 
 
+def _short(path: str) -> str:
+    """``/api/v1/pay-runs/{run_id}/payslips/{employee_id}`` as ``/pay-runs/{id}/payslips/{e}``."""
+    return path.removeprefix("/api/v1").replace("{run_id}", "{id}").replace("{employee_id}", "{e}")
+
+
 def endpoint_table(document: dict[str, Any]) -> pd.DataFrame:
     """One row per operation (``GET /pay-runs``): what it does and who may, whether it takes an
     idempotency key, and the statuses it documents."""
@@ -52,7 +57,7 @@ def endpoint_table(document: dict[str, Any]) -> pd.DataFrame:
         for method, op in operations.items():
             keys = [p for p in op.get("parameters", []) if p["name"] == HEADER]
             key = ("required" if keys[0].get("required") else "optional") if keys else ""
-            rows[f"{method.upper()} {path.removeprefix('/api/v1')}"] = {
+            rows[f"{method.upper()} {_short(path)}"] = {
                 "does (who)": op.get("summary", ""),
                 "idempotency key": key,
                 "statuses": " ".join(sorted(op["responses"])),
@@ -62,7 +67,7 @@ def endpoint_table(document: dict[str, Any]) -> pd.DataFrame:
 
 def load_table(report: LoadReport) -> pd.DataFrame:
     """Both scenarios' figures, one column each."""
-    return pd.DataFrame(report.table()).set_index("scenario").T
+    return pd.DataFrame(report.table(), dtype=object).set_index("scenario").T
 
 
 def load_figure(report: LoadReport) -> go.Figure:
@@ -138,8 +143,7 @@ def authz_matrix(artifacts: Path) -> pd.DataFrame:
         return pd.DataFrame()
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     frame = pd.DataFrame(rows)
-    short = frame["path"].str.removeprefix("/api/v1").str.replace("{run_id}", "{id}")
-    frame["operation"] = frame["method"] + " " + short.str.replace("{employee_id}", "{e}")
+    frame["operation"] = frame["method"] + " " + frame["path"].map(_short)
     table = frame.pivot_table(index="operation", columns="role", values="status", aggfunc="first")
     order = [c for c in ROLE_LABELS if c in table.columns]
     table = table[order].astype("Int64").astype(str).replace("<NA>", "")

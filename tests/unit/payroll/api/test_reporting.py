@@ -23,7 +23,7 @@ def test_the_endpoint_table_lists_every_operation() -> None:
     document = openapi_document()
     table = endpoint_table(document)
     assert len(table) == sum(len(ops) for ops in document["paths"].values())
-    approve = table.loc["POST /pay-runs/{run_id}/approve"]
+    approve = table.loc["POST /pay-runs/{id}/approve"]
     assert approve["idempotency key"] == "required"
     assert "400" in approve["statuses"].split()
     assert "approver" in approve["does (who)"]
@@ -38,6 +38,7 @@ def test_load_figures_and_table() -> None:
     table = load_table(report)
     assert list(table.columns) == ["calculate", "payslips"]
     assert table.loc["requests_per_second", "payslips"] == 2.0
+    assert table.loc["requests", "payslips"] == 4  # counts stay whole numbers
     figure = load_figure(report)
     assert len(figure.data) == 5  # the distribution, three percentiles, the calculations
     assert "3 employees, 2 reads/s" in figure.layout.title.text
