@@ -21,7 +21,7 @@ The steps, each as the schedule words it (see ``data/payroll/rules_*.md``):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from deploybook.payroll.money import (
@@ -233,8 +233,8 @@ def withholding(
     chooses the schedule in force. ``tax_offsets`` is the annual amount claimed on the
     withholding declaration. Invalid input raises ``ValueError`` naming the argument.
     """
-    if not isinstance(paid_on, date):
-        raise ValueError(f"paid_on must be a datetime.date; got {paid_on!r}")
+    if not isinstance(paid_on, date) or isinstance(paid_on, datetime):
+        raise ValueError(f"paid_on must be a datetime.date (not a datetime); got {paid_on!r}")
     return calculate(
         earnings,
         period=period,

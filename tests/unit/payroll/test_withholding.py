@@ -7,13 +7,15 @@ result, the example is not asserted here; ``test_examples.py`` shows those as co
 
 from __future__ import annotations
 
-from datetime import date
+import csv
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from deploybook.paths import data_dir
 from deploybook.payroll import withholding
 from deploybook.payroll.rules import PERIODS, rule_set_for
 from deploybook.payroll.withholding import (
@@ -222,6 +224,10 @@ def test_nothing_below_nil_after_offsets() -> None:
         ({"scale": True}, "scale must be 1, 2, 3, 5, 6 or a scale 4 name; got True"),
         ({"scale": 2.0}, "scale must be 1, 2, 3, 5, 6 or a scale 4 name; got 2.0"),
         ({"paid_on": "2024-07-01"}, "paid_on must be a datetime.date"),
+        (
+            {"paid_on": datetime(2024, 7, 1, 9)},
+            r"paid_on must be a datetime.date \(not a datetime\)",
+        ),
         ({"paid_on": date(2019, 1, 1)}, "paid_on: no rule set covers 2019-01-01"),
         ({"paid_on": date(2026, 7, 1)}, "paid_on: no rule set covers 2026-07-01"),
         ({"tax_offsets": "-1"}, "tax_offsets must not be negative"),
@@ -340,3 +346,37 @@ def test_levy_adjustment_only_lowers_withholding(earnings, children, paid_on) ->
     kw = {"period": "weekly", "scale": 2, "paid_on": paid_on}
     with_levy = withholding(earnings, medicare_spouse=True, medicare_children=children, **kw)
     assert with_levy <= withholding(earnings, **kw)
+
+
+def _coefficient_rows(rules) -> list[tuple[str, int, Decimal, Decimal | None, Decimal | None]]:
+    """(scale, bracket, weekly earnings in the middle of it, a, b) read from the CSV itself."""
+    name = "2020-10-13_to_2024-06-30" if rules is R2020 else "2024-25"
+    rows = []
+    lower: dict[str, Decimal] = {}
+    with (data_dir() / "payroll" / f"coefficients_{name}.csv").open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            scale = row["scale"]
+            if scale.startswith("4"):
+                continue
+            index = sum(1 for r in rows if r[0] == scale)
+            low = lower.get(scale, D(0))
+            high = None if row["x_upper"].startswith("and over") else D(row["x_upper"])
+            middle = (low + 1000) if high is None else ((low + high) / 2).to_integral_value()
+            a, b = (D(row[k]) if row[k] else None for k in ("a", "b"))
+            rows.append((scale, index, middle, a, b))
+            if high is not None:
+                lower[scale] = high
+    return rows
+
+
+@pytest.mark.parametrize("rules", [R2020, R2024], ids=["2020", "2024"])
+def test_every_bracket_of_every_scale_uses_its_own_coefficients(rules) -> None:
+    # y = a * x - b with x = whole dollars + 99 cents, rounded half up, for a weekly amount in
+    # the middle of each bracket (the first and the top "and over" brackets included)
+    rows = _coefficient_rows(rules)
+    assert len(rows) == sum(len(b) for b in rules.brackets.values())
+    for scale, index, middle, a, b in rows:
+        result = calculate(str(middle), period="weekly", scale=scale, rules=rules)
+        x = middle + D("0.99")
+        expected = 0 if a is None else max(0, int((a * x - b + D("0.5")) // 1))
+        assert (result.bracket, result.weekly_amount) == (index, expected), (scale, middle)
