@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from deploybook.paths import data_dir
 from deploybook.payroll.rules import (
     RuleFileError,
     Status,
@@ -220,3 +221,11 @@ def test_malformed_super_rows_name_the_line(tmp_path: Path, row: str, message: s
     path.write_text(source.read_text(encoding="utf-8") + row + "\n", encoding="utf-8")
     with pytest.raises(RuleFileError, match=message):
         load_super_rules(path)
+
+
+def test_the_2024_schedule_covers_2025_26_and_says_on_what_source() -> None:
+    rules = rule_set_for(date(2026, 6, 30))
+    assert rules.name == "ato-schedule1-2024-07-01"
+    (span,) = [p for p in rules.provenance if "1 July 2025 to 30 June 2026" in p.rule]
+    assert span.status is Status.S
+    assert "F2025L00647" in (data_dir() / "payroll" / "SOURCES.md").read_text()
