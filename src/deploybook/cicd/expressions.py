@@ -1,13 +1,17 @@
 """GitHub Actions expressions (``${{ ... }}``): tokenizer, parser and evaluator.
 
 The subset a workflow's ``if:``, ``env:``, ``with:`` and ``run:`` values use, with GitHub's
-documented semantics: literals (``null``, booleans, JSON numbers and hex, single-quoted
-strings with ``''`` escapes), contexts with ``.name``, ``['name']`` and ``.*`` filters,
-``!``, ``<``/``<=``/``>``/``>=``, ``==``/``!=`` (loose: mismatched types compare as numbers,
-strings case-insensitively), ``&&``/``||`` (returning an operand, so ``a && 'x' || 'y'``
-works as a conditional), and the functions ``contains``, ``startsWith``, ``endsWith``,
-``format``, ``join``, ``toJSON``, ``fromJSON``, ``hashFiles``, ``success``, ``failure``,
-``always`` and ``cancelled``.
+documented semantics and, where the documentation is silent, those of GitHub's own
+evaluator (``actions/languageservices``): literals (``null``, booleans, JSON numbers, hex,
+octal and binary integers, ``NaN``, ``Infinity``, single-quoted strings with ``''``
+escapes), contexts with ``.name``, ``['name']`` and ``.*`` filters (indexing only contexts,
+calls and parenthesised groups), ``!``, ``<``/``<=``/``>``/``>=``, ``==``/``!=`` (loose:
+mismatched types compare as numbers, strings case-insensitively), ``&&``/``||`` (returning
+an operand, so ``a && 'x' || 'y'`` works as a conditional), and the functions
+``contains``, ``startsWith``, ``endsWith``, ``format``, ``join``, ``toJSON``, ``fromJSON``,
+``hashFiles``, ``success``, ``failure``, ``always`` and ``cancelled``. Strings coerce to
+numbers as JavaScript's ``Number()`` does; arrays and objects are never cast to strings
+(they read ``Array`` and ``Object``).
 
 A malformed expression raises :class:`ExpressionError` naming the offending token and its
 1-based position, with a caret under it.
@@ -20,6 +24,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 __all__ = [
@@ -59,7 +64,7 @@ class ExpressionError(ValueError):
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
-  | (?P<number>-?(?:0x[0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?))
+  | (?P<number>0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<string>'(?:[^']|'')*')
   | (?P<ident>[A-Za-z_][A-Za-z0-9_-]*)
   | (?P<op>==|!=|<=|>=|&&|\|\||[<>!()\[\].,*])
@@ -166,6 +171,9 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
 _FUNCTION_NAMES = {name.lower(): name for name in FUNCTIONS}
 
 
+MAX_DEPTH = 50  # GitHub refuses expressions nested deeper than this
+
+
 class _Parser:
     """Recursive descent, lowest precedence first: ``||``, ``&&``, equality, order, ``!``."""
 
@@ -173,6 +181,7 @@ class _Parser:
         self.expr = expr
         self.tokens = _tokenize(expr)
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> Token:
         return self.tokens[self.i]
@@ -211,7 +220,13 @@ class _Parser:
         return node
 
     def or_expr(self) -> Node:
-        return self._binary(("||",), self.and_expr)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(self.peek(), f"expression nested deeper than {MAX_DEPTH} levels at")
+        try:
+            return self._binary(("||",), self.and_expr)
+        finally:
+            self.depth -= 1
 
     def and_expr(self) -> Node:
         return self._binary(("&&",), self.equality)
@@ -229,7 +244,10 @@ class _Parser:
         return self.postfix()
 
     def postfix(self) -> Node:
+        opens_group = self.peek().kind == "op" and self.peek().text == "("
         node = self.primary()
+        if isinstance(node, Literal) and not opens_group:
+            return node  # GitHub indexes only contexts, calls and (groups), never a literal
         while self.peek().kind == "op" and self.peek().text in (".", "["):
             if self.take().text == ".":
                 token = self.take()
@@ -252,7 +270,7 @@ class _Parser:
     def primary(self) -> Node:
         token = self.take()
         if token.kind == "number":
-            return Literal(_parse_number(token.text))
+            return Literal(_string_to_number(token.text))
         if token.kind == "string":
             return Literal(token.text[1:-1].replace("''", "'"))
         if token.kind == "op" and token.text == "(":
@@ -264,6 +282,8 @@ class _Parser:
                 return Literal(token.text == "true")
             if token.text == "null":
                 return Literal(None)
+            if token.text in ("NaN", "Infinity"):
+                return Literal(math.nan if token.text == "NaN" else math.inf)
             if self.peek().kind == "op" and self.peek().text == "(":
                 return self.call(token)
             if token.text.lower() in CONTEXTS:
@@ -294,12 +314,6 @@ class _Parser:
         return Call(canonical, tuple(args))
 
 
-def _parse_number(text: str) -> float:
-    if "0x" in text.lower():
-        return float(int(text, 16))
-    return float(text)
-
-
 def parse(expr: str) -> Node:
     """Parse one expression (the text between ``${{`` and ``}}``) into a syntax tree."""
     return _Parser(expr).parse()
@@ -327,6 +341,9 @@ class _Filtered(list):
     """The result of a ``.*`` filter: further property access maps over the elements."""
 
 
+_ABSENT = object()  # a key an object does not have (unlike a key whose value is null)
+
+
 @dataclass
 class Scope:
     """What an expression can see: contexts by name, job status, and ``hashFiles``."""
@@ -350,17 +367,39 @@ def truthy(value: Any) -> bool:
 
 
 def _number_text(value: float) -> str:
+    """A number as GitHub writes it: at most 15 decimals, then JavaScript's ``toString``."""
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
         return "Infinity" if value > 0 else "-Infinity"
-    if value == int(value) and abs(value) < 1e21:
-        return str(int(value))
-    return repr(value)
+    if abs(value) < 1e21:
+        value = float(f"{value:.15f}")
+    if value == 0:
+        return "0"
+    sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
+    text = "".join(map(str, digits))
+    point = len(text) + int(exponent)  # digits before the decimal point
+    if -6 < point <= 21:
+        if point <= 0:
+            text = "0." + "0" * -point + text
+        elif point >= len(text):
+            text += "0" * (point - len(text))
+        else:
+            text = f"{text[:point]}.{text[point:]}"
+    else:
+        mantissa = text[0] + (f".{text[1:]}" if len(text) > 1 else "")
+        text = f"{mantissa}e{'+' if point > 0 else '-'}{abs(point - 1)}"
+    return f"-{text}" if sign else text
+
+
+def _primitive(value: Any) -> bool:
+    return value is None or isinstance(value, bool | int | float | str)
 
 
 def to_string(value: Any) -> str:
-    """How a value is written into a string (``null`` -> ``''``, objects as JSON)."""
+    """How GitHub casts a value to a string: ``null`` -> ``''``, ``true``, numbers in
+    JavaScript's format; an array or object becomes the word ``Array`` or ``Object``
+    (use ``toJSON`` to see its content)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -369,7 +408,26 @@ def to_string(value: Any) -> str:
         return _number_text(float(value))
     if isinstance(value, str):
         return value
-    return json.dumps(value, indent=2)
+    return "Array" if isinstance(value, list) else "Object"
+
+
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_RADIX = {"x": (16, "0123456789abcdef"), "o": (8, "01234567"), "b": (2, "01")}
+
+
+def _string_to_number(text: str) -> float:
+    """JavaScript's ``Number(text)``, which GitHub uses: blank is 0, JSON-style decimals,
+    ``0x``/``0o``/``0b`` integers and ``Infinity``; anything else is NaN."""
+    text = text.strip()
+    if not text:
+        return 0.0
+    if _DECIMAL.fullmatch(text):
+        return float(text)
+    if len(text) > 2 and text[0] == "0" and text[1].lower() in _RADIX:
+        base, allowed = _RADIX[text[1].lower()]
+        if all(ch in allowed for ch in text[2:].lower()):
+            return float(int(text[2:], base))
+    return {"Infinity": math.inf, "+Infinity": math.inf, "-Infinity": -math.inf}.get(text, math.nan)
 
 
 def _to_number(value: Any) -> float:
@@ -380,14 +438,21 @@ def _to_number(value: Any) -> float:
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return 0.0
-        try:
-            return float(int(text, 16)) if text.lower().startswith("0x") else float(text)
-        except ValueError:
-            return math.nan
+        return _string_to_number(value)
     return math.nan
+
+
+def _json_ready(value: Any) -> Any:
+    """``value`` as JavaScript's ``JSON.stringify`` sees it (``2.0`` -> ``2``, NaN -> null)."""
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None
+        return int(value) if value.is_integer() and abs(value) < 1e21 else value
+    if isinstance(value, list):
+        return [_json_ready(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    return value
 
 
 def _kind(value: Any) -> str:
@@ -417,8 +482,8 @@ def _equal(left: Any, right: Any) -> bool:
 
 def _compare(op: str, left: Any, right: Any) -> bool:
     if isinstance(left, str) and isinstance(right, str):
-        a: Any = left.casefold()
-        b: Any = right.casefold()
+        a: Any = left.upper()  # GitHub orders strings by their upper-case forms
+        b: Any = right.upper()
     else:
         a, b = _to_number(left), _to_number(right)
         if math.isnan(a) or math.isnan(b):
@@ -426,20 +491,42 @@ def _compare(op: str, left: Any, right: Any) -> bool:
     return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
 
 
-def _lookup(target: Any, key: Any) -> Any:
-    if isinstance(target, _Filtered):
-        found = [_lookup(item, key) for item in target]
-        return _Filtered(item for item in found if item is not None)
+def _index(key: Any) -> int | None:
+    """An array index from any value, as GitHub takes it: a finite number >= 0, floored."""
+    number = _to_number(key)
+    return math.floor(number) if math.isfinite(number) and number >= 0 else None
+
+
+def _get(target: Any, key: Any) -> Any:
+    """``target[key]``, or ``_ABSENT``; object keys are case-insensitive."""
     if isinstance(target, Mapping):
+        if not _primitive(key):
+            return _ABSENT
         name = to_string(key).casefold()
-        for k, v in target.items():
-            if str(k).casefold() == name:
-                return v
-        return None
-    if isinstance(target, list) and isinstance(key, int | float) and not isinstance(key, bool):
-        index = int(key)
-        return target[index] if index == key and 0 <= index < len(target) else None
-    return None
+        return next((v for k, v in target.items() if str(k).casefold() == name), _ABSENT)
+    if isinstance(target, list):
+        index = _index(key)
+        return target[index] if index is not None and index < len(target) else _ABSENT
+    return _ABSENT
+
+
+def _lookup(target: Any, key: Any) -> Any:
+    """Property access and indexing; on a filtered array, over each of its elements."""
+    if isinstance(target, _Filtered):
+        found = (_get(item, key) for item in target)
+        return _Filtered(item for item in found if item is not _ABSENT)
+    value = _get(target, key)
+    return None if value is _ABSENT else value
+
+
+def _star(target: Any) -> _Filtered:
+    """The ``.*`` filter: an object's values or an array's items; on a filtered array,
+    those of each element (one level flatter)."""
+    if isinstance(target, _Filtered):
+        return _Filtered(v for item in target if not _primitive(item) for v in _star(item))
+    if isinstance(target, Mapping):
+        return _Filtered(target.values())
+    return _Filtered(target) if isinstance(target, list) else _Filtered()
 
 
 def _format(expr: str, template: str, args: Sequence[Any]) -> str:
@@ -484,9 +571,7 @@ class _Evaluator:
         if isinstance(node, Member):
             target = self.eval(node.target)
             if node.key is None:
-                if isinstance(target, Mapping):
-                    return _Filtered(target.values())
-                return _Filtered(target) if isinstance(target, list) else _Filtered()
+                return _star(target)
             return _lookup(target, self.eval(node.key))
         if isinstance(node, Not):
             return not truthy(self.eval(node.operand))
@@ -522,20 +607,25 @@ class _Evaluator:
             haystack, needle = args
             if isinstance(haystack, list):
                 return any(_equal(item, needle) for item in haystack)
-            return to_string(needle).casefold() in to_string(haystack).casefold()
-        if name == "startsWith":
-            return to_string(args[0]).casefold().startswith(to_string(args[1]).casefold())
-        if name == "endsWith":
-            return to_string(args[0]).casefold().endswith(to_string(args[1]).casefold())
+            if _primitive(haystack) and _primitive(needle):
+                return to_string(needle).casefold() in to_string(haystack).casefold()
+            return False  # an object is searched by nobody
+        if name in ("startsWith", "endsWith"):
+            if not (_primitive(args[0]) and _primitive(args[1])):
+                return False
+            text, part = to_string(args[0]).casefold(), to_string(args[1]).casefold()
+            return text.startswith(part) if name == "startsWith" else text.endswith(part)
         if name == "format":
             return _format(self.expr, to_string(args[0]), args[1:])
         if name == "join":
-            separator = to_string(args[1]) if len(args) > 1 else ","
-            if isinstance(args[0], list):
-                return separator.join(to_string(item) for item in args[0])
-            return to_string(args[0])
+            if _primitive(args[0]):
+                return to_string(args[0])
+            if not isinstance(args[0], list):
+                return ""
+            separator = to_string(args[1]) if len(args) > 1 and _primitive(args[1]) else ","
+            return separator.join(to_string(item) for item in args[0])
         if name == "toJSON":
-            return json.dumps(args[0], indent=2)
+            return json.dumps(_json_ready(args[0]), indent=2, ensure_ascii=False)
         if name == "fromJSON":
             try:
                 return json.loads(to_string(args[0]))

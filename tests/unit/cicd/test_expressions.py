@@ -99,6 +99,78 @@ VALUES = [
     ("fromJSON('{\"a\": [1, 2]}').a[1]", 2),
     ("toJSON(matrix.n)", "2"),
     ("fromJSON('true') && 'on'", "on"),
+    # precedence: ! binds tightest, then < <= > >=, then == !=, then &&, then ||
+    ("!1 == false", True),
+    ("1 < 2 == true", True),
+    ("true || false && false", True),
+    ("(true || false) && false", False),
+    ("1 == 1 && 2 < 1 || 'fallback'", "fallback"),
+    # number literals as GitHub's lexer reads them (JavaScript's Number syntax)
+    ("0o17", 15.0),
+    ("0b101", 5.0),
+    ("+2.5", 2.5),
+    (".5", 0.5),
+    ("-2.99e-2", -0.0299),
+    ("NaN == NaN", False),
+    ("Infinity > 1e308", True),
+    # strings coerce to numbers by JavaScript's Number(): blank is 0, no Python-only forms
+    ("' 42 ' == 42", True),
+    ("'0x10' == 16", True),
+    ("'1_000' == 1000", False),
+    ("'inf' == Infinity", False),
+    ("'Infinity' == Infinity", True),
+    ("' ' == 0", True),
+    ("null == false", True),
+    ("null == ''", True),
+    ("null != 'x'", True),
+    ("inputs.absent == ''", True),  # deploy.yml's build if: on a push event, with no inputs
+    ("inputs.absent != ''", False),  # ... and its fetch-release if:
+    ("true > false", True),
+    ("'_' > 'a'", True),  # GitHub orders strings by their upper-case forms: '_' > 'A'
+    ("fromJSON('[1]') == fromJSON('[1]')", False),  # arrays equal only as the same instance
+    ("'1' < '10'", True),
+    ("null < 1", True),
+    ("github.event < 1", False),  # an object is NaN: every ordering is false
+    # property access on null, on primitives and on arrays
+    ("github.event.nothing.deeper", None),
+    ("inputs.absent.x", None),
+    ("github.event.commits['1'].id", "b2"),  # an index is a number after coercion...
+    ("github.event.commits[1.9].id", "b2"),  # ... floored
+    ("github.event.commits[-1]", None),
+    ("github.event.commits.id", None),  # arrays have no properties
+    ("github['EVENT_NAME']", "push"),
+    # object filters: on objects, on arrays, and twice (one level flatter each time)
+    ('fromJSON(\'{"a": {"x": 1}, "b": {"x": 2}}\').*.x', [1, 2]),
+    ("fromJSON('[[1, 2], [3]]').*.*", [1, 2, 3]),
+    ("fromJSON('[[1, 2], [3]]').*[0]", [1, 3]),
+    ("fromJSON('[{\"a\": null}, {}]').*.a", [None]),  # a null value is kept, a missing key not
+    ("github.ref.*", []),
+    ("join(github.event.commits.*.id)", "a1,b2"),
+    # functions: names case-insensitive; arrays and objects are never cast to strings
+    ("CONTAINS('ABC', 'b')", True),
+    ("contains(github.event, 'pull_request')", False),
+    ("contains('Object', github.event)", False),
+    ("contains(123, 2)", True),
+    ("contains(fromJSON('[true]'), 'true')", False),  # loose equality: 1 == NaN
+    ("contains(fromJSON('[1]'), '1')", True),
+    ("startsWith(github.event, 'O')", False),
+    ("startsWith(12.5, 12)", True),
+    ("endsWith(null, '')", True),
+    ("join(github.event)", ""),
+    ("join(null)", ""),
+    ("join(fromJSON('[\"a\", null, true, 1.5]'), '|')", "a||true|1.5"),
+    ("join(fromJSON('[{}, []]'))", "Object,Array"),
+    ("format('{0}', github.event)", "Object"),
+    ("format('{0}', 0.1)", "0.1"),
+    ("format('{{0}}{0}}}', 'x')", "{0}x}"),
+    ("format('{0}{0}', 'x')", "xx"),
+    ("toJSON(2)", "2"),
+    ("toJSON(1.5)", "1.5"),
+    ("toJSON(null)", "null"),
+    ("toJSON('é')", '"é"'),
+    ("toJSON(fromJSON('{\"a\": [1]}'))", '{\n  "a": [\n    1\n  ]\n}'),
+    ("fromJSON(' 42 ')", 42),
+    ("fromJSON('null')", None),
 ]
 
 
@@ -122,6 +194,12 @@ ERRORS = [
     ("github[0", "expected ']' but found end of expression", 9),
     ("1 + 2", "unexpected character '+'", 3),
     ("matrix.n 2", "unexpected token '2'", 10),
+    ("'abc'.length", "unexpected token '.'", 6),  # GitHub indexes no literal
+    ("github = 'x'", "unexpected character '='", 8),
+    ("github & true", "unexpected character '&'", 8),
+    ('"main"', "unexpected character '\"'", 1),  # strings take single quotes only
+    ("True", "unrecognized named value 'True'", 1),  # keywords are case-sensitive
+    ("(" * 60 + "1" + ")" * 60, "nested deeper than 50 levels", 51),
     ("", "empty expression", None),
 ]
 
@@ -191,7 +269,15 @@ STRINGS = [
     (math.nan, "NaN"),
     (math.inf, "Infinity"),
     ("x", "x"),
-    ([1, 2], "[\n  1,\n  2\n]"),
+    (-0.0, "0"),
+    (0.1 + 0.2, "0.3"),  # at most 15 decimals, as GitHub writes numbers
+    (1e21, "1e+21"),
+    (123456789012345680000.0, "123456789012345680000"),
+    (1.5e-7, "1.5e-7"),
+    (0.000001, "0.000001"),
+    (-2.5, "-2.5"),
+    ([1, 2], "Array"),  # arrays and objects are not cast to strings: toJSON shows them
+    ({"a": 1}, "Object"),
 ]
 
 
@@ -208,6 +294,8 @@ TEMPLATES = [
     (" ${{ matrix.n }}", " 2"),
     ("${{ '}}' }}", "}}"),  # a closing brace pair inside a string literal
     ("${{ null }}x", "x"),
+    ("event: ${{ github.event }}", "event: Object"),
+    ("${{ toJSON(matrix.n) }}-${{ 1.0 }}", "2-1"),
 ]
 
 
