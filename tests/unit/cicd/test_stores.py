@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 
@@ -31,7 +32,42 @@ def test_hash_files_globs_and_negation(workspace: Path) -> None:
     (workspace / "a" / "one.txt").write_text("changed")
     assert hash_files(workspace, ["a/**"]) != first
     assert hash_files(workspace, ["nothing/*"]) == ""
-    assert hash_files(workspace, ["../*"]) == ""  # never outside the workspace
+    (workspace.parent / "outside.txt").write_text("not in the workspace")
+    assert hash_files(workspace, ["../*.txt"]) == ""  # never outside the workspace
+
+
+def _names(workspace: Path, patterns: list[str]) -> list[str]:
+    return [p.relative_to(workspace).as_posix() for p in matched_files(workspace, patterns)]
+
+
+HASH_PATTERNS = [
+    # (patterns, files in the order hashFiles reads them) -- @actions/glob semantics
+    (["a"], ["a/deep/two.txt", "a/one.txt"]),  # a folder stands for every file below it
+    (["**/*.cfg"], [".hidden/x.cfg", "top.cfg"]),  # wildcards match hidden files too
+    (["top.cfg", "a/**"], ["top.cfg", "a/deep/two.txt", "a/one.txt"]),  # pattern order
+    (["a/deep/*", "a/**"], ["a/deep/two.txt", "a/one.txt"]),  # a/deep is walked inside a/
+    (["**", "!a/**", "a/one.txt"], [".hidden/x.cfg", "a/one.txt", "top.cfg"]),  # last wins
+    (["# a comment", "  top.cfg  ", ""], ["top.cfg"]),  # one pattern per line, trimmed
+    (["A/*.txt"], []),  # case-sensitive on Linux
+]
+
+
+@pytest.mark.parametrize(("patterns", "expected"), HASH_PATTERNS)
+def test_hash_files_matches_like_actions_glob(
+    workspace: Path, patterns: list[str], expected: list[str]
+) -> None:
+    (workspace / ".hidden").mkdir()
+    (workspace / ".hidden" / "x.cfg").write_text("hidden")
+    assert _names(workspace, patterns) == expected
+
+
+def test_hash_files_is_the_sha256_of_each_files_sha256_in_order(workspace: Path) -> None:
+    digests = b"".join(
+        hashlib.sha256((workspace / name).read_bytes()).digest()
+        for name in ("top.cfg", "a/deep/two.txt", "a/one.txt")
+    )
+    assert hash_files(workspace, ["top.cfg", "a/**"]) == hashlib.sha256(digests).hexdigest()
+    assert hash_files(workspace, ["a/**", "top.cfg"]) != hash_files(workspace, ["top.cfg", "a"])
 
 
 def test_cache_exact_and_prefix_restore(workspace: Path, tmp_path: Path) -> None:
