@@ -85,9 +85,10 @@ class StepResult:
     seconds: float
     exit_code: int | None = None
     script: str = ""  # a run step's script as it ran (expressions expanded, secrets masked)
-    env: dict[str, str] = field(default_factory=dict)  # the workflow's env: values it ran with
+    env: dict[str, str] = field(default_factory=dict)  # the workflow's env: values (masked)
     log: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
+    summary: str = ""  # what the step appended to $GITHUB_STEP_SUMMARY (masked)
 
     @property
     def label(self) -> str:
@@ -110,6 +111,7 @@ class JobResult:
     outputs: dict[str, str] = field(default_factory=dict)
     environment: str | None = None
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def step(self, name: str) -> StepResult:
         """A step by name (or id)."""
@@ -124,9 +126,14 @@ class JobResult:
         for step in self.steps:
             lines.append(f"== {step.name} [{step.conclusion}, {step.seconds:.2f} s]")
             lines.extend(step.log)
+        lines.extend(f"Warning: {warning}" for warning in self.warnings)
         if self.error:
             lines.append(f"== job {self.result}: {self.error}")
         return "\n".join(lines)
+
+    def summary(self) -> str:
+        """The job summary: every step's ``$GITHUB_STEP_SUMMARY`` markdown, in order."""
+        return "\n".join(step.summary for step in self.steps if step.summary)
 
 
 @dataclass
@@ -411,14 +418,7 @@ class LocalRunner:
             name: to_string(interpolate_all(spec.get("value", ""), out_scope))
             for name, spec in outputs_spec.items()
         }
-        verdicts = {j["result"] for j in jobs_ctx.values()}
-        verdict = (
-            "failure"
-            if "failure" in verdicts
-            else "skipped"
-            if verdicts == {"skipped"}
-            else "success"
-        )
+        verdict = _call_result({j["result"] for j in jobs_ctx.values()})
         seconds = time.monotonic() - run.start - began
         name = str(job.get("name") or spot.id)
         run.results.append(
@@ -504,15 +504,23 @@ class LocalRunner:
         for post_name, call in reversed(state.posts):
             if not state.failed and not state.cancelled:
                 self._post_step(post_name, call, state, run.start)
-        if not state.failed and not state.cancelled:
-            try:
-                spec = dict(job.get("outputs") or {})
-                result.outputs = {k: to_string(interpolate_all(v, scope)) for k, v in spec.items()}
-            except ExpressionError as exc:
-                state.failed, result.error = True, str(exc)
+        try:
+            self._job_outputs(job, scope, result)
+        except ExpressionError as exc:
+            state.failed, result.error = True, self.masker.mask(str(exc))
         result.result = "cancelled" if state.cancelled else "failure" if state.failed else "success"
         result.seconds = time.monotonic() - began
         return result
+
+    def _job_outputs(self, job: Mapping[str, Any], scope: Scope, result: JobResult) -> None:
+        """Evaluate ``outputs:`` (after failed steps too); like GitHub, drop any that
+        holds a secret, with a warning, rather than pass it to other jobs."""
+        for name, spec in dict(job.get("outputs") or {}).items():
+            value = to_string(interpolate_all(spec, scope))
+            if self.masker.mask(value) != value:
+                result.warnings.append(f"Skip output '{name}' since it may contain secret.")
+            else:
+                result.outputs[name] = value
 
     def _runner_context(self, services: Services) -> dict[str, str]:
         return {
@@ -609,7 +617,10 @@ class LocalRunner:
             for key, value in (step.get("env") or {}).items()
         }
         env = {**state.env, **state.exported, **step_env}
-        record.env = {**state.env_ctx, **state.exported, **step_env}
+        record.env = {
+            k: self.masker.mask(v)
+            for k, v in {**state.env_ctx, **state.exported, **step_env}.items()
+        }
         if state.path:
             env["PATH"] = os.pathsep.join([*reversed(state.path), env.get("PATH", "")])
         log = self._logger(record)
@@ -739,11 +750,12 @@ class LocalRunner:
         proc_env = {**env, **{k: str(v) for k, v in files.items()}}
         code = self._execute(command, cwd, proc_env, log, timeout, state)
         record.exit_code = code
-        record.outputs.update(_read_commands(files["GITHUB_OUTPUT"]))
-        state.exported.update(_read_commands(files["GITHUB_ENV"]))
+        record.outputs.update(_read_commands(files["GITHUB_OUTPUT"], "$GITHUB_OUTPUT"))
+        state.exported.update(_read_commands(files["GITHUB_ENV"], "$GITHUB_ENV"))
         state.path.extend(
             line for line in files["GITHUB_PATH"].read_text().splitlines() if line.strip()
         )
+        record.summary = self.masker.mask(files["GITHUB_STEP_SUMMARY"].read_text())
         if code != 0:
             log(f"Error: Process completed with exit code {code}.")
         return code == 0
@@ -809,6 +821,14 @@ def _git_head(workspace: Path) -> str:
         check=False,
     )
     return proc.stdout.strip() if proc.returncode == 0 else ""
+
+
+def _call_result(results: set[str]) -> str:
+    """A reusable-workflow call's result from its jobs' results."""
+    for worst in ("failure", "cancelled"):
+        if worst in results:
+            return worst
+    return "skipped" if results == {"skipped"} else "success"
 
 
 def _ancestors_failed(wf: Workflow, job_id: str, done: Mapping[str, Mapping[str, Any]]) -> bool:
@@ -898,8 +918,11 @@ def _shell_template(shell: str | None) -> str:
     )
 
 
-def _read_commands(path: Path) -> dict[str, str]:
-    """Parse a ``$GITHUB_OUTPUT``/``$GITHUB_ENV`` file: ``name=value`` or heredoc ``name<<EOF``."""
+def _read_commands(path: Path, what: str) -> dict[str, str]:
+    """Parse a ``$GITHUB_OUTPUT``/``$GITHUB_ENV`` file: ``name=value`` or heredoc ``name<<EOF``.
+
+    A malformed line fails the step (a ``ValueError`` naming ``what``), as on GitHub.
+    """
     values: dict[str, str] = {}
     lines = path.read_text().splitlines()
     i = 0
@@ -911,19 +934,21 @@ def _read_commands(path: Path) -> dict[str, str]:
         heredoc = "<<" in line and ("=" not in line or line.index("<<") < line.index("="))
         if heredoc:
             name, delimiter = line.split("<<", 1)
+            if not name or not delimiter:
+                raise ValueError(f"{what}: {line!r} needs a name and a delimiter (name<<DELIMITER)")
             body: list[str] = []
             while i < len(lines) and lines[i] != delimiter:
                 body.append(lines[i])
                 i += 1
             if i >= len(lines):
-                raise RunnerError(
-                    f"{path.name}: {name!r} is never closed by its delimiter {delimiter!r}"
-                )
+                raise ValueError(f"{what}: {name!r} is never closed by its delimiter {delimiter!r}")
             i += 1
             values[name] = "\n".join(body)
         elif "=" in line:
             name, value = line.split("=", 1)
+            if not name:
+                raise ValueError(f"{what}: {line!r} has no name before '='")
             values[name] = value
         else:
-            raise RunnerError(f"{path.name}: cannot parse line {line!r} (expected name=value)")
+            raise ValueError(f"{what}: cannot parse line {line!r} (expected name=value)")
     return values

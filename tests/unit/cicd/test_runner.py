@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from deploybook.cicd.runner import Event, LocalRunner, RunnerError
+from deploybook.cicd.runner import Event, LocalRunner, RunnerError, _call_result
 from deploybook.cicd.workflow import WorkflowError
 from deploybook.paths import project_root
 
@@ -583,3 +583,108 @@ def test_ci_unit_job_matches_running_its_command_by_hand(tmp_path: Path) -> None
     assert job.result == ("success" if by_hand.returncode == 0 else "failure"), job.log()
     summary = [line for line in by_hand.stdout.splitlines() if " passed" in line][-1]
     assert summary.split(" in ")[0] in job.log()
+
+
+def test_multiline_secrets_and_secrets_through_github_env_are_masked(repo: Path) -> None:
+    _workflow(
+        repo,
+        """
+on: push
+jobs:
+  t:
+    runs-on: ubuntu-24.04
+    outputs:
+      leaked: ${{ steps.s.outputs.copy }}
+      fine: ${{ steps.s.outputs.plain }}
+    steps:
+      - id: s
+        env:
+          KEY: ${{ secrets.DEPLOY_KEY }}
+        run: |
+          echo "key follows"
+          echo "$KEY"
+          { echo "COPIED<<EOF"; echo "$KEY"; echo "EOF"; } >> "$GITHUB_ENV"
+          echo "copy=$(echo "$KEY" | head -1)" >> "$GITHUB_OUTPUT"
+          echo "plain=nothing secret" >> "$GITHUB_OUTPUT"
+          echo "## Deployed with \\`$(echo "$KEY" | tail -1)\\`" >> "$GITHUB_STEP_SUMMARY"
+      - run: |
+          echo "again: $COPIED"
+          echo "${{ env.COPIED }}" | tail -1
+""",
+    )
+    key = "-----BEGIN KEY-----\nline-two-abc123\n-----END KEY-----"
+    result = _runner(repo, secrets={"DEPLOY_KEY": key}).run("w.yml")
+    job = result.job("t")
+    everything = job.log() + job.summary() + str(job.steps[0].env) + str(job.outputs)
+    for line in key.splitlines():
+        assert line not in everything
+    assert "again: ***" in job.log()
+    assert job.steps[0].env == {"KEY": "***"}
+    assert job.summary() == "## Deployed with `***`\n"
+    # like GitHub, an output holding a secret is dropped with a warning, not passed on
+    assert job.outputs == {"fine": "nothing secret"}
+    assert "Skip output 'leaked' since it may contain secret." in job.log()
+
+
+def test_job_outputs_are_set_when_a_later_step_fails(repo: Path) -> None:
+    _workflow(
+        repo,
+        """
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-24.04
+    outputs:
+      id: ${{ steps.first.outputs.id }}
+    steps:
+      - id: first
+        run: echo "id=r-42" >> "$GITHUB_OUTPUT"
+      - run: exit 1
+  report:
+    needs: build
+    if: failure()
+    runs-on: ubuntu-24.04
+    steps:
+      - run: test "${{ needs.build.outputs.id }}" = r-42
+""",
+    )
+    result = _runner(repo).run("w.yml")
+    assert result.job("build").result == "failure"
+    assert result.job("report").result == "success", result.job("report").log()
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("=value", "'=value' has no name before '='"),
+        ("name<<", "'name<<' needs a name and a delimiter"),
+        ("text<<EOF\\nnever closed", "'text' is never closed by its delimiter 'EOF'"),
+        ("just words", "cannot parse line 'just words'"),
+    ],
+)
+def test_malformed_github_output_fails_the_step(repo: Path, line: str, message: str) -> None:
+    _workflow(
+        repo,
+        f"""
+on: push
+jobs:
+  t:
+    runs-on: ubuntu-24.04
+    steps:
+      - run: printf '{line}\\n' >> "$GITHUB_OUTPUT"
+      - if: always()
+        run: echo "cleanup ran"
+""",
+    )
+    result = _runner(repo).run("w.yml")
+    first, cleanup = result.job("t").steps
+    assert first.conclusion == "failure"
+    assert f"Error: $GITHUB_OUTPUT: {message}" in "\n".join(first.log)
+    assert cleanup.conclusion == "success"
+
+
+def test_a_called_workflows_result_is_its_worst_job() -> None:
+    assert _call_result({"success", "failure", "cancelled"}) == "failure"
+    assert _call_result({"success", "cancelled"}) == "cancelled"
+    assert _call_result({"skipped"}) == "skipped"
+    assert _call_result({"success", "skipped"}) == "success"
