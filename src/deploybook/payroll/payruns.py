@@ -11,7 +11,9 @@ and writes the audit log in that same transaction. The rules:
   right here (the HTTP API lets them read their own payslips);
 - a period has at most one pay run (creating it again returns the same run), so a
   period can never be paid twice; calculating replaces a draft's payslips atomically; a
-  run with an employee whose pay cannot be computed is not written at all.
+  run with an employee whose pay cannot be computed is not written at all;
+- changing a period's hours or any employee sends a calculated draft back to be
+  calculated again, and a calculation that overlaps such a change is refused.
 """
 
 from __future__ import annotations
@@ -167,6 +169,11 @@ class Calculation:
     persist_seconds: float = 0.0
 
 
+def _version(conn: Connection, run_id: int) -> Any:
+    """When pay run ``run_id`` last changed (its hours, its status or the employees)."""
+    return conn.scalar(select(pay_runs.c.updated_at).where(pay_runs.c.id == run_id))
+
+
 def _row_to_run(row: Any) -> PayRun:
     values = dict(row._mapping)
     values.pop("updated_at", None)
@@ -232,6 +239,13 @@ class PayrollService:
         with self.store.transaction() as conn:
             self._require(conn, actor, Role.CLERK)
             count = save_employees(conn, records)
+            if count:  # calculated drafts no longer match the master data: recalculate them
+                conn.execute(
+                    update(pay_runs)
+                    .where(pay_runs.c.status == Status.DRAFT.value,
+                           pay_runs.c.calculated_by.is_not(None))
+                    .values(calculated_by=None, updated_at=now())
+                )  # fmt: skip
             write_audit(conn, actor, "employees.import", "employee", f"{count} records",
                         ids=[e.id for e in records[:50]], count=count)  # fmt: skip
             return count
@@ -355,6 +369,7 @@ class PayrollService:
                 raise InvalidState(
                     f"pay run {run_id} is {run.status.value}; only drafts are calculated"
                 )
+            changed_at = _version(conn, run_id)
         inputs = self.inputs(run_id, rule_set_named(rule_set) if rule_set else None)
         if engine_for is None:
             scope = self.engine_scope()
@@ -383,6 +398,10 @@ class PayrollService:
             current = self._get(conn, run_id)
             if current.status is not Status.DRAFT:  # changed meanwhile
                 raise InvalidState(f"pay run {run_id} is {current.status.value}")
+            if _version(conn, run_id) != changed_at:  # hours or employees changed meanwhile
+                raise InvalidState(
+                    f"pay run {run_id} changed while it was being calculated: calculate it again"
+                )
             delete_payslips(conn, run_id)
             insert_payslips(conn, run_id, results, inputs.ytd, with_engine=with_engine)
             totals = {

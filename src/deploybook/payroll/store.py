@@ -52,6 +52,7 @@ from deploybook.payroll.schema import (
 MIGRATIONS = Path(__file__).with_name("migrations")
 ENGINE_1_REVISION = "0001"
 ENGINE_2_REVISION = "0002"
+COMMITTED = ("approved", "paid")  # pay-run statuses whose payslips can no longer change
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -246,10 +247,12 @@ def load_timesheets(conn: Connection, period: PayPeriod) -> dict[str, Timesheet]
 def paid_totals(
     conn: Connection, paid_on: date
 ) -> tuple[dict[str, dict[str, Decimal]], dict[str, Decimal]]:
-    """Year-to-date totals and the quarter's OTE so far, by employee, from paid pay runs.
+    """Year-to-date totals and the quarter's OTE so far, by employee, from earlier pay runs.
 
-    Counts pay runs marked paid in the same financial year (and quarter) as ``paid_on``,
-    paid before it.
+    Counts pay runs approved or paid with a payment date before ``paid_on`` in the same
+    financial year (and, for OTE, the same quarter: the maximum super contribution base
+    applies to a quarter's payments together). An approved run counts even before its bank
+    file is marked sent: it can no longer change, and its employees will be paid.
     """
     year = financial_year(paid_on)
     fy_start = date(year, 7, 1)
@@ -265,7 +268,7 @@ def paid_totals(
         )
         .select_from(base)
         .where(
-            pay_runs.c.status == "paid",
+            pay_runs.c.status.in_(COMMITTED),
             pay_runs.c.paid_on >= fy_start,
             pay_runs.c.paid_on < paid_on,
         )
@@ -281,7 +284,7 @@ def paid_totals(
         select(payslips.c.employee_id, func.sum(payslips.c.ote).label("ote"))
         .select_from(base)
         .where(
-            pay_runs.c.status == "paid",
+            pay_runs.c.status.in_(COMMITTED),
             pay_runs.c.paid_on >= quarter_start,
             pay_runs.c.paid_on < paid_on,
         )

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 import pytest
 from sqlalchemy import func, select
 
 from deploybook.payroll.aba import aba_file, parse_aba
-from deploybook.payroll.domain import PayPeriod, Timesheet
+from deploybook.payroll.domain import Employee, PayPeriod, Timesheet
 from deploybook.payroll.payruns import (
     InvalidState,
     NotFound,
@@ -135,6 +136,34 @@ def test_year_to_date_accumulates_over_paid_runs(store: PayrollStore) -> None:
     assert rows[1].ytd_gross == rows[0].gross + rows[1].gross
 
 
+def test_super_base_is_capped_per_quarter_across_runs(store: PayrollStore) -> None:
+    # $1,000,000 a year paid fortnightly: $38,461.54 of OTE a run; the 2024-25 maximum super
+    # contribution base is $65,070 a quarter of payments (1 July - 30 September ...)
+    service = _service(store, n=1)
+    rich = Employee(id="E900001", name="Rich Person", department="Finance", location="Perth",
+                    frequency="fortnightly", basis="salaried", rate=Decimal(1_000_000), scale="2",
+                    tax_free_threshold=True, bsb="032-000", account_number="12345678")  # fmt: skip
+    service.import_employees("clara", [rich])
+
+    def run(period: PayPeriod, *, pay: bool = True) -> Decimal:
+        run_id = service.create_pay_run("clara", period).id
+        slips = service.calculate("clara", run_id).payslips
+        (slip,) = [p for p in slips if p.employee_id == rich.id]
+        service.approve("alex", run_id)
+        if pay:
+            service.mark_paid("alex", run_id)
+        return slip.super_guarantee
+
+    rate = Decimal("0.115")
+    assert run(JULY) == (Decimal("38461.54") * rate).quantize(Decimal("0.01"), ROUND_CEILING)
+    # paid 31 July: only $26,608.46 of the quarter's base is left; approved, not yet marked paid
+    assert run(JULY.next(), pay=False) == Decimal("3059.98")  # 26,608.46 x 11.5% = 3,059.9729
+    assert run(JULY.next().next()) == 0  # paid 14 August: the base is used up
+    october = PayPeriod.starting("fortnightly", date(2024, 9, 23))  # paid 9 October: Q2
+    assert october.paid_on == date(2024, 10, 9)
+    assert run(october) == Decimal("4423.08")  # a new quarter: 38,461.54 x 11.5% = 4,423.077
+
+
 def test_a_period_is_never_paid_twice(store: PayrollStore) -> None:
     service = _service(store)
     run_id = _prepare(service)
@@ -212,6 +241,39 @@ def test_changed_hours_need_recalculation_and_rejection_needs_a_reason(store: Pa
         _prepare(service)
     with pytest.raises(InvalidState, match="only drafts are rejected"):
         service.reject("alex", run_id, "too late")
+
+
+def test_changed_employees_need_recalculation(store: PayrollStore) -> None:
+    service = _service(store)
+    run_id = _prepare(service)
+    service.calculate("clara", run_id)
+    first = synthetic_company(60, "fortnightly", seed=7)[0]
+    service.import_employees("clara", [replace(first, rate=first.rate + 1)])  # a pay rise
+    with pytest.raises(InvalidState, match="not been calculated since its last change"):
+        service.approve("alex", run_id)
+    service.calculate("clara", run_id)
+    service.approve("alex", run_id)
+
+
+def test_hours_changed_during_a_calculation_refuse_it(
+    store: PayrollStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = _service(store)
+    run_id = _prepare(service)
+    read_inputs = service.inputs
+
+    def inputs_then_new_hours(*args, **kwargs):
+        found = read_inputs(*args, **kwargs)
+        _prepare(service)  # another clerk records the period's hours again meanwhile
+        return found
+
+    monkeypatch.setattr(service, "inputs", inputs_then_new_hours)
+    with pytest.raises(InvalidState, match="changed while it was being calculated"):
+        service.calculate("clara", run_id)
+    assert service.payslip_count(run_id) == 0
+    monkeypatch.undo()
+    service.calculate("clara", run_id)
+    service.approve("alex", run_id)
 
 
 def test_every_change_is_audited(store: PayrollStore) -> None:
