@@ -15,12 +15,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 RECORD = 120
 CREDIT_PAY = "53"
 DEBIT = "13"
+CODES = {DEBIT, "50", "51", "52", CREDIT_PAY, "54", "55", "56", "57"}  # 50-57 are credits
+INDICATORS = " NWXY"  # blank, or: new or varied details, withholding tax (N, W, X, Y)
 _BSB = re.compile(r"^\d{3}-\d{3}$")
 _TEXT = re.compile(r"^[ -~]*$")  # the ABA character set: printable ASCII
 
@@ -115,8 +117,10 @@ def aba_file(
     for the total makes the file self-balancing (net total zero)."""
     if not re.match(r"^[A-Z]{3}$", bank):
         raise ValueError(f"bank must be a three-letter institution code such as WBC, got {bank!r}")
-    if not user_name.strip():
-        raise ValueError("user_name must not be blank")
+    for name, value in (("user_name", user_name), ("description", description),
+                        ("remitter", remitter)):  # fmt: skip
+        if not value.strip():
+            raise ValueError(f"{name} must not be blank")
     header = (
         "0"
         + " " * 17
@@ -180,11 +184,87 @@ def aba_file(
     return "".join(r + "\r\n" for r in records)
 
 
+_FIELD_RULES = {  # what a field may hold, and how an error describes it
+    "blank": (re.compile(r" *"), "blanks"),
+    "digits": (re.compile(r"[0-9]+"), "digits only"),
+    "bsb": (re.compile(r"[0-9]{3}-[0-9]{3}"), "a BSB like 123-456"),
+    "text": (re.compile(r"[ -~]*[!-~][ -~]*"), "text that is not blank"),
+    "text or blank": (_TEXT, "ABA characters"),
+    "account": (re.compile(r" *[0-9-]*[0-9][0-9 -]*(?<! )"), "an account number, right-justified"),
+}
+
+
+def _field(line: str, number: int, name: str, start: int, end: int, rule: str) -> str:
+    """Characters ``start:end`` of record ``number``; ``ValueError`` naming them unless they
+    follow ``rule`` (a key of ``_FIELD_RULES``)."""
+    value = line[start:end]
+    pattern, wanted = _FIELD_RULES[rule]
+    if not pattern.fullmatch(value):
+        raise ValueError(
+            f"record {number}, {name} (positions {start + 1}-{end}): expected {wanted}, "
+            f"found {value!r}"
+        )
+    return value
+
+
+def _descriptive(line: str) -> None:
+    _field(line, 1, "filler", 1, 18, "blank")
+    _field(line, 1, "reel sequence number", 18, 20, "digits")
+    if not re.fullmatch(r"[A-Z]{3}", line[20:23]):
+        raise ValueError(f"record 1, financial institution (positions 21-23): {line[20:23]!r}")
+    _field(line, 1, "filler", 23, 30, "blank")
+    _field(line, 1, "user name", 30, 56, "text")
+    _field(line, 1, "user identification number", 56, 62, "digits")
+    _field(line, 1, "description", 62, 74, "text")
+    try:
+        datetime.strptime(_field(line, 1, "processing date", 74, 80, "digits"), "%d%m%y")
+    except ValueError:
+        raise ValueError(
+            f"record 1, processing date (positions 75-80): {line[74:80]!r} is not DDMMYY"
+        ) from None
+    _field(line, 1, "filler", 80, 120, "blank")
+
+
+def _detail_record(line: str, number: int) -> dict[str, str | int]:
+    if line[17] not in INDICATORS:
+        raise ValueError(f"record {number}, indicator (position 18): {line[17]!r}")
+    code = line[18:20]
+    if code not in CODES:
+        raise ValueError(f"record {number}, transaction code (positions 19-20): {code!r}")
+    return {
+        "bsb": _field(line, number, "BSB", 1, 8, "bsb"),
+        "account_number": _field(line, number, "account number", 8, 17, "account").strip(),
+        "code": code,
+        "cents": int(_field(line, number, "amount", 20, 30, "digits")),
+        "account_name": _field(line, number, "account title", 30, 62, "text").rstrip(),
+        "reference": _field(line, number, "lodgement reference", 62, 80, "text or blank").rstrip(),
+        "trace_bsb": _field(line, number, "trace BSB", 80, 87, "bsb"),
+        "trace_account": _field(line, number, "trace account", 87, 96, "account").strip(),
+        "remitter": _field(line, number, "remitter", 96, 112, "text").rstrip(),
+        "withholding_cents": int(_field(line, number, "withholding tax", 112, 120, "digits")),
+    }
+
+
+def _file_total(line: str, number: int) -> AbaTotals:
+    if line[1:8] != "999-999":
+        raise ValueError(f"record {number}, BSB format filler (positions 2-8): {line[1:8]!r}")
+    _field(line, number, "filler", 8, 20, "blank")
+    _field(line, number, "filler", 50, 74, "blank")
+    _field(line, number, "filler", 80, 120, "blank")
+    net, credit, debit, count = (
+        int(_field(line, number, name, start, end, "digits"))
+        for name, start, end in (("net total", 20, 30), ("credit total", 30, 40),
+                                 ("debit total", 40, 50), ("record count", 74, 80))
+    )  # fmt: skip
+    return AbaTotals(net, credit, debit, count)
+
+
 def parse_aba(text: str) -> tuple[list[dict[str, str | int]], AbaTotals]:
     """Read an ABA file back: its detail records and its totals, after checking the layout.
 
-    Raises ``ValueError`` naming the record if a line is not 120 characters, the record
-    types are out of order, or the totals do not add up.
+    Every field of every record is checked (blank fillers, BSBs, digits, dates, codes);
+    a ``ValueError`` names the record, the field and its positions. Then the file total
+    record must match the detail records: credit and debit totals, their net, the count.
     """
     if not text.endswith("\r\n"):
         raise ValueError("an ABA file ends every record with CR LF")
@@ -192,26 +272,16 @@ def parse_aba(text: str) -> tuple[list[dict[str, str | int]], AbaTotals]:
     for number, line in enumerate(lines, start=1):
         if len(line) != RECORD:
             raise ValueError(f"record {number} has {len(line)} characters, not {RECORD}")
-    if lines[0][0] != "0" or lines[-1][0] != "7" or any(line[0] != "1" for line in lines[1:-1]):
+    if (
+        len(lines) < 2
+        or lines[0][0] != "0"
+        or lines[-1][0] != "7"
+        or any(line[0] != "1" for line in lines[1:-1])
+    ):
         raise ValueError("records must be one type 0, then type 1 records, then one type 7")
-    details = [
-        {
-            "bsb": line[1:8],
-            "account_number": line[8:17].strip(),
-            "code": line[18:20],
-            "cents": int(line[20:30]),
-            "account_name": line[30:62].rstrip(),
-            "reference": line[62:80].rstrip(),
-            "trace_bsb": line[80:87],
-            "trace_account": line[87:96].strip(),
-            "remitter": line[96:112].rstrip(),
-        }
-        for line in lines[1:-1]
-    ]
-    footer = lines[-1]
-    totals = AbaTotals(
-        int(footer[20:30]), int(footer[30:40]), int(footer[40:50]), int(footer[74:80])
-    )
+    _descriptive(lines[0])
+    details = [_detail_record(line, number) for number, line in enumerate(lines[1:-1], start=2)]
+    totals = _file_total(lines[-1], len(lines))
     credit = sum(int(d["cents"]) for d in details if d["code"] != DEBIT)
     debit = sum(int(d["cents"]) for d in details if d["code"] == DEBIT)
     if (totals.credit_cents, totals.debit_cents, totals.count) != (credit, debit, len(details)):

@@ -52,6 +52,8 @@ def test_unbalanced_file_nets_the_credits() -> None:
     [
         ({"bank": "Westpac"}, "bank must be a three-letter"),
         ({"user_name": " "}, "user_name must not be blank"),
+        ({"description": ""}, "description must not be blank"),
+        ({"remitter": "  "}, "remitter must not be blank"),
         ({"apca_id": 1234567}, "apca_id"),
         ({"trace_bsb": "032999"}, "trace_bsb"),
         ({"trace_account": "12-34"}, "trace_account"),
@@ -90,3 +92,52 @@ def test_parse_checks_the_net_total() -> None:
     broken = footer[:20] + "0000000001" + footer[30:]
     with pytest.raises(ValueError, match="net total"):
         parse_aba(text.replace(footer, broken))
+
+
+def _mangle(text: str, record: int, start: int, new: str) -> str:
+    """``text`` with ``new`` written over record ``record`` (1-based) from position ``start``."""
+    lines = text.split("\r\n")
+    line = lines[record - 1]
+    lines[record - 1] = line[:start] + new + line[start + len(new) :]
+    return "\r\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("record", "start", "new", "message"),
+    [
+        (1, 5, "X", r"record 1, filler \(positions 2-18\)"),
+        (1, 18, "0A", r"record 1, reel sequence number \(positions 19-20\)"),
+        (1, 20, "wbc", r"record 1, financial institution"),
+        (1, 30, " " * 26, r"record 1, user name \(positions 31-56\): expected text"),
+        (1, 56, "12345X", r"record 1, user identification number"),
+        (1, 74, "310224", r"record 1, processing date \(positions 75-80\): '310224' is not DDMMYY"),
+        (1, 100, "x", r"record 1, filler \(positions 81-120\)"),
+        (2, 1, "032000 ", r"record 2, BSB \(positions 2-8\): expected a BSB like 123-456"),
+        (2, 8, "1234567X8", r"record 2, account number \(positions 9-17\)"),
+        (2, 17, "Z", r"record 2, indicator \(position 18\)"),
+        (2, 18, "99", r"record 2, transaction code \(positions 19-20\): '99'"),
+        (2, 20, "00002392 0", r"record 2, amount \(positions 21-30\): expected digits"),
+        (2, 30, " " * 32, r"record 2, account title"),
+        (2, 80, "032 999", r"record 2, trace BSB"),
+        (2, 96, " " * 16, r"record 2, remitter"),
+        (2, 112, "0000000 ", r"record 2, withholding tax \(positions 113-120\)"),
+        (5, 1, "999 999", r"record 5, BSB format filler"),
+        (5, 10, "1", r"record 5, filler \(positions 9-20\)"),
+        (5, 60, "1", r"record 5, filler \(positions 51-74\)"),
+        (5, 74, "00000X", r"record 5, record count \(positions 75-80\)"),
+    ],
+)
+def test_reader_checks_every_field(record, start, new, message) -> None:
+    text = aba_file(PAYMENTS, **KW)
+    assert parse_aba(text)  # the file as written is valid
+    with pytest.raises(ValueError, match=message):
+        parse_aba(_mangle(text, record, start, new))
+
+
+def test_reader_returns_every_detail_field() -> None:
+    details, _ = parse_aba(aba_file(PAYMENTS[:1], **KW, balance=False))
+    assert details == [
+        {"bsb": "032-000", "account_number": "12345678", "code": "53", "cents": 239200,
+         "account_name": "Pat Doe", "reference": "PAY 170724", "trace_bsb": "032-999",
+         "trace_account": "7654321", "remitter": "ACME PAYROLL", "withholding_cents": 0}
+    ]  # fmt: skip
