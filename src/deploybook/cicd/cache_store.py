@@ -68,7 +68,8 @@ class CacheStore:
         return None
 
     def restore(self, entry: CacheEntry, paths: Sequence[str], workspace: Path) -> None:
-        """Unpack ``entry`` onto ``paths`` (relative to ``workspace``), replacing what is there."""
+        """Unpack ``entry`` onto ``paths`` (relative to ``workspace``) as ``tar -x`` does:
+        cached files overwrite theirs, files the cache does not hold are left alone."""
         with tempfile.TemporaryDirectory(dir=self.root) as tmp, tarfile.open(entry.archive) as tar:
             tar.extractall(tmp, filter="data")
             for index, path in enumerate(paths):
@@ -76,12 +77,11 @@ class CacheStore:
                 if not source.exists():
                     continue
                 target = _resolve(path, workspace)
-                if target.is_dir() and not target.is_symlink():
-                    shutil.rmtree(target)
-                elif target.exists() or target.is_symlink():
-                    target.unlink()
                 target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(source, target)
+                if source.is_dir():
+                    shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
+                else:
+                    shutil.copy2(source, target, follow_symlinks=False)
 
     def save(self, key: str, paths: Sequence[str], workspace: Path) -> CacheEntry | None:
         """Archive ``paths`` under ``key``; ``None`` if the key exists or no path exists."""

@@ -82,9 +82,12 @@ def test_cache_exact_and_prefix_restore(workspace: Path, tmp_path: Path) -> None
     assert store.find("k-9", ["k-"], ["a", "top.cfg"]).key == "k-2"  # newest prefix match
     assert store.find("k-1", [], ["a"]) is None  # other paths, other cache
     (workspace / "a" / "one.txt").write_text("local edit")
+    (workspace / "a" / "not-cached.txt").write_text("mine")
     (workspace / "top.cfg").unlink()
     store.restore(entry, ["a", "top.cfg"], workspace)
     assert (workspace / "a" / "one.txt").read_text() == "1"
+    # like tar -x in actions/cache: what the cache does not hold is left alone
+    assert (workspace / "a" / "not-cached.txt").read_text() == "mine"
     assert (workspace / "a" / "deep" / "two.txt").read_text() == "2"
     assert (workspace / "top.cfg").read_text() == "cfg"
     assert store.save("k-3", ["missing"], workspace) is None
