@@ -107,11 +107,14 @@ class PayrollStore:
         with self.engine.connect() as conn:
             if self.is_sqlite:  # SQLite rebuilds tables to alter them: no FK checks meanwhile
                 conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            config.attributes["connection"] = conn
-            getattr(command, action)(config, revision)
-            conn.commit()
-            if self.is_sqlite:
-                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            try:
+                config.attributes["connection"] = conn
+                getattr(command, action)(config, revision)
+                conn.commit()
+            finally:  # the connection goes back to the pool: never without its FK checks
+                conn.rollback()
+                if self.is_sqlite:
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
 
     def upgrade(self, revision: str = "head") -> None:
         """Migrate up to ``revision`` (the newest by default)."""

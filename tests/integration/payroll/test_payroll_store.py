@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
@@ -21,8 +22,8 @@ from deploybook.payroll.payruns import (
 )
 from deploybook.payroll.reports import journal, lines_frame, payments, payslip_html, summary
 from deploybook.payroll.rollout import check_rollback, snapshot
-from deploybook.payroll.schema import audit_log, employees, payslips
-from deploybook.payroll.store import PayrollStore
+from deploybook.payroll.schema import audit_log, employees, payslips, reconciliation_items
+from deploybook.payroll.store import PayrollStore, save_reconciliation
 from deploybook.payroll.synthetic import synthetic_company, synthetic_timesheets
 
 USERS = {"root": ["admin"], "clara": ["clerk"], "alex": ["approver"], "both": ["clerk", "approver"],
@@ -60,10 +61,23 @@ def test_migrations_round_trip_and_keep_data(store: PayrollStore) -> None:
     check = check_rollback(before, snapshot(store), store.revision())
     assert check.intact
     assert check.rows_before > 60 * 5
+    with pytest.raises(RuntimeError, match=r"downgrade to base refused: .*employees 60 rows"):
+        store.downgrade("base")  # before 0001 there is nowhere to keep pay records
+    assert store.revision() == "0001"
+    assert check_rollback(before, snapshot(store), store.revision()).intact
+    store.upgrade()
+    assert store.revision() == "0003"
+
+
+def test_an_empty_database_downgrades_to_nothing(store: PayrollStore) -> None:
+    store.upgrade()
     store.downgrade("base")
     assert store.table_columns() == {}
     store.upgrade()
     assert store.revision() == "0003"
+    if store.is_sqlite:  # the failed-or-not migration left foreign keys checked
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
 def test_downgrade_preserves_engine_2_attribution_in_the_audit_log(store: PayrollStore) -> None:
@@ -79,6 +93,43 @@ def test_downgrade_preserves_engine_2_attribution_in_the_audit_log(store: Payrol
         ).all()
     assert len(rows) == 1
     assert f'"payslips_by_engine_2_0": {calc.engine_counts["2.0"]}' in rows[0].detail
+
+
+def test_downgrade_keeps_the_reconciliation_and_upgrade_restores_it(store: PayrollStore) -> None:
+    service = _service(store)
+    service.set_engine_scope("root", [{"department": ["Warehouse"]}])
+    run_id = _prepare(service)
+    calc = service.calculate("clara", run_id)
+    paid_by_2 = sorted(p.employee_id for p in calc.payslips if p.engine == "2.0")
+    items = [
+        {"employee_id": paid_by_2[0], "line": "gross", "official": Decimal("2424.98"),
+         "shadow": Decimal("2440.62"), "official_engine": "2.0", "shadow_engine": "1.0"},
+        {"employee_id": paid_by_2[0], "line": "net", "official": Decimal("2002.98"),
+         "shadow": None, "official_engine": "2.0", "shadow_engine": "1.0"},
+    ]  # fmt: skip
+    with store.transaction() as conn:
+        save_reconciliation(conn, run_id, items)
+    store.downgrade("0001")
+    with store.transaction() as conn:
+        (kept,) = conn.execute(
+            select(audit_log.c.detail).where(audit_log.c.action == "downgrade.preserve")
+        ).all()
+    detail = json.loads(kept.detail)
+    assert detail["employees_by_engine_2_0"] == paid_by_2
+    assert detail["reconciliation"] == [
+        [paid_by_2[0], "gross", 242498, 244062, "2.0", "1.0"],
+        [paid_by_2[0], "net", 200298, None, "2.0", "1.0"],
+    ]
+    for _ in range(2):  # a second round trip neither loses nor doubles the items
+        store.upgrade()
+        with store.transaction() as conn:
+            rows = conn.execute(
+                select(*(reconciliation_items.c[k] for k in items[0]))
+                .where(reconciliation_items.c.pay_run_id == run_id)
+                .order_by(reconciliation_items.c.id)
+            ).all()
+        assert [dict(r._mapping) for r in rows] == items
+        store.downgrade("0001")
 
 
 def test_engine_2_needs_the_new_schema(store: PayrollStore) -> None:

@@ -1,5 +1,6 @@
 """The payroll schema of engine 1.0: employees, timesheets, users, pay runs, payslips and
 their lines, the audit log and feature flags. Money in cents, hours in hundredths.
+Downgrade drops the tables only while they are empty: it refuses to destroy records.
 
 Revision ID: 0001
 Revises:
@@ -156,8 +157,22 @@ def upgrade() -> None:
     )
 
 
+TABLES = ("feature_flags", "audit_log", "payslip_lines", "payslips", "pay_runs", "users",
+          "timesheets", "employees")  # in the order they can be dropped  # fmt: skip
+
+
 def downgrade() -> None:
-    """Drop every table (an empty database has nothing to preserve)."""
-    for table in ("feature_flags", "audit_log", "payslip_lines", "payslips", "pay_runs",
-                  "users", "timesheets", "employees"):  # fmt: skip
+    """Drop every table, but only if they are all empty: before this revision there was no
+    place for payroll records, so a downgrade holding any would lose them (pay records must
+    be kept for years). Empty the tables deliberately first, after a backup."""
+    conn = op.get_bind()
+    held = {t: conn.scalar(sa.select(sa.func.count()).select_from(sa.table(t))) for t in TABLES}
+    held = {t: n for t, n in held.items() if n}
+    if held:
+        rows = ", ".join(f"{t} {n}" for t, n in held.items())
+        raise RuntimeError(
+            f"downgrade to base refused: it would drop payroll records ({rows} rows); back "
+            "the database up and empty these tables first if they really are to go"
+        )
+    for table in TABLES:
         op.drop_table(table)
