@@ -69,6 +69,7 @@ def _deploy(args: argparse.Namespace) -> int:
         "environment": str(env.root),
         "release": outcome.release,
         "previous": outcome.previous,
+        "restored": outcome.restored,
         "status": outcome.status,
         "rollback_seconds": outcome.rollback_seconds,
         "failures": outcome.failures[:20],

@@ -25,10 +25,11 @@ class Outcome:
 
     environment: str
     release: str
-    previous: str | None
+    previous: str | None  # the release live before this deployment
     status: str  # live | rolled-back | failed
     switched_at: float
     verdict_at: float
+    restored: str | None = None  # the release a rollback went back to
     restored_at: float | None = None
     failures: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
@@ -68,10 +69,11 @@ def deploy(
 ) -> Outcome:
     """Publish ``archive`` into ``env`` (served at ``url``), switch to it and smoke-test it.
 
-    A failed smoke test switches back to the previous release at once (if there is one)
-    and waits until the server answers with it again; the failed release stays on disk for
-    inspection. Then releases beyond the newest ``keep`` are deleted (never the live one,
-    nor the last healthy one).
+    A failed smoke test switches back at once to the last release that passed its smoke
+    test (the previous one, unless that had failed too) and waits until the server answers
+    with it again; the failed release stays on disk for inspection. With no healthy release
+    to return to, the outcome is ``failed``. Then releases beyond the newest ``keep`` are
+    deleted (:meth:`Environment.prune` keeps the live one and its rollback target).
     """
     previous = env.current()
     rid = env.publish(archive)
@@ -84,21 +86,32 @@ def deploy(
         pruned = env.prune(keep)
         return Outcome(env.name, rid, previous, "live", switched, verdict, pruned=pruned)
     env.record("failed", rid, failures=report.failures[:20])
-    if previous is None:
-        return Outcome(env.name, rid, None, "failed", switched, verdict, failures=report.failures)
-    env.switch(previous)
-    restored = wait_until_served(url, previous)
-    env.record("rolled-back", previous, failed=rid, seconds=restored - verdict)
-    pruned = env.prune(keep)
+    target = env.rollback_target(failed=rid)
+    if target is None:
+        return Outcome(
+            env.name, rid, previous, "failed", switched, verdict, failures=report.failures
+        )
+    env.switch(target)
+    restored_at = wait_until_served(url, target)
+    env.record("rolled-back", target, failed=rid, seconds=restored_at - verdict)
     return Outcome(
-        env.name, rid, previous, "rolled-back", switched, verdict, restored, report.failures, pruned
+        env.name,
+        rid,
+        previous,
+        "rolled-back",
+        switched,
+        verdict,
+        restored=target,
+        restored_at=restored_at,
+        failures=report.failures,
+        pruned=env.prune(keep),
     )
 
 
 def rollback(env: Environment, url: str, to: str | None = None) -> float:
     """Switch ``env`` back to release ``to`` (default: the last healthy one but the live one)."""
     live = env.current()
-    target = to or env.last_healthy(exclude=live)
+    target = to or env.rollback_target()
     if target is None:
         raise DeploymentError(f"{env.name}: no earlier healthy release to roll back to")
     start = time.time()

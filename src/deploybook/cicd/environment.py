@@ -68,6 +68,11 @@ class Environment:
                 return rid
         return None
 
+    def rollback_target(self, failed: str | None = None) -> str | None:
+        """Where a rollback from ``failed`` (default: the live release) goes: the last
+        release but that one to pass its smoke test, if it is still on disk."""
+        return self.last_healthy(exclude=failed or self.current())
+
     # ------------------------------------------------------------------ changes
 
     def publish(self, archive: str | Path) -> str:
@@ -114,10 +119,11 @@ class Environment:
         return switched
 
     def prune(self, keep: int) -> list[str]:
-        """Delete all but the ``keep`` newest releases, never the live or last healthy one."""
+        """Delete all but the ``keep`` newest releases; never the live one, the last healthy
+        one, nor the one a rollback of the live release would return to."""
         if keep < 1:
             raise ValueError(f"keep must be at least 1, got {keep}")
-        protected = {self.current(), self.last_healthy()}
+        protected = {self.current(), self.last_healthy(), self.rollback_target()}
         removed = []
         for rid in self.releases()[:-keep]:
             if rid not in protected:

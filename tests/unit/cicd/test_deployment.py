@@ -131,6 +131,20 @@ def test_prune_never_removes_the_live_or_last_healthy_release(
     assert env.releases() == ["r1", "r3"]
 
 
+def test_prune_keeps_the_release_a_rollback_would_return_to(
+    make_site: SiteMaker, toc: Path, tmp_path: Path
+) -> None:
+    env = Environment(tmp_path / "prod")
+    for n in (1, 2, 3):
+        rid = env.publish(_release(make_site, toc, tmp_path / "out", f"r{n}"))
+        env.switch(rid)
+        env.record("healthy", rid)
+    assert env.rollback_target() == "r2"
+    assert env.prune(keep=1) == ["r1"]  # r2 stays: without it no rollback is possible
+    assert env.releases() == ["r2", "r3"]
+    assert env.rollback_target() == "r2"
+
+
 def test_smoke_test_passes_a_good_release(make_site: SiteMaker, toc: Path, tmp_path: Path) -> None:
     env = Environment(tmp_path / "env")
     env.switch(env.publish(_release(make_site, toc, tmp_path / "out", "good")))
@@ -213,7 +227,7 @@ def test_release_and_rollback_cycle_without_downtime(
             )
         assert served_release(server.url) == "r1"
     assert broken.status == "rolled-back"
-    assert broken.previous == "r1"
+    assert broken.previous == broken.restored == "r1"
     assert any("not drawn" in f for f in broken.failures)
     assert broken.rollback_seconds is not None
     assert 0 <= broken.rollback_seconds < 5
@@ -238,6 +252,22 @@ def test_first_release_failing_has_nothing_to_roll_back_to(
         )
     assert outcome.status == "failed"
     assert outcome.rollback_seconds is None
+
+
+def test_a_rollback_skips_a_live_release_that_had_failed_too(
+    make_site: SiteMaker, toc: Path, tmp_path: Path
+) -> None:
+    """r2 failed with nothing to return to and stayed live; r3 fails: back to r1, not r2."""
+    out = tmp_path / "out"
+    env = Environment(tmp_path / "staging")
+    with SiteServer(env.current_link) as server:
+        assert deploy(env, _release(make_site, toc, out, "r1"), server.url).status == "live"
+        r2 = env.publish(_release(make_site, toc, out, "r2"))
+        env.switch(r2)
+        env.record("failed", r2)  # a live release that failed its smoke test
+        outcome = deploy(env, _release(make_site, toc, out, "r3", "dead-link"), server.url)
+        assert served_release(server.url) == "r1"
+    assert (outcome.previous, outcome.restored, outcome.status) == ("r2", "r1", "rolled-back")
 
 
 def test_manual_rollback_to_an_earlier_release(
