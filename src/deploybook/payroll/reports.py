@@ -18,25 +18,49 @@ from deploybook.payroll.store import PayrollStore
 
 MONEY_COLUMNS = ("gross", "withholding", "super_guarantee", "salary_sacrifice", "deductions", "net")
 
-_PAYSLIP = Environment(autoescape=select_autoescape(default=True)).from_string(
+EARNING_KINDS = ("salary", "ordinary", "overtime_1.5", "overtime_2.0", "allowance")
+DEDUCTION_KINDS = ("salary_sacrifice", "tax", "deduction")  # in the order they come off
+EMPLOYER_KINDS = ("super_guarantee", "super_sacrifice")  # paid to super, not to the employee
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
+
+
+def _rate(rate: Decimal | None) -> str:
+    """An hourly rate with its cents, and more places only where it has them (50.385)."""
+    if rate is None:
+        return ""
+    places = max(2, -Decimal(rate).normalize().as_tuple().exponent)  # type: ignore[operator]
+    return f"{rate:,.{places}f}"
+
+
+_ENV = Environment(autoescape=select_autoescape(default=True))
+_ENV.filters |= {"money": _money, "rate": _rate}
+_PAYSLIP = _ENV.from_string(
     """<div class="payslip" style="font-family:sans-serif;max-width:44em;border:1px solid #ccc;padding:1em">
-<h3 style="margin-top:0">{{ employer }}: payslip</h3>
+<h3 style="margin-top:0">{{ employer }}: payslip</h3>{% if abn %}<p style="margin:-.6em 0 .6em">ABN {{ abn }}</p>{% endif %}
 <table style="width:100%"><tr><td><b>{{ e.name }}</b> ({{ e.id }})<br>{{ e.department }}, {{ e.location }}</td>
 <td style="text-align:right">Period {{ run.period_start }} to {{ run.period_end }}<br>Paid {{ run.paid_on }}
  (pay run {{ run.id }}, {{ run.status }})</td></tr></table>
 <table style="width:100%;border-collapse:collapse;margin-top:.8em">
-<tr style="border-bottom:1px solid #999"><th style="text-align:left">Item</th><th style="text-align:right">Hours</th>
+<tr style="border-bottom:1px solid #999"><th style="text-align:left">Earnings</th><th style="text-align:right">Hours</th>
 <th style="text-align:right">Rate</th><th style="text-align:right">Amount</th></tr>
-{% for l in lines %}<tr><td>{{ l.description }}</td><td style="text-align:right">{{ l.quantity if l.quantity is not none else "" }}</td>
-<td style="text-align:right">{{ "%.4f"|format(l.rate) if l.rate is not none else "" }}</td>
-<td style="text-align:right">{{ "{:,.2f}".format(l.amount) }}</td></tr>
+{% for l in earnings %}<tr><td>{{ l.description }}</td><td style="text-align:right">{{ l.quantity if l.quantity is not none else "" }}</td>
+<td style="text-align:right">{{ l.rate | rate }}</td><td style="text-align:right">{{ l.amount | money }}</td></tr>
+{% endfor %}<tr style="border-top:1px solid #999"><td colspan="3"><b>Gross pay</b></td><td style="text-align:right"><b>{{ p.gross | money }}</b></td></tr>
+<tr style="border-bottom:1px solid #999"><th style="text-align:left;padding-top:.6em" colspan="4">Deductions</th></tr>
+{% for l in deductions %}<tr><td colspan="3">{{ l.description }}{% if l.kind == "tax" %} (tax withheld){% endif %}</td>
+<td style="text-align:right">&minus;{{ l.amount | money }}</td></tr>
 {% endfor %}<tr style="border-top:1px solid #999"><td colspan="3"><b>Net pay</b> to {{ e.bsb }} {{ e.account_number }}</td>
-<td style="text-align:right"><b>{{ "{:,.2f}".format(p.net) }}</b></td></tr></table>
-<p style="font-size:90%;color:#555">Gross {{ "{:,.2f}".format(p.gross) }} · tax withheld {{ "{:,.2f}".format(p.withholding) }}
- (schedule {{ run.rule_set }}, scale {{ e.scale }}, weekly earnings x = {{ p.weekly_earnings }}) ·
- super guarantee {{ "{:,.2f}".format(p.super_guarantee) }}<br>
-Year to date: gross {{ "{:,.2f}".format(p.ytd_gross) }} · tax {{ "{:,.2f}".format(p.ytd_withholding) }} ·
- super {{ "{:,.2f}".format(p.ytd_super) }} · net {{ "{:,.2f}".format(p.ytd_net) }}</p>
+<td style="text-align:right"><b>{{ p.net | money }}</b></td></tr>
+<tr style="border-bottom:1px solid #999"><th style="text-align:left;padding-top:.6em" colspan="4">Paid by the employer to super (not part of net pay)</th></tr>
+{% for l in employer_lines %}<tr><td colspan="3">{{ l.description }}{% if l.kind == "super_guarantee" %} on ordinary time earnings of {{ p.ote | money }}{% endif %}</td>
+<td style="text-align:right">{{ l.amount | money }}</td></tr>
+{% endfor %}</table>
+<p style="font-size:90%;color:#555">Tax withheld under {{ run.rule_set }}, scale {{ e.scale }}, weekly earnings x = {{ p.weekly_earnings }}<br>
+Year to date: gross {{ p.ytd_gross | money }} · tax {{ p.ytd_withholding | money }} ·
+ super guarantee {{ p.ytd_super | money }} · net {{ p.ytd_net | money }}</p>
 </div>"""  # noqa: E501
 )
 
@@ -116,8 +140,12 @@ def journal(store: PayrollStore, run_id: int) -> pd.DataFrame:
     return pd.concat([table, pd.DataFrame([["Total", debit, credit]], columns=table.columns)])
 
 
-def payslip_html(store: PayrollStore, run_id: int, employee_id: str, employer: str) -> str:
-    """One stored payslip as an HTML fragment (every value escaped)."""
+def payslip_html(
+    store: PayrollStore, run_id: int, employee_id: str, employer: str, abn: str | None = None
+) -> str:
+    """One stored payslip as an HTML fragment (every value escaped): earnings and gross pay,
+    the deductions (salary sacrifice, tax, post-tax) down to net pay, then what the employer
+    pays to super, and the year to date."""
     match = payslip_frame(store, run_id, employee_id)
     if match.empty:
         raise LookupError(f"pay run {run_id} has no payslip for {employee_id}")
@@ -129,7 +157,14 @@ def payslip_html(store: PayrollStore, run_id: int, employee_id: str, employer: s
         **{k: row[k] for k in ("name", "department", "location", "bsb", "account_number", "scale")},
     }
     lines = lines_frame(store, run_id, employee_id).to_dict("records")
-    return _PAYSLIP.render(employer=employer, e=employee, run=run, p=row, lines=lines)
+    by_kind = {kinds: [line for line in lines if line["kind"] in kinds]
+               for kinds in (EARNING_KINDS, DEDUCTION_KINDS, EMPLOYER_KINDS)}  # fmt: skip
+    deductions = sorted(
+        by_kind[DEDUCTION_KINDS], key=lambda line: DEDUCTION_KINDS.index(line["kind"])
+    )
+    return _PAYSLIP.render(employer=employer, abn=abn, e=employee, run=run, p=row,
+                           earnings=by_kind[EARNING_KINDS], deductions=deductions,
+                           employer_lines=by_kind[EMPLOYER_KINDS])  # fmt: skip
 
 
 def payments(store: PayrollStore, run_id: int, reference: str) -> list[Payment]:

@@ -309,7 +309,11 @@ def get_payslip_html(
     """One payslip as the HTML the employee receives."""
     readable_payslip(request, user, run_id, employee_id)
     html = payslip_html(
-        store_of(request), run_id, employee_id, request.app.state.settings.employer.name
+        store_of(request),
+        run_id,
+        employee_id,
+        request.app.state.settings.employer.name,
+        abn=request.app.state.settings.employer.abn,
     )
     return HTMLResponse(html)
 

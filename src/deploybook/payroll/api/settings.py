@@ -28,6 +28,7 @@ class Employer(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = "Deploybook Pty Ltd"
+    abn: str | None = Field(default=None, pattern=r"^\d{2} \d{3} \d{3} \d{3}$")  # on payslips
     bank: str = Field(default="WBC", pattern=r"^[A-Z]{3}$")
     user_name: str = Field(default="DEPLOYBOOK PTY LTD", min_length=1, max_length=26)
     apca_id: int = Field(default=123456, ge=0, le=999_999)

@@ -419,7 +419,11 @@ def payslip_page(request: Request, run_id: int, employee_id: str) -> HTMLRespons
     try:
         found = readable_payslip(request, user, run_id, employee_id)
         html = payslip_html(
-            store_of(request), run_id, employee_id, request.app.state.settings.employer.name
+            store_of(request),
+            run_id,
+            employee_id,
+            request.app.state.settings.employer.name,
+            abn=request.app.state.settings.employer.abn,
         )
     except Exception as exc:
         return _failure(request, user, exc)

@@ -51,13 +51,15 @@ def test_settings_from_the_command_line(tmp_path: Path) -> None:
     args = build_parser().parse_args(["payroll", "serve", "--port", "9", "--inject-defect"])
     assert (args.host, args.port, args.inject_defect, args.url) == ("127.0.0.1", 9, True, None)
     employer = tmp_path / "employer.yaml"
-    employer.write_text("name: Acme\nbank: NAB\n")
+    employer.write_text("name: Acme\nbank: NAB\nabn: 12 345 678 901\n")
     found = settings_for(None, tmp_path / "state", employer_file=employer, secure_cookies=True)
     assert found.database_url == sqlite_url(tmp_path / "state" / "payroll.db")
     assert (found.employer.name, found.employer.bank, found.secure_cookies) == ("Acme", "NAB", True)
-    employer.write_text("bank: nab\n")
-    with pytest.raises(ValidationError, match="bank"):
-        settings_for("sqlite://", tmp_path, employer_file=employer)
+    assert found.employer.abn == "12 345 678 901"  # printed on payslips
+    for bad, field in (("bank: nab\n", "bank"), ("abn: '12345678901'\n", "abn")):
+        employer.write_text(bad)
+        with pytest.raises(ValidationError, match=field):
+            settings_for("sqlite://", tmp_path, employer_file=employer)
 
 
 def test_a_server_in_a_thread(tmp_path: Path) -> None:
