@@ -15,9 +15,14 @@ gross = salary (annual / periods, to the cent) or hours x rate (ordinary, 1.5x, 
 the cent) plus allowances; salary sacrifice comes off before tax, capped at the non-allowance
 earnings; post-tax deductions are taken only as far as pay allows (the rest is reported as a
 shortfall, so net pay is never negative); the super guarantee is the rate in force on the
-payment date times ordinary time earnings (salary or ordinary hours; overtime and allowances
-excluded), capped at the quarter's maximum contribution base, rounded up to the cent so it
-never falls below the legal minimum.
+payment date times ordinary time earnings (salary or ordinary hours, before salary
+sacrifice; overtime and allowances excluded), capped at what is left of the quarter's
+maximum contribution base, rounded up to the cent so it never falls below the legal minimum.
+
+A limit: a timesheet's allowances are one taxable amount, and the engine treats it as an
+expense allowance, which is not ordinary time earnings. The ATO's ruling SGR 2009/2 counts
+most allowances paid for ordinary hours (shift, tool, qualification allowances) as OTE, so
+an employer paying those would owe super on them that this engine does not compute.
 """
 
 from __future__ import annotations
