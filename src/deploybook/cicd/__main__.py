@@ -3,7 +3,7 @@
 - ``validate [PATH...]``  schema, zizmor and policy findings; exit 1 if there are any
 - ``archive HTML --toc _toc.yml --ref REF --sha SHA --out DIR``  release archive + checksum
 - ``deploy ARCHIVE --environment DIR [--url URL] [--keep N]``  deploy, smoke-test, roll back
-- ``smoke URL``  browser smoke test of a served release
+- ``smoke URL [--expect RELEASE]``  browser smoke test of a served release
 - ``run WORKFLOW [--job ID] [--event NAME] [--ref REF] [--matrix K=V] [--input K=V]``
   run a workflow's jobs on this machine
 """
@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from deploybook.cicd.deployment import DeploymentError, deploy
+from deploybook.cicd.deployment import DeploymentError, deploy, wait_until_served
 from deploybook.cicd.environment import Environment
 from deploybook.cicd.findings import findings_table
 from deploybook.cicd.masking import load_env_file
@@ -35,6 +35,14 @@ def _outputs(**values: object) -> None:
     if target:
         with open(target, "a") as handle:
             handle.writelines(f"{key}={value}\n" for key, value in values.items())
+
+
+def _summary(markdown: str) -> None:
+    """Append to the job summary (``$GITHUB_STEP_SUMMARY``) when running inside a workflow."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if target:
+        with open(target, "a") as handle:
+            handle.write(markdown.rstrip("\n") + "\n\n")
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -76,6 +84,16 @@ def _deploy(args: argparse.Namespace) -> int:
         "pruned": outcome.pruned,
     }
     print(json.dumps(summary, indent=2))
+    verdicts = {
+        "live": f"**{outcome.release}** is live",
+        "rolled-back": f"**{outcome.release}** failed its smoke test and was rolled back to "
+        f"**{outcome.restored}** in {outcome.rollback_seconds or 0:.3f} s",
+        "failed": f"**{outcome.release}** failed its smoke test; no healthy release to return to",
+    }
+    _summary(
+        f"### Deployment to {env.name}\n\n{verdicts[outcome.status]}\n\n"
+        + "".join(f"- {failure}\n" for failure in outcome.failures[:20])
+    )
     _outputs(
         status=outcome.status,
         release=outcome.release,
@@ -85,6 +103,8 @@ def _deploy(args: argparse.Namespace) -> int:
 
 
 def _smoke(args: argparse.Namespace) -> int:
+    if args.expect:  # a CDN or a slow publisher may still serve the release before
+        wait_until_served(args.url, args.expect, timeout=args.wait)
     report = smoke_test(args.url)
     for page in report.pages:
         print(
@@ -93,8 +113,17 @@ def _smoke(args: argparse.Namespace) -> int:
         )
     for failure in report.failures:
         print(f"FAIL {failure}")
-    print(
-        f"release {report.release}: {'passed' if report.ok else 'FAILED'} in {report.seconds:.1f} s"
+    verdict = f"release {report.release}: {'passed' if report.ok else 'FAILED'}"
+    print(f"{verdict} in {report.seconds:.1f} s")
+    _summary(
+        f"### Smoke test of {args.url}\n\n{verdict}\n\n"
+        "| page | HTTP | plotly figures drawn | internal links | problems |\n"
+        "|---|---|---|---|---|\n"
+        + "".join(
+            f"| {p.path} | {p.status} | {p.figures_drawn}/{p.figures} | {p.links_checked} "
+            f"| {len(p.problems)} |\n"
+            for p in report.pages
+        )
     )
     return 0 if report.ok else 1
 
@@ -164,6 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("smoke", help="smoke-test a served release in Chromium")
     p.add_argument("url")
+    p.add_argument("--expect", default="", help="release id the site must serve first")
+    p.add_argument(
+        "--wait", type=float, default=120.0, help="seconds to wait for --expect (default 120)"
+    )
     p.set_defaults(func=_smoke)
 
     p = sub.add_parser("run", help="run a workflow's jobs on this machine")

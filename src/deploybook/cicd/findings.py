@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS = ["checker", "rule", "severity", "file", "line", "job", "message"]
 
@@ -25,5 +27,7 @@ class Finding:
 
 def findings_table(findings: Sequence[Finding]) -> pd.DataFrame:
     """Findings as a DataFrame, sorted by file and line (empty with the same columns)."""
+    import pandas as pd  # here: the command-line tool should not pay for it on every call
+
     frame = pd.DataFrame([asdict(f) for f in findings], columns=COLUMNS)
     return frame.sort_values(["file", "line", "checker"], kind="stable").reset_index(drop=True)

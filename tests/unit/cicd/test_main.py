@@ -63,16 +63,25 @@ def test_archive_writes_outputs(
 
 
 def test_deploy_serves_itself_and_smoke_passes(
-    make_site: SiteMaker, toc: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    make_site: SiteMaker,
+    toc: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    job_summary = tmp_path / "step-summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(job_summary))
     release = archive_site(make_site("r1"), toc, "r1", tmp_path / "rel")
     assert main(["deploy", str(release.archive), "--environment", str(tmp_path / "env")]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["status"] == "live"
     env = Environment(tmp_path / "env")
     with SiteServer(env.current_link) as server:
-        assert main(["smoke", server.url]) == 0
+        assert main(["smoke", server.url, "--expect", "r1"]) == 0
         assert "release r1: passed" in capsys.readouterr().out
+        # production's check: the site must serve the release just deployed, not an older one
+        assert main(["smoke", server.url, "--expect", "r7", "--wait", "0.05"]) == 2
+        assert "does not serve release 'r7'" in capsys.readouterr().err
         broken = archive_site(make_site("r2", "no-plotly"), toc, "r2", tmp_path / "rel")
         assert (
             main(
@@ -80,11 +89,21 @@ def test_deploy_serves_itself_and_smoke_passes(
             )
             == 1
         )
-        assert json.loads(capsys.readouterr().out)["status"] == "rolled-back"
+        rolled = json.loads(capsys.readouterr().out)
+        assert (rolled["status"], rolled["previous"], rolled["restored"]) == (
+            "rolled-back",
+            "r1",
+            "r1",
+        )
         (env.current_link).unlink()
         env.current_link.symlink_to(Path("releases") / "r2")
         assert main(["smoke", server.url]) == 1
         assert "FAIL" in capsys.readouterr().out
+    written = job_summary.read_text()
+    assert "**r1** is live" in written
+    assert "| index.html | 200 |" in written
+    assert "**r2** failed its smoke test and was rolled back to **r1**" in written
+    assert "plotly figure(s) not drawn" in written
 
 
 def test_run_a_workflow_locally(
