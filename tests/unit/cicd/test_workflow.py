@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from deploybook.cicd.expressions import Scope, interpolate
 from deploybook.cicd.workflow import (
     WorkflowError,
     critical_path,
@@ -196,3 +197,23 @@ def test_critical_path_takes_the_longest_chain() -> None:
 def test_critical_path_ignores_jobs_that_did_not_run() -> None:
     assert critical_path({"a": 1.0}, {"a": ["skipped"]}) == (1.0, ["a"])
     assert critical_path({}, {}) == (0.0, [])
+
+
+def _concurrency(event: str, number: int | None, run_id: str) -> tuple[str, bool]:
+    """ci.yml's concurrency group and cancel-in-progress for one event, as GitHub evaluates them."""
+    wf = load_workflow(project_root() / ".github" / "workflows" / "ci.yml")
+    payload = {"pull_request": {"number": number}} if number else {}
+    github = {"event_name": event, "event": payload, "run_id": run_id, "workflow": "ci"}
+    scope = Scope({"github": github, "inputs": {}, "vars": {}})
+    spec = wf.data["concurrency"]
+    return interpolate(spec["group"], scope), interpolate(spec["cancel-in-progress"], scope)
+
+
+def test_ci_cancels_superseded_pull_request_runs_and_keeps_every_main_run() -> None:
+    first, second = _concurrency("pull_request", 7, "101"), _concurrency("pull_request", 7, "102")
+    assert first == second == ("ci-pr-7", True)  # a new push to PR 7 cancels the running one
+    assert _concurrency("pull_request", 8, "103")[0] != first[0]
+    main_a, main_b = _concurrency("push", None, "104"), _concurrency("push", None, "105")
+    # distinct groups: in a shared one GitHub would cancel a queued main run
+    assert main_a[0] != main_b[0]
+    assert main_a[1] is main_b[1] is False
