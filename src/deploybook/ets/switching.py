@@ -6,7 +6,8 @@ A gas unit and a coal unit have equal short-run costs when
 
 with fuel costs :math:`c` in EUR per MWh of fuel (net calorific value), efficiencies
 :math:`\eta` and emission factors :math:`f` in t CO2 per MWh of fuel. Above :math:`p^*`
-carbon makes the gas unit cheaper to run. The constants come from
+carbon makes the gas unit cheaper to run; at or below zero, gas is cheaper even without a
+carbon price. The constants come from
 :mod:`deploybook.ets.constants`; the band uses an efficient coal unit against an old
 CCGT (high :math:`p^*`) and the reverse (low :math:`p^*`).
 """
@@ -58,7 +59,11 @@ def switch_price(
 def monthly_switching(
     fuels: pd.DataFrame, fx: pd.DataFrame, eua: pd.DataFrame, plants: Plants = Plants()
 ) -> pd.DataFrame:
-    """Month by month: fuel costs in EUR/MWh, the switching price with its band, the EUA price.
+    """Month by month: fuel costs in EUR/MWh, the switching price with its band, the EUA price,
+    and which unit is cheaper to run: ``carbon_makes_gas_cheaper`` when the switching price is
+    positive and the EUA price reaches it (carbon turned the order round),
+    ``gas_cheaper_without_carbon`` when gas was cheaper even at a zero carbon price, and the
+    same comparison for the two ends of the band.
 
     ``fuels`` is ``fuel_prices_monthly``, ``fx`` the ECB USD-per-EUR monthly means and
     ``eua`` the EUA monthly means (all as loaded). TTF is quoted per MWh of gross calorific
@@ -93,13 +98,19 @@ def monthly_switching(
             ),
         }
     )
-    out["carbon_makes_gas_cheaper"] = out["eua_eur_per_t"] >= out["switch_price_eur_per_t"]
+    eua, switch = out["eua_eur_per_t"], out["switch_price_eur_per_t"]
+    # a switching price at or below zero: gas was cheaper to run even without a carbon price
+    out["gas_cheaper_without_carbon"] = switch <= 0
+    out["carbon_makes_gas_cheaper"] = (switch > 0) & (eua >= switch)
+    out["gas_cheaper_old_coal"] = eua >= out["switch_low_eur_per_t"]  # old coal vs new CCGT
+    out["gas_cheaper_new_coal"] = eua >= out["switch_high_eur_per_t"]  # new coal vs old CCGT
     return out
 
 
 def annual_switching(monthly: pd.DataFrame, coal_share: pd.Series) -> pd.DataFrame:
-    """Per year: mean switching price, mean EUA, months in which carbon made gas cheaper, and
-    the EU coal share of generation (``coal_share`` indexed by year, in %)."""
+    """Per year: mean switching price, mean EUA, months in which carbon made gas cheaper,
+    months in which gas was cheaper even without carbon, and the EU coal share of generation
+    (``coal_share`` indexed by year, in %)."""
     grouped = monthly.groupby("year")
     out = pd.DataFrame(
         {
@@ -107,6 +118,7 @@ def annual_switching(monthly: pd.DataFrame, coal_share: pd.Series) -> pd.DataFra
             "eua_eur_per_t": grouped["eua_eur_per_t"].mean(),
             "months": grouped.size(),
             "months_gas_cheaper": grouped["carbon_makes_gas_cheaper"].sum(),
+            "months_gas_cheaper_without_carbon": grouped["gas_cheaper_without_carbon"].sum(),
         }
     )
     out["coal_share_pct"] = coal_share.reindex(out.index)
@@ -126,6 +138,9 @@ def figures(monthly: pd.DataFrame, annual: pd.DataFrame) -> dict[str, object]:
         "switch_price_2022": round(float(by_year.loc[2022, "switch_price_eur_per_t"]), 1),
         "eua_mean_2022": round(float(by_year.loc[2022, "eua_eur_per_t"]), 1),
         "months_gas_cheaper": len(cheaper),
+        "months_gas_cheaper_without_carbon": int(monthly["gas_cheaper_without_carbon"].sum()),
+        "months_gas_cheaper_old_coal": int(monthly["gas_cheaper_old_coal"].sum()),
+        "months_gas_cheaper_new_coal": int(monthly["gas_cheaper_new_coal"].sum()),
         "months_compared": len(monthly),
         "switch_window": f"{monthly['date'].min():%B %Y} to {monthly['date'].max():%B %Y}",
         "first_month_gas_cheaper": (

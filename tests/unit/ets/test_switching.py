@@ -35,6 +35,26 @@ def test_bad_plants_are_refused() -> None:
         S.switch_price(10, 30, S.Plants(eta_coal=0.9, eta_gas=0.3))
 
 
+def test_carbon_made_the_difference_only_when_gas_was_dearer_without_it() -> None:
+    """Spring 2020: TTF below coal in running costs, so gas won without any carbon price;
+    those months are not months in which carbon made gas cheaper."""
+    monthly = S.monthly_switching(
+        load("fuel_prices_monthly_2013_2025.csv"),
+        load("ecb_usd_per_eur_monthly_2005_2025.csv"),
+        load("eua_price_monthly_ice_c1.csv"),
+    )
+    anyway = monthly[monthly["gas_cheaper_without_carbon"]]
+    assert len(anyway) > 0
+    assert set(anyway["year"]) == {2020}
+    assert not (monthly["gas_cheaper_without_carbon"] & monthly["carbon_makes_gas_cheaper"]).any()
+    made = monthly[monthly["carbon_makes_gas_cheaper"]]
+    assert (made["switch_price_eur_per_t"] > 0).all()
+    assert (made["eua_eur_per_t"] >= made["switch_price_eur_per_t"]).all()
+    coal = eu_mix(load("ember_electricity_eu_2000_2024.csv")).set_index("year")["coal_share_pct"]
+    annual = S.annual_switching(monthly, coal).set_index("year")
+    assert annual["months_gas_cheaper_without_carbon"].sum() == len(anyway)
+
+
 def test_monthly_and_annual_switching_from_data() -> None:
     fx = load("ecb_usd_per_eur_monthly_2005_2025.csv")
     monthly = S.monthly_switching(
@@ -74,6 +94,15 @@ def test_switching_figures_follow_the_months() -> None:
     assert f["years_gas_cheaper"].split(", ")[0] == str(cheaper["year"].min())
     assert f["switch_price_2022"] > f["eua_mean_2022"]  # gas too dear in 2022 (SOURCES.md)
     assert f["coal_share_change_2013_2024"] == pytest.approx(coal[2024] - coal[2013], abs=0.05)
+    assert f["months_gas_cheaper_without_carbon"] == int(
+        (monthly["switch_price_eur_per_t"] <= 0).sum()
+    )
+    # the band: an old coal unit loses to a new CCGT at a lower carbon price
+    assert (
+        f["months_gas_cheaper_new_coal"]
+        <= f["months_gas_cheaper"] + f["months_gas_cheaper_without_carbon"]
+        <= f["months_gas_cheaper_old_coal"]
+    )
     none = S.figures(monthly.assign(carbon_makes_gas_cheaper=False), annual)
     assert none["first_month_gas_cheaper"] == "no month"
     assert none["years_gas_cheaper"] == "none"
