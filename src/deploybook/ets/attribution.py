@@ -13,12 +13,15 @@ The regression is
 
 .. math:: y_{it} = \alpha_i + \gamma_t + \beta D_{it} + (\text{controls}) + \varepsilon_{it}
 
-with country and year effects, standard errors clustered by country (25 clusters, so a
-wild cluster bootstrap is reported too). :math:`\beta` says how much more a country deploys
-per EUR/MWh of carbon cost than a country with one EUR/MWh less. Converting it into "the
-share of deployment caused by the price" needs one more assumption: that a country with zero
-exposure would not respond to the price at all; the common (level) effect of the price is
-not identified by this design.
+with country and year effects, standard errors clustered by country (CR1 with the
+G/(G-1) small-sample factor; intervals and p-values from Student's t with G-1 degrees of
+freedom, G = 25 clusters) and, because 25 clusters are few, a wild cluster bootstrap
+(Webb weights): its p-value imposes the null (restricted residuals, which MacKinnon and Webb
+find more reliable with few clusters), its interval is the unrestricted bootstrap-t.
+:math:`\beta` says how much more a country deploys per EUR/MWh of carbon cost than a country
+with one EUR/MWh less. Converting it into "the share of deployment caused by the price"
+needs one more assumption: that a country with zero exposure would not respond to the price
+at all; the common (level) effect of the price is not identified by this design.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 from linearmodels.panel import PanelOLS
+from scipy import stats
 
 from deploybook.ets.descriptive import country_capacity
 
@@ -40,12 +44,12 @@ OUTCOMES = {
     "renewables_share": (
         "renewables_share_change_pp",
         "generation_twh_per_pp",
-        "TWh of renewable generation added",
+        "TWh-equivalent of renewable share gains",
     ),
     "wind_solar_share": (
         "wind_solar_share_change_pp",
         "generation_twh_per_pp",
-        "TWh of wind and solar generation added",
+        "TWh-equivalent of wind and solar share gains",
     ),
 }
 EXPOSURES = {
@@ -64,6 +68,10 @@ class Spec:
     country_trends: bool = False
     fuel_controls: bool = False
     cov: str = "clustered"  # "clustered" (by country) or "driscoll_kraay"
+    # the 2007 price: "phase1" is the annual mean of the front-December (Dec-07, phase-1)
+    # contract, which collapsed to EUR 1.5/t; "phase2" the year-end price of Dec-08, the
+    # contract an investor in 2007 looked at
+    price_2007: str = "phase1"
     drop: tuple[str, ...] = ()
     first_year: int = 2001
     last_year: int = 2024
@@ -77,6 +85,8 @@ class Spec:
             raise ValueError(f"cov {self.cov!r}: choose 'clustered' or 'driscoll_kraay'")
         if not 0 <= self.lag <= 3:
             raise ValueError(f"lag {self.lag}: choose 0-3 years")
+        if self.price_2007 not in ("phase1", "phase2"):
+            raise ValueError(f"price_2007 {self.price_2007!r}: choose 'phase1' or 'phase2'")
 
 
 @dataclass(frozen=True)
@@ -140,13 +150,15 @@ def build_panel(
     panel = gen.merge(cap[["iso3", "year", "ws_added_gw"]], on=["iso3", "year"], how="left")
     panel = panel.merge(exposures(owid), left_on="iso3", right_index=True, how="left")
     panel["ws_additions_gw_per_100twh"] = panel["ws_added_gw"] / panel["demand_100twh"]
-    price = eua_annual.set_index("year")["mean_eur_per_t"]
+    annual = eua_annual.set_index("year")
     years = pd.Index(range(panel["year"].min() - 3, panel["year"].max() + 1))
-    price = price.reindex(years).where(years >= ETS_START, 0.0)
+    price = annual["mean_eur_per_t"].reindex(years).where(years >= ETS_START, 0.0)
+    phase2 = price.copy()
+    phase2.loc[2007] = annual.loc[2007, "last_eur_per_t"]  # Dec-08 after the December roll
     fuels = commodities.set_index("year").reindex(years)
     for lag in range(4):
-        shifted = price.shift(lag)
-        panel[f"eua_lag{lag}"] = panel["year"].map(shifted)
+        panel[f"eua_lag{lag}"] = panel["year"].map(price.shift(lag))
+        panel[f"eua_p2_lag{lag}"] = panel["year"].map(phase2.shift(lag))
         panel[f"gas_lag{lag}"] = panel["year"].map(
             fuels["gas_ttf_netherlands_usd_per_mmbtu"].shift(lag)
         )
@@ -157,12 +169,18 @@ def build_panel(
     return panel
 
 
+def _treatment(frame: pd.DataFrame, spec: Spec) -> pd.Series:
+    """Exposure x lagged EUA price (with the 2007 price ``spec.price_2007`` says)."""
+    price = "eua_p2_lag" if spec.price_2007 == "phase2" else "eua_lag"
+    return frame[EXPOSURES[spec.exposure]] * frame[f"{price}{spec.lag}"]
+
+
 def _design(panel: pd.DataFrame, spec: Spec) -> tuple[pd.Series, pd.DataFrame]:
     y_col = OUTCOMES[spec.outcome][0]
     frame = panel[
         panel["year"].between(spec.first_year, spec.last_year) & ~panel["iso3"].isin(spec.drop)
     ].copy()
-    frame["treatment"] = frame[EXPOSURES[spec.exposure]] * frame[f"eua_lag{spec.lag}"]
+    frame["treatment"] = _treatment(frame, spec)
     regressors = ["treatment"]
     if spec.fuel_controls:
         frame["gas_x_gas_share"] = frame["pre_gas_share"] * frame[f"gas_lag{spec.lag}"]
@@ -179,23 +197,31 @@ def _design(panel: pd.DataFrame, spec: Spec) -> tuple[pd.Series, pd.DataFrame]:
 
 
 def estimate(panel: pd.DataFrame, spec: Spec) -> Estimate:
-    """Two-way fixed-effects estimate of beta under ``spec`` (linearmodels ``PanelOLS``)."""
+    """Two-way fixed-effects estimate of beta under ``spec`` (linearmodels ``PanelOLS``).
+
+    Clustered: CR1 errors by country with the G/(G-1) factor, t with G-1 degrees of freedom.
+    Driscoll-Kraay: Bartlett kernel over years (bandwidth 2), t with T-1 degrees of freedom.
+    """
     y, x = _design(panel, spec)
     model = PanelOLS(y, x, entity_effects=True, time_effects=True, drop_absorbed=True)
+    years = y.index.get_level_values("year")
+    countries = int(y.index.get_level_values("iso3").nunique())
     if spec.cov == "clustered":
-        fit = model.fit(cov_type="clustered", cluster_entity=True)
+        fit = model.fit(cov_type="clustered", cluster_entity=True, group_debias=True)
+        df = countries - 1
     else:
         fit = model.fit(cov_type="kernel", kernel="bartlett", bandwidth=2)
-    ci = fit.conf_int().loc["treatment"]
-    years = y.index.get_level_values("year")
+        df = int(years.nunique()) - 1
+    beta, se = float(fit.params["treatment"]), float(fit.std_errors["treatment"])
+    crit = float(stats.t.ppf(0.975, df))
     return Estimate(
-        beta=float(fit.params["treatment"]),
-        se=float(fit.std_errors["treatment"]),
-        ci_low=float(ci["lower"]),
-        ci_high=float(ci["upper"]),
-        pvalue=float(fit.pvalues["treatment"]),
+        beta=beta,
+        se=se,
+        ci_low=beta - crit * se,
+        ci_high=beta + crit * se,
+        pvalue=float(2 * stats.t.sf(abs(beta / se), df)),
         nobs=int(fit.nobs),
-        countries=int(y.index.get_level_values("iso3").nunique()),
+        countries=countries,
         years=f"{years.min()}-{years.max()}",
     )
 
@@ -211,7 +237,8 @@ def wild_cluster_bootstrap(
 
     The fixed effects, trends and controls are partialled out (Frisch-Waugh-Lovell); each
     draw flips the residuals of whole countries, re-estimates beta and its CR1 standard
-    error, and the CI is beta +- the level quantile of the bootstrap |t|.
+    error. The p-value imposes beta = 0 (restricted residuals, WCR); the CI is beta +- the
+    ``level`` quantile of the unrestricted bootstrap |t| (WCU) times the CR1 error.
     """
     y, x = _design(panel, spec)
     iso = y.index.get_level_values("iso3").to_numpy()
@@ -239,11 +266,17 @@ def wild_cluster_bootstrap(
     se = float(cluster_se(u[:, None])[0])
     rng = np.random.default_rng(seed)
     weights = rng.choice(_WEBB, size=(g, draws))[codes]
-    y_star = d[:, None] * beta + resid(weights * u[:, None])
-    beta_star = d @ y_star / dd
-    t_star = (beta_star - beta) / cluster_se(y_star - d[:, None] * beta_star)
-    q = float(np.quantile(np.abs(t_star), level))
-    pvalue = float(np.mean(np.abs(t_star) >= abs(beta / se)))
+
+    def t_stats(y_star: np.ndarray, centre: float) -> np.ndarray:
+        beta_star = d @ y_star / dd
+        return (beta_star - centre) / cluster_se(y_star - d[:, None] * beta_star)
+
+    # WCU: the fitted model's residuals, centred on beta -> the interval
+    t_free = t_stats(d[:, None] * beta + resid(weights * u[:, None]), beta)
+    q = float(np.quantile(np.abs(t_free), level))
+    # WCR: residuals under beta = 0 (the outcome with the other effects partialled out)
+    t_null = t_stats(resid(weights * yt[:, None]), 0.0)
+    pvalue = float(np.mean(np.abs(t_null) >= abs(beta / se)))
     return beta - q * se, beta + q * se, pvalue
 
 
@@ -257,7 +290,7 @@ def attributable_share(
     frame = panel[panel["year"].between(*window) & ~panel["iso3"].isin(spec.drop)].dropna(
         subset=[y_col]
     )
-    treatment = frame[EXPOSURES[spec.exposure]] * frame[f"eua_lag{spec.lag}"]
+    treatment = _treatment(frame, spec)
     attributed = float((beta * treatment * frame[scale_col]).sum())
     observed = float((frame[y_col] * frame[scale_col]).sum())
     if observed <= 0:
@@ -318,6 +351,7 @@ ROBUSTNESS_VARIANTS = {
     "price lag 2": {"lag": 2},
     "Driscoll-Kraay errors": {"cov": "driscoll_kraay"},
     "without Germany and Spain": {"drop": ("DEU", "ESP")},
+    "2007 at the phase-2 (Dec-08) price": {"price_2007": "phase2"},
     "outcome: change in renewables share": {"outcome": "renewables_share"},
     "outcome: change in wind+solar share": {"outcome": "wind_solar_share"},
 }

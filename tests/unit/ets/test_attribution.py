@@ -38,6 +38,45 @@ def test_known_effect_is_recovered(panel) -> None:
     assert p < 0.05
 
 
+def test_no_effect_is_not_found_by_the_restricted_bootstrap(panel) -> None:
+    rng = np.random.default_rng(2)
+    fake = panel.copy()
+    country = fake["iso3"].map({c: rng.normal() for c in fake["iso3"].unique()})
+    year = fake["year"].map({y: rng.normal() for y in fake["year"].unique()})
+    fake["ws_additions_gw_per_100twh"] = country + year + rng.normal(0, 0.05, len(fake))
+    spec = A.Spec(last_year=2019)
+    est = A.estimate(fake, spec)
+    low, high, p = A.wild_cluster_bootstrap(fake, spec, draws=199)
+    assert est.ci_low < 0 < est.ci_high
+    assert low < 0 < high
+    assert p > 0.05
+
+
+def test_clustered_interval_uses_student_t_with_clusters_minus_one(panel) -> None:
+    from scipy import stats
+
+    est = A.estimate(panel, A.Spec())
+    crit = stats.t.ppf(0.975, est.countries - 1)
+    assert est.ci_high - est.beta == pytest.approx(crit * est.se)
+    assert est.pvalue == pytest.approx(2 * stats.t.sf(abs(est.beta / est.se), est.countries - 1))
+
+
+def test_the_2007_price_can_be_the_phase_2_contract(panel) -> None:
+    """The annual mean of the 2007 front-December contract is phase 1's collapse (EUR 1.5/t);
+    an investor in 2007 priced phase 2 (the Dec-08 contract, EUR 22.41/t at year end)."""
+    row = panel[(panel["year"] == 2008) & (panel["iso3"] == "POL")].iloc[0]
+    assert row["eua_lag1"] == pytest.approx(1.54)
+    assert row["eua_p2_lag1"] == pytest.approx(22.41)
+    assert row["eua_p2_lag0"] == row["eua_lag0"]
+    later = panel[panel["year"] == 2012]
+    assert (later["eua_p2_lag1"] == later["eua_lag1"]).all()
+    base, phase2 = A.Spec(), A.Spec(price_2007="phase2")
+    assert (
+        A.attributable_share(panel, phase2, 1.0, (2008, 2015))[1]
+        > (A.attributable_share(panel, base, 1.0, (2008, 2015))[1])
+    )
+
+
 def test_real_estimate_and_share(panel) -> None:
     spec = A.Spec()
     est = A.estimate(panel, spec)
@@ -55,10 +94,17 @@ def test_real_estimate_and_share(panel) -> None:
 
 def test_specifications_run_and_validate(panel) -> None:
     table = A.robustness(panel, A.Spec(), (2008, 2015), draws=99)
-    assert len(table) == 10
+    assert len(table) == len(A.ROBUSTNESS_VARIANTS) == 11
     assert table["beta"].notna().all()
     assert (table["share_ci_low"] <= table["share_ci_high"]).all()
-    for bad in ({"outcome": "gdp"}, {"exposure": "gdp"}, {"cov": "hac"}, {"lag": 7}):
+    bad_specs = (
+        {"outcome": "gdp"},
+        {"exposure": "gdp"},
+        {"cov": "hac"},
+        {"lag": 7},
+        {"price_2007": "dec07"},
+    )
+    for bad in bad_specs:
         with pytest.raises(ValueError, match=next(iter(bad))):
             A.Spec(**bad)
 
