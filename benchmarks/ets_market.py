@@ -1,4 +1,5 @@
-"""Time the ETS market model's 2013-2040 solve, as ratios against the MSR-off solve.
+"""Time the ETS market model's solve (2013 until the allowances run out, past 2040), as ratios
+against the MSR-off solve.
 
 Run: ``.venv/bin/python benchmarks/ets_market.py [--repeats N]``. Every variant is solved
 ``N`` times in this process (after one warm-up each), interleaved round by round so that
@@ -62,7 +63,7 @@ def main() -> None:
 
     medians = {name: statistics.median(values) for name, values in times.items()}
     ratios = {name: medians[name] / medians[BASELINE] for name in VARIANTS}
-    print(f"ETS market model, 2013-2040 solve, median of {args.repeats} runs")
+    print(f"ETS market model, solve 2013 to the horizon's end, median of {args.repeats} runs")
     print(f"{'variant':28s} {'median ms':>10s} {'vs MSR off':>11s}")
     for name in VARIANTS:
         print(f"{name:28s} {medians[name] * 1e3:10.2f} {ratios[name]:10.2f}x")

@@ -193,6 +193,8 @@ def by_country(
     return _finish(fig, f"{title}: {countries[0]}", source)
 
 
+MODEL_CHART_END = 2045  # the model charts end here: supply has run out a few years before
+
 _SWITCH_TOP = 250  # EUR/t: the 2022 gas-price spike would flatten every other month
 
 
@@ -254,8 +256,10 @@ def model_paths(paths: dict[str, pd.DataFrame], observed: pd.Series, source: str
         mode="markers",
         marker={"color": "black", "size": 8},
     )
-    fig.update_layout(yaxis_title="EUR/t", xaxis_range=[2012.5, 2040.5])
-    return _finish(fig, "Market model: equilibrium price path vs observed EUA prices", source)
+    fig.update_layout(yaxis_title="EUR/t", xaxis_range=[2012.5, MODEL_CHART_END + 0.5])
+    return _finish(
+        fig, "Market model: equilibrium price paths vs observed EUA prices", source, height=560
+    )
 
 
 def model_quantities(path: pd.DataFrame, source: str) -> go.Figure:
@@ -266,10 +270,38 @@ def model_quantities(path: pd.DataFrame, source: str) -> go.Figure:
         "emissions_allowances": "emissions (allowances demanded)",
         "bank_allowances": "bank (TNAC)",
         "msr_net_intake_allowances": "MSR net intake",
+        "msr_holdings_allowances": "MSR holdings",
+        "msr_invalidated_allowances": "invalidated by the MSR",
     }.items():
         fig.add_scatter(x=path["year"], y=path[col] / 1e6, name=name, mode="lines")
-    fig.update_layout(yaxis_title="million allowances", xaxis_range=[2012.5, 2040.5])
+    fig.update_layout(yaxis_title="million allowances", xaxis_range=[2012.5, MODEL_CHART_END + 0.5])
     return _finish(fig, "Market model: quantities of the base scenario", source)
+
+
+def waterbed(table: pd.DataFrame, source: str) -> go.Figure:
+    """Change in total emissions from faster renewables by the year the market learns of them
+    (:func:`deploybook.ets.market.waterbed_by_news_year`): red raises, green lowers."""
+    fig = go.Figure()
+    change = table["emissions_change_mt"]
+    fig.add_bar(
+        x=table["news_year"].astype(str),
+        y=change,
+        marker_color=["#c0392b" if v > 0 else "#27ae60" for v in change],
+        text=[f"{v:+,.0f}" for v in change],
+        textposition="outside",
+        name="change in total emissions (million allowances)",
+        showlegend=False,
+    )
+    fig.add_hline(y=0, line_color="#555")
+    pad = 0.2 * float(change.abs().max() or 1)
+    fig.update_layout(
+        xaxis_title="year the market learns of faster renewables",
+        yaxis_title="million allowances",
+        yaxis_range=[min(0.0, float(change.min())) - pad, max(0.0, float(change.max())) + pad],
+    )
+    return _finish(
+        fig, "Faster renewables and total ETS emissions, by when they are foreseen", source
+    )
 
 
 def robustness(table: pd.DataFrame, source: str) -> go.Figure:

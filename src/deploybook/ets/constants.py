@@ -154,7 +154,21 @@ MSR_HOLDING_LIMIT = Sourced(
     Check.SOURCE,
 )
 MSR_INVALIDATION_START = Sourced(
-    2023, "year", "Directive (EU) 2018/410; Commission TNAC news 2023-05-15", Check.SOURCE
+    2023,
+    "year",
+    "Directive (EU) 2018/410, Art. 2(2) inserting Art. 1(5a) in Decision (EU) 2015/1814; "
+    "Commission TNAC news 2023-05-15",
+    Check.SOURCE,
+    "from 2023, holdings above the previous year's auction volume are invalid (2 515 135 787 "
+    "invalidated on 1 January 2023)",
+)
+MSR_HOLDING_LIMIT_START = Sourced(
+    2024,
+    "year",
+    "Directive (EU) 2023/959 amending Art. 1(5a) of Decision (EU) 2015/1814; Commission TNAC "
+    "news 2023-05-15 (the Fit-for-55 amendments 'will apply from 2024')",
+    Check.SOURCE,
+    "the fixed 400 million limit replaces the auction-volume limit from 2024",
 )
 
 # --- when market participants learned each rule (first calendar year priced in) ------------
@@ -162,6 +176,13 @@ REGIME_MSR_DECISION = Sourced(
     2016, "year", "Decision (EU) 2015/1814 of 6 October 2015", Check.SOURCE, "first full year after"
 )
 REGIME_2018_REFORM = Sourced(2018, "year", "Directive (EU) 2018/410 of 14 March 2018", Check.SOURCE)
+FIT_FOR_55_PROPOSAL = Sourced(
+    2021,
+    "year",
+    "Commission proposals COM(2021) 551 (ETS Directive) and COM(2021) 571 (MSR), 14 July 2021",
+    Check.SOURCE,
+    "used only to show how the model fits when the market prices the proposal",
+)
 REGIME_FIT_FOR_55 = Sourced(
     2023,
     "year",
@@ -190,7 +211,12 @@ EF_GAS_T_PER_TJ = Sourced(
     _IPCC_NOTE,
 )
 API2_NCV_KCAL_PER_KG = Sourced(
-    6000, "kcal/kg NAR", "API2 index specification (CIF ARA, 6 000 kcal/kg NAR)", Check.NOT_FOUND
+    6000,
+    "kcal/kg NAR",
+    "API2 index specification (CIF ARA, 6 000 kcal/kg NAR)",
+    Check.SECONDARY,
+    "S&P Global's CIF ARA 6,000 NAR methodology page: '6,000 NAR' is the coal's net calorific "
+    "value as received, in kcal/kg; the API2 index averages CIF ARA assessments on that basis",
 )
 KCAL_PER_MWH = 860_421
 GAS_GCV_PER_NCV = Sourced(
@@ -198,7 +224,8 @@ GAS_GCV_PER_NCV = Sourced(
     "ratio",
     "typical ratio of gross to net calorific value of natural gas (net about 10% below gross)",
     Check.NOT_FOUND,
-    "searched twice (IEA and UN energy-statistics manuals), no table found; TTF is quoted per "
+    "searched three times (IEA and UN energy-statistics manuals), no table found; methane's "
+    "higher and lower heating values (about 55.5 and 50.0 MJ/kg) give 1.11; TTF is quoted per "
     "MWh GCV, efficiencies and emission factors are on an NCV basis",
 )
 ETA_COAL = Sourced(

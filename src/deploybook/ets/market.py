@@ -9,14 +9,20 @@ covered emissions stop. Allowances can be banked but not borrowed, so the bank
 .. math:: B_t = B_{t-1} + S_t - M_t - e_t \ge 0,
 
 with :math:`S_t` the cap (less back-loading) and :math:`M_t` the net MSR intake, a function
-of past banks. Arbitrage between holding an allowance and selling it gives Hotelling's rule:
-:math:`p_{t+1} = (1+r)\,p_t` whenever :math:`B_t > 0`, and :math:`p_{t+1} \le (1+r)\,p_t`
-when the bank is empty. The equilibrium is found segment by segment: the lowest starting
-price whose Hotelling path keeps the bank non-negative to the end of the horizon (the year
-the cap reaches zero) empties the bank at some year; the next segment starts after it.
+of past banks; holdings above the legal limit are invalidated. Arbitrage between holding an
+allowance and selling it gives Hotelling's rule: :math:`p_{t+1} = (1+r)\,p_t` whenever
+:math:`B_t > 0`, and :math:`p_{t+1} \le (1+r)\,p_t` when the bank is empty. The equilibrium
+is found segment by segment: the lowest starting price whose Hotelling path keeps the bank
+non-negative to the end of the horizon (:data:`LAST_YEAR`) empties the bank at some year; the
+next segment starts after it. The cap reaches zero around 2040, so the terminal condition
+binds: the price reaches the choke price when the last allowance (bank and MSR releases) is
+used, and total emissions equal the initial bank plus all supply less the invalidated
+allowances.
 
 Market participants know only the rules in force: the path is solved again at each reform
 (:class:`Regime`) from the bank the previous path left, so a reform shows up as a price jump.
+News about demand (faster renewables) is handled the same way: the path is re-solved in the
+year the market learns of it.
 """
 
 from __future__ import annotations
@@ -32,7 +38,8 @@ from scipy.optimize import least_squares
 from deploybook.ets import constants as C
 
 MONTHS_FIRST_YEAR = 4 / 12  # an intake period runs September-August: 4 months fall in year y
-LAST_YEAR = 2100
+LAST_YEAR = 2100  # the horizon: supply has run out long before
+SPEEDUP_FROM = 2025  # first year of the faster-renewables scenarios' extra baseline decline
 
 
 @dataclass(frozen=True)
@@ -158,11 +165,13 @@ def msr_rule(tnac: float, period_start: int, regime: Regime) -> float:
 
 @dataclass
 class _State:
-    """What one year hands the next: banks (TNAC) by year, MSR holdings, last intake."""
+    """What one year hands the next: banks (TNAC) by year, MSR holdings, last intake and the
+    allowances the MSR has invalidated so far."""
 
     bank: dict[int, float]
     holdings: float
     last_intake: float
+    invalidated: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -175,7 +184,7 @@ class Calibration:
     choke_price: float  # EUR/t at which covered emissions reach zero
     closure: float  # allowances demanded per t of the seven activities' verified emissions
     speedup: float = 0.0  # extra yearly baseline decline from ``speedup_from`` (scenario)
-    speedup_from: int = 2025
+    speedup_from: int = SPEEDUP_FROM
 
     def baseline(self, years: np.ndarray) -> np.ndarray:
         """Baseline (zero-price) allowance demand by year, in allowances."""
@@ -192,6 +201,33 @@ class Calibration:
         return np.asarray(baseline) * np.clip(1 - np.asarray(price) / self.choke_price, 0, 1)
 
 
+def holding_limit(regime: Regime, year: int, auctioned_last_year: float) -> float:
+    """Most allowances the MSR may hold on 1 January of ``year`` (the rest are invalidated).
+
+    Decision (EU) 2015/1814, Art. 1(5a): from 2023 the previous year's auction volume
+    (Directive (EU) 2018/410); from 2024 a fixed 400 million (Directive (EU) 2023/959).
+    Before 2023, or without invalidation in ``regime``, no limit.
+    """
+    if regime.invalidation == "none" or year < C.MSR_INVALIDATION_START.value:
+        return np.inf
+    if regime.invalidation == "fixed" and year >= C.MSR_HOLDING_LIMIT_START.value:
+        return C.MSR_HOLDING_LIMIT.value
+    return max(auctioned_last_year, 0.0)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Years ``start..end`` of one Hotelling path, year by year."""
+
+    prices: np.ndarray
+    emissions: np.ndarray
+    intakes: np.ndarray  # MSR net intake (+) or release (-)
+    holdings: np.ndarray  # MSR holdings at the end of the year
+    invalidated: np.ndarray  # allowances invalidated on 1 January of the year
+    banks: np.ndarray
+    state: _State
+
+
 def _simulate(
     years: np.ndarray,
     start: int,
@@ -203,40 +239,45 @@ def _simulate(
     baseline: np.ndarray,
     state: _State,
     end: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, _State]:
-    """Years ``start..end`` on the Hotelling path from ``p0``: prices, emissions, intakes."""
+) -> _Run:
+    """Years ``start..end`` on the Hotelling path from ``p0`` (capped at the choke price)."""
     bank = dict(state.bank)
-    holdings, last_intake = state.holdings, state.last_intake
+    holdings, last_intake, invalidated = state.holdings, state.last_intake, state.invalidated
     n = end - start + 1
     prices = np.minimum(p0 * (1 + rate) ** np.arange(n), cal.choke_price)
     first = int(start - years[0])
     emissions = cal.emissions(baseline[first : first + n], prices)
-    intakes = np.zeros(n)
+    intakes, held, voided, banks = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
     msr_start = int(C.MSR_START_YEAR.value)
     for i, year in enumerate(range(start, end + 1)):
         net = 0.0
         if regime.msr and year >= msr_start:
             if year == msr_start:
                 holdings += sum(c.value for c in C.BACKLOADING.values())
-            if year - 2 >= msr_start - 2:
-                net += (1 - MONTHS_FIRST_YEAR) * msr_rule(bank[year - 2], year - 1, regime)
+            # previous year's auction volume: the auctioned share of supply less MSR intake
+            supply_prev = supply[first + i - 1] if first + i >= 1 else supply[0]
+            limit = holding_limit(regime, year, C.AUCTION_SHARE.value * supply_prev - last_intake)
+            if holdings > limit:
+                voided[i] = holdings - limit
+                invalidated += voided[i]
+                holdings = limit
+            net += (1 - MONTHS_FIRST_YEAR) * msr_rule(bank[year - 2], year - 1, regime)
             net += MONTHS_FIRST_YEAR * msr_rule(bank[year - 1], year, regime)
             net = max(net, -holdings)  # releases come out of the reserve's holdings
             holdings += net
-            if regime.invalidation == "auction" and year >= C.MSR_INVALIDATION_START.value:
-                cap_prev = supply[first + i - 1] if first + i >= 1 else supply[0]
-                holdings = min(holdings, max(C.AUCTION_SHARE.value * cap_prev - last_intake, 0))
-            elif regime.invalidation == "fixed" and year >= C.MSR_INVALIDATION_START.value:
-                holdings = min(holdings, C.MSR_HOLDING_LIMIT.value)
         last_intake = net
-        intakes[i] = net
+        intakes[i], held[i] = net, holdings
         bank[year] = bank[year - 1] + supply[first + i] - net - emissions[i]
-    return prices, emissions, intakes, _State(bank, holdings, last_intake)
-
-
-def _horizon(cap: pd.Series) -> int:
-    zero = cap.index[(cap.to_numpy() <= 0) & (cap.index > 2021)]
-    return int(zero[0]) if len(zero) else int(cap.index[-1])
+        banks[i] = bank[year]
+    return _Run(
+        prices,
+        emissions,
+        intakes,
+        held,
+        voided,
+        banks,
+        _State(bank, holdings, last_intake, invalidated),
+    )
 
 
 def solve_regime(
@@ -249,57 +290,81 @@ def solve_regime(
     stop_year: int | None = None,
     tolerance: float = 1e-7,
 ) -> tuple[pd.DataFrame, _State]:
-    """The equilibrium path under ``regime`` from ``start`` to the year the cap reaches zero
-    (reported up to ``stop_year`` if given), and the market's state after the last year shown.
+    """The equilibrium path under ``regime`` from ``start`` to :data:`LAST_YEAR` (reported up
+    to ``stop_year`` if given), and the market's state after the last year shown.
+
+    Each segment starts at the lowest price whose Hotelling path keeps the bank non-negative
+    to the end of the horizon; it ends when the bank is empty. Once the cap has reached zero
+    and the MSR holds nothing more to release, the price stays at the choke price and
+    emissions at zero: the terminal condition of a market whose supply has run out.
     """
     cap = cap_path(regime, historical_cap)
     years = cap.index.to_numpy()
-    end = _horizon(cap)
+    end = int(years[-1])
     supply = cap.to_numpy() + supply_adjustments(regime, years)
     baseline = cal.baseline(years)
+    scale = float(np.max(supply[supply > 0]))
     rows = []
-    t = start
-    while t <= end:
-        lo, hi = 0.0, cal.choke_price
 
-        def min_bank(p0: float, t: int = t, state: _State = state) -> tuple[float, tuple]:
-            out = _simulate(years, t, p0, rate, cal, regime, supply, baseline, state, end)
-            banks = np.array([out[3].bank[y] for y in range(t, end + 1)])
-            return banks.min(), (*out, banks)
-
-        if min_bank(lo)[0] >= 0:
-            hi = lo
-        while hi - lo > tolerance * cal.choke_price:
-            mid = (lo + hi) / 2
-            if min_bank(mid)[0] >= 0:
-                hi = mid
-            else:
-                lo = mid
-        _, (prices, emissions, intakes, _, banks) = min_bank(hi)
-        scale = float(np.max(supply[supply > 0]))
-        empty = np.flatnonzero(banks <= 1e-5 * scale)
-        stop = t + (int(empty[0]) if len(empty) else end - t)
-        shown = stop if stop_year is None else min(stop, stop_year)
-        n = shown - t + 1
+    def add_rows(t: int, run: _Run, n: int) -> None:
         for i in range(n):
             year = t + i
             rows.append(
                 {
                     "year": year,
-                    "price_eur_per_t": prices[i],
-                    "emissions_allowances": emissions[i],
+                    "price_eur_per_t": run.prices[i],
+                    "emissions_allowances": run.emissions[i],
                     "baseline_allowances": baseline[year - years[0]],
                     "supply_allowances": supply[year - years[0]],
-                    "msr_net_intake_allowances": intakes[i],
-                    "bank_allowances": banks[i],
+                    "msr_net_intake_allowances": run.intakes[i],
+                    "msr_invalidated_allowances": run.invalidated[i],
+                    "msr_holdings_allowances": run.holdings[i],
+                    "bank_allowances": run.banks[i],
                     "regime": regime.name,
                 }
             )
-        # re-simulate to the last year shown, so the state handed on is that year's
-        *_, state = _simulate(years, t, hi, rate, cal, regime, supply, baseline, state, shown)
-        if shown < stop:
+
+    t = start
+    last = end if stop_year is None else min(stop_year, end)
+    while t <= last:
+        exhausted = (
+            state.holdings <= 0
+            and state.bank[t - 1] <= 1e-5 * scale
+            and not (supply[t - years[0] :] > 0).any()
+        )
+        if exhausted:  # nothing left to emit: the choke price for the rest of the horizon
+            run = _simulate(
+                years, t, cal.choke_price, rate, cal, regime, supply, baseline, state, last
+            )
+            add_rows(t, run, last - t + 1)
+            state = run.state
             break
-        t = stop + 1
+
+        def run_from(p0: float, t: int = t, state: _State = state) -> _Run:
+            return _simulate(years, t, p0, rate, cal, regime, supply, baseline, state, end)
+
+        lo, hi = 0.0, cal.choke_price
+        if run_from(hi).banks.min() < -1e-5 * scale:
+            raise ValueError(
+                f"{regime.name}: from {t} no price up to the choke price "
+                f"(EUR {cal.choke_price:.0f}/t) keeps the bank non-negative"
+            )
+        if run_from(lo).banks.min() >= 0:
+            hi = lo
+        while hi - lo > tolerance * cal.choke_price:
+            mid = (lo + hi) / 2
+            if run_from(mid).banks.min() >= 0:
+                hi = mid
+            else:
+                lo = mid
+        run = run_from(hi)
+        empty = np.flatnonzero(run.banks <= 1e-5 * scale)
+        stop = t + (int(empty[0]) if len(empty) else end - t)
+        shown = min(stop, last)
+        add_rows(t, run, shown - t + 1)
+        # re-simulate to the last year shown, so the state handed on is that year's
+        state = _simulate(years, t, hi, rate, cal, regime, supply, baseline, state, shown).state
+        t = shown + 1
     return pd.DataFrame(rows), state
 
 
@@ -310,23 +375,33 @@ def solve(
     rate: float = C.DISCOUNT_RATE.value,
     initial_bank: float = C.TNAC_END_2012.value,
     start: int = 2013,
+    news: tuple[int, Calibration] | None = None,
 ) -> pd.DataFrame:
     """The price path when the market re-solves at each regime's information year.
 
     Years from one regime's information year to the next come from that regime's path;
-    the last regime's path runs to the year its cap reaches zero. Columns: ``year``,
+    the last regime's path runs to :data:`LAST_YEAR`. ``news`` = (year, calibration): from
+    that year on the market knows the demand side is ``calibration`` instead of ``cal`` and
+    re-solves then too (a demand shock learnt that year). Columns: ``year``,
     ``price_eur_per_t``, ``emissions_allowances``, ``baseline_allowances``,
-    ``supply_allowances``, ``msr_net_intake_allowances``, ``bank_allowances``, ``regime``.
+    ``supply_allowances``, ``msr_net_intake_allowances``, ``msr_invalidated_allowances``,
+    ``msr_holdings_allowances``, ``bank_allowances``, ``regime``.
     """
     if not regimes:
         raise ValueError("solve needs at least one regime")
     ordered = sorted(regimes, key=lambda r: r.information_year)
+    events = {start} | {max(start, r.information_year) for r in ordered[1:]}
+    if news is not None:
+        events.add(max(start, news[0]))
+    schedule = sorted(e for e in events if e <= LAST_YEAR)
     state = _State({start - 2: initial_bank, start - 1: initial_bank}, 0.0, 0.0)
     pieces = []
-    for index, regime in enumerate(ordered):
-        begin = start if index == 0 else max(start, regime.information_year)
-        until = ordered[index + 1].information_year - 1 if index + 1 < len(ordered) else None
-        path, state = solve_regime(regime, cal, rate, historical_cap, state, begin, until)
+    for index, year in enumerate(schedule):
+        known = [r for r in ordered[1:] if r.information_year <= year]
+        regime = known[-1] if known else ordered[0]
+        demand = news[1] if news is not None and year >= news[0] else cal
+        until = schedule[index + 1] - 1 if index + 1 < len(schedule) else None
+        path, state = solve_regime(regime, demand, rate, historical_cap, state, year, until)
         pieces.append(path)
     return pd.concat(pieces, ignore_index=True)
 
@@ -505,6 +580,7 @@ class Settings:
     foresight: str = "rolling"
     ff55_information_year: int = int(C.REGIME_FIT_FOR_55.value)
     rate: float = C.DISCOUNT_RATE.value
+    renewables_news_year: int = SPEEDUP_FROM  # when the market learns of faster renewables
 
 
 @dataclass(frozen=True)
@@ -512,27 +588,31 @@ class Scenario:
     """A named departure from :class:`Settings`; ``None`` keeps the report's value."""
 
     label: str
-    speedup: float = 0.0  # extra yearly fall of baseline emissions from 2025
+    speedup: float = 0.0  # extra yearly fall of baseline emissions from SPEEDUP_FROM
     msr: bool | None = None
     lrf_2024_pct: float | None = None
     lrf_2028_pct: float | None = None
     foresight: str | None = None
+    news_year: int | None = None  # year the market learns of the speed-up (<= 2013: always)
 
 
 BASE = "base scenario"
 MSR_OFF = "MSR off"
 FASTER = "faster renewables"
 FASTER_MSR_OFF = "faster renewables, MSR off"
+FASTER_FORESEEN = "faster renewables, foreseen since 2013"
 
 
 def standard_scenarios(speedup: float) -> list[Scenario]:
-    """The report's scenarios: its own settings, without the MSR, faster renewables (with and
-    without the MSR), the pre-2023 2.2% factor kept, and perfect foresight of the 2023 rules."""
+    """The report's scenarios: its own settings, without the MSR, faster renewables (learnt
+    in the settings' news year, with and without the MSR, and foreseen since 2013), the
+    pre-2023 2.2% factor kept, and perfect foresight of the 2023 rules."""
     return [
         Scenario(BASE),
         Scenario(MSR_OFF, msr=False),
         Scenario(FASTER, speedup=speedup),
         Scenario(FASTER_MSR_OFF, speedup=speedup, msr=False),
+        Scenario(FASTER_FORESEEN, speedup=speedup, news_year=2013),
         Scenario("2.2% LRF kept after 2023", lrf_2024_pct=2.2, lrf_2028_pct=2.2),
         Scenario("perfect foresight of the 2023 rules", foresight="perfect"),
     ]
@@ -541,7 +621,8 @@ def standard_scenarios(speedup: float) -> list[Scenario]:
 def run_scenario(
     cal: Calibration, cap: pd.Series, settings: Settings, scenario: Scenario
 ) -> pd.DataFrame:
-    """The equilibrium path (:func:`solve`) of one scenario."""
+    """The equilibrium path (:func:`solve`) of one scenario. A speed-up of renewables is news
+    in its news year: before it the market expects the base calibration."""
 
     def pick(value: object, default: object) -> object:
         return default if value is None else value
@@ -553,7 +634,12 @@ def run_scenario(
         str(pick(scenario.foresight, settings.foresight)),
         settings.ff55_information_year,
     )
-    return solve(replace(cal, speedup=scenario.speedup), cap, regimes, settings.rate)
+    if scenario.speedup == 0:
+        return solve(cal, cap, regimes, settings.rate)
+    news_year = int(pick(scenario.news_year, settings.renewables_news_year))
+    return solve(
+        cal, cap, regimes, settings.rate, news=(news_year, replace(cal, speedup=scenario.speedup))
+    )
 
 
 def run_scenarios(
@@ -577,11 +663,29 @@ def cumulative_emissions(path: pd.DataFrame, first: int = 2013, last: int = 2040
     return float(path.loc[years, "emissions_allowances"].sum() / 1e6)
 
 
+def total_emissions(path: pd.DataFrame) -> float:
+    """Allowances emitted from the path's first year until they run out, in millions: the
+    cumulative emissions a cap-and-trade system with this supply ends up allowing."""
+    if path["emissions_allowances"].iloc[-1] > 0:
+        raise ValueError(
+            f"the path ends in {int(path['year'].iloc[-1])} with emissions still positive: "
+            "its allowances have not run out"
+        )
+    return float(path["emissions_allowances"].sum() / 1e6)
+
+
+def last_emitting_year(path: pd.DataFrame) -> int:
+    """The last year with positive emissions on the path."""
+    emitting = path.loc[path["emissions_allowances"] > 0, "year"]
+    return int(emitting.max()) if len(emitting) else int(path["year"].min()) - 1
+
+
 def scenario_summary(
     paths: Mapping[str, pd.DataFrame], observed: pd.Series, years: Sequence[int]
 ) -> pd.DataFrame:
-    """Per scenario: the model price in 2019 and 2030 (EUR/t), cumulative 2013-2040 emissions
-    (million allowances) and the price RMSE against ``observed`` over ``years``."""
+    """Per scenario: the model price in 2019 and 2030 (EUR/t), emissions 2013-2040 and until
+    the allowances run out, allowances the MSR invalidates (million), the last year with
+    emissions and the price RMSE against ``observed`` over ``years``."""
     rows = []
     for label, path in paths.items():
         price = path.set_index("year")["price_eur_per_t"]
@@ -591,48 +695,123 @@ def scenario_summary(
                 "price_2019_eur_per_t": float(price.get(2019, np.nan)),
                 "price_2030_eur_per_t": float(price.get(2030, np.nan)),
                 "cumulative_emissions_2013_2040_mt": cumulative_emissions(path),
+                "total_emissions_mt": total_emissions(path),
+                "invalidated_mt": float(path["msr_invalidated_allowances"].sum() / 1e6),
+                "last_emitting_year": last_emitting_year(path),
                 "rmse_eur_per_t": price_error(path, observed, years)["rmse"],
             }
         )
     return pd.DataFrame(rows)
 
 
+def _direction(change_mt: float, tolerance_mt: float = 0.5) -> str:
+    """``lowers``, ``raises`` or ``does not change``, for a change in cumulative emissions."""
+    if change_mt < -tolerance_mt:
+        return "lowers"
+    if change_mt > tolerance_mt:
+        return "raises"
+    return "does not change"
+
+
 @dataclass(frozen=True)
 class Waterbed:
-    """How faster renewables change cumulative 2013-2040 emissions (million allowances)."""
+    """How faster renewables change total emissions until the allowances run out (million
+    allowances): learnt in ``news_year`` with the MSR and without it, and foreseen since 2013.
+
+    With the bank empty at the end, total emissions are the initial bank plus all supply less
+    what the MSR invalidates, so each change is minus the change in invalidated allowances.
+    """
 
     msr_on_mt: float
     msr_off_mt: float
+    foreseen_mt: float
+    news_year: int
 
-    @staticmethod
-    def direction(change_mt: float, tolerance_mt: float = 0.5) -> str:
-        """``lowers``, ``raises`` or ``does not change``, for a change in cumulative emissions."""
-        if change_mt < -tolerance_mt:
-            return "lowers"
-        if change_mt > tolerance_mt:
-            return "raises"
-        return "does not change"
+    direction = staticmethod(_direction)
 
     def figures(self) -> dict[str, object]:
         """The waterbed figures, by glue name."""
         return {
             "waterbed_msr_on_mt": round(self.msr_on_mt),
             "waterbed_msr_off_mt": round(self.msr_off_mt),
-            "waterbed_direction": self.direction(self.msr_on_mt),
-            "waterbed_off_direction": self.direction(self.msr_off_mt),
+            "waterbed_foreseen_mt": round(self.foreseen_mt),
+            "waterbed_direction": _direction(self.msr_on_mt),
+            "waterbed_off_direction": _direction(self.msr_off_mt),
+            "waterbed_foreseen_direction": _direction(self.foreseen_mt),
+            "waterbed_news_year": self.news_year,
         }
 
 
-def waterbed(paths: Mapping[str, pd.DataFrame]) -> Waterbed:
-    """The waterbed effect from the standard scenarios (:func:`standard_scenarios`)."""
-    missing = {BASE, MSR_OFF, FASTER, FASTER_MSR_OFF} - set(paths)
-    if missing:
-        raise ValueError(f"the waterbed needs the scenarios {sorted(missing)}")
+NEWS_YEARS = (2013, 2016, 2018, 2020, 2023, 2025, 2028)  # the waterbed table's news years
+
+
+def waterbed(cal: Calibration, cap: pd.Series, settings: Settings, speedup: float) -> Waterbed:
+    """The waterbed effect of faster renewables (``speedup`` a year from 2025): learnt in
+    ``settings.renewables_news_year`` with the MSR as legislated and without it, and foreseen
+    since 2013 with the MSR; every run otherwise under ``settings`` (whatever its ``msr``)."""
+    on, off = replace(settings, msr=True), replace(settings, msr=False)
+
+    def total(s: Settings, scenario: Scenario) -> float:
+        return total_emissions(run_scenario(cal, cap, s, scenario))
+
+    base_on, base_off = total(on, Scenario(BASE)), total(off, Scenario(BASE))
     return Waterbed(
-        msr_on_mt=cumulative_emissions(paths[FASTER]) - cumulative_emissions(paths[BASE]),
-        msr_off_mt=cumulative_emissions(paths[FASTER_MSR_OFF])
-        - cumulative_emissions(paths[MSR_OFF]),
+        msr_on_mt=total(on, Scenario(FASTER, speedup=speedup)) - base_on,
+        msr_off_mt=total(off, Scenario(FASTER, speedup=speedup)) - base_off,
+        foreseen_mt=total(on, Scenario(FASTER, speedup=speedup, news_year=2013)) - base_on,
+        news_year=settings.renewables_news_year,
     )
+
+
+def waterbed_by_news_year(
+    cal: Calibration,
+    cap: pd.Series,
+    settings: Settings,
+    speedup: float,
+    news_years: Sequence[int] = NEWS_YEARS,
+) -> pd.DataFrame:
+    """The change in total emissions (and in allowances the MSR invalidates) from faster
+    renewables, by the year the market learns of them, with the MSR as legislated and
+    ``settings`` otherwise."""
+    on = replace(settings, msr=True)
+    base = run_scenario(cal, cap, on, Scenario(BASE))
+    rows = []
+    for year in news_years:
+        path = run_scenario(cal, cap, on, Scenario(FASTER, speedup=speedup, news_year=year))
+        rows.append(
+            {
+                "news_year": int(year),
+                "emissions_change_mt": total_emissions(path) - total_emissions(base),
+                "invalidated_change_mt": float(
+                    (
+                        path["msr_invalidated_allowances"].sum()
+                        - base["msr_invalidated_allowances"].sum()
+                    )
+                    / 1e6
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def waterbed_news_figures(table: pd.DataFrame) -> dict[str, object]:
+    """Key figures of :func:`waterbed_by_news_year`: the latest news year at which faster
+    renewables still raise total emissions (or none) and the range of the changes."""
+    raising = table.loc[table["emissions_change_mt"] > 0.5, "news_year"]
+    lowering = table.loc[table["emissions_change_mt"] < -0.5, "news_year"]
+    parts = []
+    if len(raising):
+        parts.append(f"news in {', '.join(str(y) for y in raising)} raises total emissions")
+    if len(lowering):
+        parts.append(f"news in {', '.join(str(y) for y in lowering)} lowers them")
+    return {
+        "waterbed_news_reading": " and ".join(parts) or "no news year changes total emissions",
+        "waterbed_news_years": ", ".join(str(y) for y in table["news_year"]),
+        "waterbed_raise_years": ", ".join(str(y) for y in raising) if len(raising) else "none",
+        "waterbed_lower_years": ", ".join(str(y) for y in lowering) if len(lowering) else "none",
+        "waterbed_news_max_mt": round(float(table["emissions_change_mt"].max())),
+        "waterbed_news_min_mt": round(float(table["emissions_change_mt"].min())),
+    }
 
 
 def move_verdict(model_change: float, observed_change: float) -> str:
@@ -656,13 +835,114 @@ def rule_intakes(tnac: pd.Series, regime: Regime, first: int = 2017) -> pd.Serie
 
 
 def solve_seconds(cal: Calibration, cap: pd.Series, settings: Settings, repeats: int = 5) -> float:
-    """Median wall time of one 2013-2040 solve of the base scenario, in seconds."""
+    """Median wall time of one solve of the base scenario (2013 to the end of the horizon,
+    2013-2040 and beyond), in seconds."""
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
         run_scenario(cal, cap, settings, Scenario(BASE))
         times.append(time.perf_counter() - started)
     return float(np.median(times))
+
+
+# multi-year windows around the rule changes the market priced: (first, last, what changed)
+REFORM_WINDOWS = [
+    (2017, 2019, "the 2018 reform and the MSR's start"),
+    (2020, 2023, "Fit for 55"),
+]
+
+
+def price_moves(
+    path: pd.DataFrame, observed: pd.Series, first: int = 2018, last: int = 2024
+) -> pd.DataFrame:
+    """Year-on-year price changes (EUR/t) of the model and of the observed annual means from
+    ``first`` to ``last``, the reform windows (:data:`REFORM_WINDOWS`) after them, each with
+    :func:`move_verdict`."""
+    model = path.set_index("year")["price_eur_per_t"]
+    spans = [(y - 1, y, "year on year") for y in range(first, last + 1)] + REFORM_WINDOWS
+    rows = []
+    for a, b, kind in spans:
+        m, o = float(model.loc[b] - model.loc[a]), float(observed.loc[b] - observed.loc[a])
+        rows.append(
+            {
+                "span": f"{a}-{b}",
+                "kind": kind,
+                "observed_change_eur_per_t": o,
+                "model_change_eur_per_t": m,
+                "same_sign": m * o > 0,
+                "verdict": move_verdict(m, o),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def moves_figures(moves: pd.DataFrame) -> dict[str, object]:
+    """Key figures of :func:`price_moves`, by glue name."""
+    yearly = moves[moves["kind"] == "year on year"]
+    windows = moves[moves["kind"] != "year on year"].set_index("span")
+    both = yearly["verdict"] == "the sign and rough size"
+    out: dict[str, object] = {
+        "moves_span": f"{yearly['span'].iloc[0]} to {yearly['span'].iloc[-1]}",
+        "moves_compared": len(yearly),
+        "moves_same_sign": int(yearly["same_sign"].sum()),
+        "moves_sign_and_size": int(both.sum()),
+        "moves_wrong_sign": ", ".join(yearly.loc[~yearly["same_sign"], "span"]) or "none",
+    }
+    out["moves_wrong_sign_reading"] = _wrong_sign_reading(yearly[~yearly["same_sign"]])
+    out["moves_bar_reading"] = _bar_reading(windows, bool(both.all()))
+    for (a, b, _), key in zip(REFORM_WINDOWS, ["reform2018", "ff55"], strict=True):
+        row = windows.loc[f"{a}-{b}"]
+        out[f"model_move_{key}"] = round(float(row["model_change_eur_per_t"]), 1)
+        out[f"observed_move_{key}"] = round(float(row["observed_change_eur_per_t"]), 1)
+        out[f"move_verdict_{key}"] = str(row["verdict"])
+    return out
+
+
+def _bar_reading(windows: pd.DataFrame, every_year: bool) -> str:
+    """Whether the model gets the sign and rough size of the reform windows' moves (and of
+    every year's), in words."""
+    missed = [span for span, v in windows["verdict"].items() if v != "the sign and rough size"]
+    if missed:
+        return f"is not met for {', '.join(missed)}"
+    if every_year:
+        return "is met across both rule changes and in every year"
+    return "is met across both rule changes, not year by year"
+
+
+def _wrong_sign_reading(wrong: pd.DataFrame) -> str:
+    """Which way model and market went in the years where their signs differ, in words."""
+    if wrong.empty:
+        return "the model has the observed sign in every year"
+    parts = []
+    for (obs, mod), group in wrong.groupby(
+        [wrong["observed_change_eur_per_t"] > 0, wrong["model_change_eur_per_t"] > 0],
+        sort=False,
+    ):
+        spans = ", ".join(group["span"])
+        parts.append(
+            f"in {spans} the observed price {'rose' if obs else 'fell or held'} while the "
+            f"model's {'rose' if mod else 'fell or held'}"
+        )
+    return "; ".join(parts)
+
+
+def proposal_timing_figures(
+    cal: Calibration,
+    cap: pd.Series,
+    settings: Settings,
+    observed: pd.Series,
+    years: Sequence[int] = range(2013, 2025),
+) -> dict[str, object]:
+    """The base path's fit when the market prices Fit for 55 from the Commission's proposal
+    (:data:`constants.FIT_FOR_55_PROPOSAL`) rather than from ``settings``' year."""
+    year = int(C.FIT_FOR_55_PROPOSAL.value)
+    path = run_scenario(cal, cap, replace(settings, ff55_information_year=year), Scenario(BASE))
+    err = price_error(path, observed, years)
+    return {
+        "ff55_proposal_year": year,
+        "model_price_rmse_proposal": round(err["rmse"], 1),
+        "model_price_correlation_proposal": round(err["correlation"], 2),
+    }
 
 
 def fit_figures(
@@ -674,8 +954,6 @@ def fit_figures(
     """Key figures of the calibration and of the base path against observed prices."""
     err = price_error(path, observed, years)
     model = path.set_index("year")["price_eur_per_t"]
-    model_move = float(model.loc[2019] - model.loc[2017])
-    observed_move = float(observed.loc[2019] - observed.loc[2017])
     gap_2021_2022 = float((model.loc[2021:2022] - observed.loc[2021:2022]).mean())
     return {
         "model_price_rmse": round(err["rmse"], 1),
@@ -684,10 +962,8 @@ def fit_figures(
         "closure_factor": round(cal.closure, 3),
         "baseline_trend_pct": round((np.exp(cal.trend) - 1) * 100, 2),
         "choke_price": round(cal.choke_price),
-        "model_price_change_2017_2019": round(model_move, 1),
-        "observed_price_change_2017_2019": round(observed_move, 1),
-        "model_move_verdict": move_verdict(model_move, observed_move),
         "model_gap_2021_2022": round(abs(gap_2021_2022), 1),
         "model_gap_2021_2022_direction": "below" if gap_2021_2022 < 0 else "above",
         "model_price_2030": round(float(model.loc[2030]), 1),
+        "model_last_emitting_year": last_emitting_year(path),
     }

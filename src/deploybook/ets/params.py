@@ -22,6 +22,9 @@ class EtsParams(ReportParams):
     renewables_speedup: float = Field(
         ge=0, lt=0.2, description="extra yearly fall of baseline emissions from 2025"
     )
+    renewables_news_year: int = Field(
+        ge=2013, le=2040, description="year the market learns of faster renewables (2013: always)"
+    )
     foresight: Literal["rolling", "perfect"] = Field(
         description="rolling: each reform priced when adopted; perfect: 2023 rules known in 2013"
     )

@@ -235,6 +235,7 @@ def switching(annual: pd.DataFrame) -> Styler:
             "eua_eur_per_t": "EUA price (EUR/t)",
             "months": "months with prices",
             "months_gas_cheaper": "months carbon made gas cheaper",
+            "months_gas_cheaper_without_carbon": "months gas cheaper even without carbon",
             "coal_share_pct": "EU coal share of generation",
             "coal_share_change_pp": "change in coal share (pp)",
         },
@@ -244,6 +245,7 @@ def switching(annual: pd.DataFrame) -> Styler:
             "eua_eur_per_t": number(1),
             "months": number(0),
             "months_gas_cheaper": number(0),
+            "months_gas_cheaper_without_carbon": number(0),
             "coal_share_pct": percent_value(1),
             "coal_share_change_pp": number(1, signed=True),
         },
@@ -282,17 +284,57 @@ def scenarios(summary: pd.DataFrame) -> Styler:
             "scenario": "scenario",
             "price_2019_eur_per_t": "price 2019 (EUR/t)",
             "price_2030_eur_per_t": "price 2030 (EUR/t)",
-            "cumulative_emissions_2013_2040_mt": "emissions 2013-2040 (million allowances)",
+            "cumulative_emissions_2013_2040_mt": "emissions 2013-2040 (million)",
+            "total_emissions_mt": "emissions until allowances run out (million)",
+            "invalidated_mt": "invalidated by the MSR (million)",
+            "last_emitting_year": "last year with emissions",
             "rmse_eur_per_t": "price RMSE 2013-2024 (EUR/t)",
         },
         {
             "price_2019_eur_per_t": number(1),
             "price_2030_eur_per_t": number(1),
             "cumulative_emissions_2013_2040_mt": number(0),
+            "total_emissions_mt": number(0),
+            "invalidated_mt": number(0),
+            "last_emitting_year": year,
             "rmse_eur_per_t": number(1),
         },
         name="ets_scenarios",
         wrap=["scenario"],
+    )
+
+
+def price_moves(moves: pd.DataFrame) -> Styler:
+    """Model and observed price changes (:func:`deploybook.ets.market.price_moves`)."""
+    signed = number(1, signed=True)
+    return styled(
+        moves,
+        {
+            "span": "years",
+            "kind": "change",
+            "observed_change_eur_per_t": "observed (EUR/t)",
+            "model_change_eur_per_t": "model (EUR/t)",
+            "verdict": "the model reproduces",
+        },
+        {"observed_change_eur_per_t": signed, "model_change_eur_per_t": signed},
+        name="ets_price_moves",
+        wrap=["kind", "verdict"],
+    )
+
+
+def waterbed(table: pd.DataFrame) -> Styler:
+    """Faster renewables' effect on total emissions by the year the market learns of them
+    (:func:`deploybook.ets.market.waterbed_by_news_year`)."""
+    signed = number(0, signed=True)
+    return styled(
+        table,
+        {
+            "news_year": "market learns of faster renewables in",
+            "emissions_change_mt": "change in total emissions (million)",
+            "invalidated_change_mt": "change in allowances invalidated (million)",
+        },
+        {"news_year": year, "emissions_change_mt": signed, "invalidated_change_mt": signed},
+        name="ets_waterbed",
     )
 
 

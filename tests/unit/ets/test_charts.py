@@ -117,10 +117,21 @@ def test_every_report_chart_builds_from_the_data() -> None:
             "emissions_allowances": [1.8e9] * len(years),
             "bank_allowances": [1e9] * len(years),
             "msr_net_intake_allowances": [0.0] * len(years),
+            "msr_holdings_allowances": [0.0] * len(years),
+            "msr_invalidated_allowances": [0.0] * len(years),
         }
     )
     figs.append(C.model_paths({"a": path, "b": path}, pd.Series({2013: 4.5, 2014: 6.0}), "s"))
     figs.append(C.model_quantities(path, "s"))
+    water = C.waterbed(
+        pd.DataFrame(
+            {"news_year": [2013, 2025], "emissions_change_mt": [319.0, -63.0]},
+        ),
+        "s",
+    )
+    assert list(water.data[0].marker.color) == ["#c0392b", "#27ae60"]  # raises red, lowers green
+    assert water.layout.yaxis.range[0] < -63 < 319 < water.layout.yaxis.range[1]
+    figs.append(water)
     robust = pd.DataFrame(
         {
             "specification": ["baseline", "price lag 0"],

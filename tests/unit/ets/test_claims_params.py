@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 
 from deploybook.ets.attribution import Attribution, Estimate
@@ -21,7 +22,9 @@ EV = Evidence(
     cap_change_pct_2013_2023=-28.7,
     emissions_change_pct_2005_2023=-47.9,
     trading_days_per_month=21.7,
-    months_gas_cheaper=26,
+    combustion_share_pct_2023=64.4,
+    months_gas_cheaper=22,
+    months_gas_cheaper_without_carbon=4,
     months_compared=147,
     switching_window="2013-01 to 2025-03",
     coal_share_change_pp=-15.5,
@@ -32,8 +35,10 @@ EV = Evidence(
     mean_price_low_phases=10.0,
     price_cv_low_phases=0.4,
     switch_price_low_phases=45.9,
-    waterbed_msr_on_mt=216.0,
+    waterbed_msr_on_mt=-63.0,
     waterbed_msr_off_mt=0.0,
+    waterbed_foreseen_mt=319.0,
+    waterbed_news_year=2025,
 )
 
 GOOD = dict(
@@ -55,42 +60,60 @@ GOOD = dict(
     claim_window_start=2008,
     claim_window_end=2015,
     bootstrap_draws=999,
+    renewables_news_year=2025,
 )
+
+
+def _row(table, text: str) -> pd.Series:
+    return table[table.iloc[:, 0].str.contains(text)].iloc[0]
 
 
 def test_every_essay_claim_has_a_verdict() -> None:
     table = claims_table(EV)
-    assert len(table) == 17
+    assert len(table) == 20
     assert table["verdict"].str.len().min() > 0
-    eea = table[table.iloc[:, 0].str.contains("EEA")]["verdict"].item()
+    eea = _row(table, "EEA")["verdict"]
     assert eea.startswith("no source found")
     assert CONTRADICTED in eea
-    assert (table["verdict"].str.startswith("no source found")).sum() == 5
+    assert (table["verdict"].str.startswith("no source found")).sum() == 4
+    assert _row(table, "UK carbon price")["verdict"] == CONTRADICTED
+    assert "Art. 10c" in _row(table, "benchmark")["evidence"]
+    assert "2023/959" in _row(table, "auction revenues")["evidence"]
 
 
 def test_verdicts_move_with_the_evidence() -> None:
     wide = claims_table(replace(EV, attributable_low=0.1, attributable_high=0.6))
-    eea = wide[wide.iloc[:, 0].str.contains("EEA")]["verdict"].item()
-    assert "partly supported" in eea
+    assert "partly supported" in _row(wide, "EEA")["verdict"]
+    assert _row(wide, "important role")["verdict"] == "partly supported"
     unclear = claims_table(replace(EV, attributable_low=-0.1, attributable_high=0.6))
-    eea = unclear[unclear.iloc[:, 0].str.contains("EEA")]["verdict"].item()
-    assert eea == "no source found; not supported by the data"
-    water = claims_table(replace(EV, waterbed_msr_on_mt=-50.0))
-    assert "partly" in water[water.iloc[:, 0].str.contains("displace")]["verdict"].item()
+    assert _row(unclear, "EEA")["verdict"] == "no source found; not supported by the data"
+    assert _row(unclear, "important role")["verdict"] == "not supported"
+    # the MSR punctures the waterbed for a surprise: partly; raises it either way: contradicted
+    assert _row(claims_table(EV), "amplifies")["verdict"] == "partly supported"
+    both_up = claims_table(replace(EV, waterbed_msr_on_mt=30.0))
+    assert _row(both_up, "amplifies")["verdict"] == CONTRADICTED
+    flat = claims_table(replace(EV, waterbed_msr_on_mt=0.0, waterbed_foreseen_mt=0.0))
+    assert _row(flat, "amplifies")["verdict"] == "not supported"
+    assert "+319" in _row(claims_table(EV), "amplifies")["evidence"]
     low = claims_table(replace(EV, mean_price_low_phases=50.0))
-    row = low[low.iloc[:, 0].str.contains("low and volatile")]
-    assert row["verdict"].item() == "not supported"
-    assert "not below the mean coal-to-gas switching price" in row["evidence"].item()
+    row = _row(low, "low and volatile")
+    assert row["verdict"] == "not supported"
+    assert "not below the mean coal-to-gas switching price" in row["evidence"]
     assert "21.7 days" in claims_table(EV)["evidence"].str.cat()
+    switching = _row(claims_table(EV), "switch from fossil")["evidence"]
+    assert "in 22 of 147 months" in switching
+    assert "in 4 more" in switching
 
 
 def test_claims_figures_count_verdicts() -> None:
     table = claims_table(EV)
     f = figures(table)
-    assert f["claims_checked"] == len(table) == 17
-    assert f["claims_no_source"] == 5
-    assert f["claims_contradicted"] == (table["verdict"].str.contains("contradicted")).sum()
+    assert f["claims_checked"] == len(table) == 20
+    assert f["claims_no_source"] == 4
+    assert f["claims_contradicted"] == (table["verdict"] == "contradicted").sum()
     assert f["claims_supported"] == (table["verdict"] == "supported").sum()
+    parts = ["no_source", "supported", "partly", "not_supported", "contradicted"]
+    assert sum(f[f"claims_{k}"] for k in parts) == f["claims_checked"]
 
 
 def test_evidence_is_built_from_the_results() -> None:
@@ -117,7 +140,7 @@ def test_evidence_is_built_from_the_results() -> None:
         monthly,
         annual,
         att,
-        Waterbed(216.0, 0.0),
+        Waterbed(-63.0, 0.0, 319.0, 2025),
     )
     assert ev.first_price_year == 2005
     assert ev.emissions_change_pct_2005_2023 == pytest.approx(-47.9, abs=0.05)
@@ -135,7 +158,10 @@ def test_evidence_is_built_from_the_results() -> None:
     assert ev.switch_price_low_phases == pytest.approx(
         annual.set_index("year").loc[2013:2017, "switch_price_eur_per_t"].mean()
     )
-    assert (ev.waterbed_msr_on_mt, ev.waterbed_msr_off_mt) == (216.0, 0.0)
+    assert (ev.waterbed_msr_on_mt, ev.waterbed_msr_off_mt) == (-63.0, 0.0)
+    assert (ev.waterbed_foreseen_mt, ev.waterbed_news_year) == (319.0, 2025)
+    assert ev.months_gas_cheaper_without_carbon == monthly["gas_cheaper_without_carbon"].sum()
+    assert 50 < ev.combustion_share_pct_2023 < 80
 
 
 def test_constants_table_lists_sourced_values() -> None:
@@ -161,6 +187,7 @@ def test_parameters_are_checked() -> None:
         ({"first_year": 2020, "last_year": 2019}, "first_year must be before last_year"),
         ({"countries": ["de"]}, "ISO3"),
         ({"claim_window_start": 2016}, "claim_window"),
+        ({"renewables_news_year": 2012}, "renewables_news_year"),
     ]:
         with pytest.raises(ParameterError, match=name):
             EtsParams.validate_values({**GOOD, **bad})

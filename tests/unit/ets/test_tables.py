@@ -79,7 +79,7 @@ def test_numbers_are_right_aligned_and_text_wraps() -> None:
 
 def test_claims_table_is_a_table_with_coloured_verdicts() -> None:
     html = T.claims(claims_table(EV)).to_html()
-    assert html.count("<tr>") == 18  # a header row and 17 claims
+    assert html.count("<tr>") == 21  # a header row and 20 claims
     assert "---" not in html
     assert "|" not in html
     for key, background, _ in T.VERDICT_COLOURS:
@@ -137,6 +137,7 @@ def test_every_report_table_renders() -> None:
             "eua_eur_per_t": [85.36],
             "months": [12],
             "months_gas_cheaper": [6],
+            "months_gas_cheaper_without_carbon": [0],
             "coal_share_pct": [11.8],
             "coal_share_change_pp": [-4.4],
         }
@@ -158,10 +159,35 @@ def test_every_report_table_renders() -> None:
             "price_2019_eur_per_t": [17.17],
             "price_2030_eur_per_t": [141.35],
             "cumulative_emissions_2013_2040_mt": [29661.05],
+            "total_emissions_mt": [29644.4],
+            "invalidated_mt": [2912.0],
+            "last_emitting_year": [2041],
             "rmse_eur_per_t": [21.03],
         }
     )
-    assert "29,661" in T.scenarios(summary).to_html()
+    html = T.scenarios(summary).to_html()
+    assert "29,661" in html
+    assert ">2041<" in html
+    assert "2,912" in html
+    moves = pd.DataFrame(
+        {
+            "span": ["2017-2019"],
+            "kind": ["the 2018 reform"],
+            "observed_change_eur_per_t": [19.1],
+            "model_change_eur_per_t": [11.63],
+            "verdict": ["the sign and rough size"],
+        }
+    )
+    html = T.price_moves(moves).to_html()
+    assert "+19.1" in html
+    assert "+11.6" in html
+    water = pd.DataFrame(
+        {"news_year": [2013], "emissions_change_mt": [319.1], "invalidated_change_mt": [-319.1]}
+    )
+    html = T.waterbed(water).to_html()
+    assert "+319" in html
+    assert "-319" in html
+    assert ">2013<" in html
     robust = pd.DataFrame(
         {
             "specification": ["baseline"],
