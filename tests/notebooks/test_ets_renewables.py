@@ -33,6 +33,7 @@ VARIANT = {
     "discount_rate": 0.05,
     "claim_window_start": 2010,
     "price_lag": 0,
+    "renewables_news_year": 2013,
 }
 
 
@@ -60,8 +61,13 @@ def test_report_glues_its_contract(report, tmp_path) -> None:
         f["attributable_share_ci_low"] <= f["attributable_share"] <= f["attributable_share_ci_high"]
     )
     assert f["attributable_share_ci_high"] < 0.45  # the essay's 45% is outside the interval
-    assert f["claims_checked"] == 17
+    assert f["claims_checked"] == 20
     assert f["msr_rule_max_error_pct"] < 1
+    # a fixed cap is a waterbed; with the MSR, faster renewables foreseen since 2013 raise total
+    # emissions (fewer allowances invalidated) and learnt when they start lower them
+    assert f["waterbed_msr_off_mt"] == 0
+    assert f["waterbed_foreseen_mt"] > 0
+    assert f["months_gas_cheaper"] + f["months_gas_cheaper_without_carbon"] <= f["months_compared"]
 
 
 def test_prose_figures_agree_with_each_other(report, tmp_path) -> None:
@@ -75,10 +81,16 @@ def test_prose_figures_agree_with_each_other(report, tmp_path) -> None:
     for change, word in [
         ("waterbed_msr_on_mt", "waterbed_direction"),
         ("waterbed_msr_off_mt", "waterbed_off_direction"),
+        ("waterbed_foreseen_mt", "waterbed_foreseen_direction"),
     ]:
         value = f[change]
         assert f[word] == ("lowers" if value < 0 else "raises" if value > 0 else "does not change")
-    assert f["claims_no_source"] + f["claims_supported"] <= f["claims_checked"]
+    parts = ["no_source", "supported", "partly", "not_supported", "contradicted"]
+    assert sum(f[f"claims_{k}"] for k in parts) == f["claims_checked"]
+    # the model bar: both reform windows are compared, every year's sign is accounted for
+    assert f["moves_compared"] == 7
+    assert f["moves_sign_and_size"] <= f["moves_same_sign"] <= f["moves_compared"]
+    assert f["waterbed_news_min_mt"] <= f["waterbed_msr_on_mt"] <= f["waterbed_news_max_mt"]
 
 
 def test_tables_render_as_html_tables(report) -> None:
@@ -92,7 +104,7 @@ def test_tables_render_as_html_tables(report) -> None:
                 html.append(text)
     assert len(html) >= 8
     claims = next(t for t in html if "verdict" in t)
-    assert claims.count("<tr>") == 18
+    assert claims.count("<tr>") == 21
     for table in html:
         assert "e+0" not in table
         assert "e-0" not in table
