@@ -191,80 +191,105 @@ _FIELD_RULES = {  # what a field may hold, and how an error describes it
     "text": (re.compile(r"[ -~]*[!-~][ -~]*"), "text that is not blank"),
     "text or blank": (_TEXT, "ABA characters"),
     "account": (re.compile(r" *[0-9-]*[0-9][0-9 -]*(?<! )"), "an account number, right-justified"),
+    "institution": (re.compile(r"[A-Z]{3}"), "a three-letter institution code"),
+    "date": (re.compile(r"(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2}"), "a date DDMMYY"),
+    "indicator": (re.compile(f"[{INDICATORS}]"), f"one of {INDICATORS.strip()} or a blank"),
+    "code": (
+        re.compile("|".join(sorted(CODES))),
+        f"a transaction code ({', '.join(sorted(CODES))})",
+    ),
+    "999-999": (re.compile("999-999"), "999-999"),
 }
 
 
-def _field(line: str, number: int, name: str, start: int, end: int, rule: str) -> str:
-    """Characters ``start:end`` of record ``number``; ``ValueError`` naming them unless they
-    follow ``rule`` (a key of ``_FIELD_RULES``)."""
-    value = line[start:end]
-    pattern, wanted = _FIELD_RULES[rule]
-    if not pattern.fullmatch(value):
-        raise ValueError(
-            f"record {number}, {name} (positions {start + 1}-{end}): expected {wanted}, "
-            f"found {value!r}"
-        )
-    return value
+@dataclass(frozen=True)
+class Field:
+    """One field of a record: its name, its characters ``start:end`` and what it may hold."""
+
+    name: str
+    start: int
+    end: int
+    rule: str
 
 
-def _descriptive(line: str) -> None:
-    _field(line, 1, "filler", 1, 18, "blank")
-    _field(line, 1, "reel sequence number", 18, 20, "digits")
-    if not re.fullmatch(r"[A-Z]{3}", line[20:23]):
-        raise ValueError(f"record 1, financial institution (positions 21-23): {line[20:23]!r}")
-    _field(line, 1, "filler", 23, 30, "blank")
-    _field(line, 1, "user name", 30, 56, "text")
-    _field(line, 1, "user identification number", 56, 62, "digits")
-    _field(line, 1, "description", 62, 74, "text")
-    try:
-        datetime.strptime(_field(line, 1, "processing date", 74, 80, "digits"), "%d%m%y")
-    except ValueError:
-        raise ValueError(
-            f"record 1, processing date (positions 75-80): {line[74:80]!r} is not DDMMYY"
-        ) from None
-    _field(line, 1, "filler", 80, 120, "blank")
+def _layout(*fields: tuple[str, int, int, str]) -> tuple[Field, ...]:
+    """Fields given as (name, first position, last position, rule), positions from 1 as the
+    banks' layouts number them; the record type (position 1) comes first."""
+    return tuple(Field(name, first - 1, last, rule) for name, first, last, rule in fields)
 
 
-def _detail_record(line: str, number: int) -> dict[str, str | int]:
-    if line[17] not in INDICATORS:
-        raise ValueError(f"record {number}, indicator (position 18): {line[17]!r}")
-    code = line[18:20]
-    if code not in CODES:
-        raise ValueError(f"record {number}, transaction code (positions 19-20): {code!r}")
+LAYOUT = {  # the Australian Bankers' Association layout of each record type
+    "0": _layout(
+        ("filler", 2, 18, "blank"), ("reel sequence number", 19, 20, "digits"),
+        ("financial institution", 21, 23, "institution"), ("filler", 24, 30, "blank"),
+        ("user name", 31, 56, "text"), ("user identification number", 57, 62, "digits"),
+        ("description", 63, 74, "text"), ("processing date", 75, 80, "date"),
+        ("filler", 81, 120, "blank"),
+    ),
+    "1": _layout(
+        ("BSB", 2, 8, "bsb"), ("account number", 9, 17, "account"),
+        ("indicator", 18, 18, "indicator"), ("transaction code", 19, 20, "code"),
+        ("amount", 21, 30, "digits"), ("account title", 31, 62, "text"),
+        ("lodgement reference", 63, 80, "text or blank"), ("trace BSB", 81, 87, "bsb"),
+        ("trace account", 88, 96, "account"), ("remitter", 97, 112, "text"),
+        ("withholding tax", 113, 120, "digits"),
+    ),
+    "7": _layout(
+        ("BSB format filler", 2, 8, "999-999"), ("filler", 9, 20, "blank"),
+        ("net total", 21, 30, "digits"), ("credit total", 31, 40, "digits"),
+        ("debit total", 41, 50, "digits"), ("filler", 51, 74, "blank"),
+        ("record count", 75, 80, "digits"), ("filler", 81, 120, "blank"),
+    ),
+}  # fmt: skip
+
+
+def record_fields(line: str, number: int) -> dict[str, str]:
+    """Every field of record ``number`` by name (fillers left out), after checking each one
+    against :data:`LAYOUT`; a ``ValueError`` names the record, the field and its positions."""
+    found = {}
+    for field in LAYOUT[line[0]]:
+        value = line[field.start : field.end]
+        pattern, wanted = _FIELD_RULES[field.rule]
+        valid = bool(pattern.fullmatch(value))
+        if valid and field.rule == "date":
+            try:
+                datetime.strptime(value, "%d%m%y")
+            except ValueError:
+                valid = False
+        if not valid:
+            where = (f"position {field.end}" if field.end - field.start == 1
+                     else f"positions {field.start + 1}-{field.end}")  # fmt: skip
+            raise ValueError(
+                f"record {number}, {field.name} ({where}): expected {wanted}, found {value!r}"
+            )
+        if field.name != "filler":
+            found[field.name] = value
+    return found
+
+
+def _read_detail(line: str, number: int) -> dict[str, str | int]:
+    fields = record_fields(line, number)
     return {
-        "bsb": _field(line, number, "BSB", 1, 8, "bsb"),
-        "account_number": _field(line, number, "account number", 8, 17, "account").strip(),
-        "code": code,
-        "cents": int(_field(line, number, "amount", 20, 30, "digits")),
-        "account_name": _field(line, number, "account title", 30, 62, "text").rstrip(),
-        "reference": _field(line, number, "lodgement reference", 62, 80, "text or blank").rstrip(),
-        "trace_bsb": _field(line, number, "trace BSB", 80, 87, "bsb"),
-        "trace_account": _field(line, number, "trace account", 87, 96, "account").strip(),
-        "remitter": _field(line, number, "remitter", 96, 112, "text").rstrip(),
-        "withholding_cents": int(_field(line, number, "withholding tax", 112, 120, "digits")),
+        "bsb": fields["BSB"],
+        "account_number": fields["account number"].strip(),
+        "code": fields["transaction code"],
+        "cents": int(fields["amount"]),
+        "account_name": fields["account title"].rstrip(),
+        "reference": fields["lodgement reference"].rstrip(),
+        "trace_bsb": fields["trace BSB"],
+        "trace_account": fields["trace account"].strip(),
+        "remitter": fields["remitter"].rstrip(),
+        "withholding_cents": int(fields["withholding tax"]),
     }
-
-
-def _file_total(line: str, number: int) -> AbaTotals:
-    if line[1:8] != "999-999":
-        raise ValueError(f"record {number}, BSB format filler (positions 2-8): {line[1:8]!r}")
-    _field(line, number, "filler", 8, 20, "blank")
-    _field(line, number, "filler", 50, 74, "blank")
-    _field(line, number, "filler", 80, 120, "blank")
-    net, credit, debit, count = (
-        int(_field(line, number, name, start, end, "digits"))
-        for name, start, end in (("net total", 20, 30), ("credit total", 30, 40),
-                                 ("debit total", 40, 50), ("record count", 74, 80))
-    )  # fmt: skip
-    return AbaTotals(net, credit, debit, count)
 
 
 def parse_aba(text: str) -> tuple[list[dict[str, str | int]], AbaTotals]:
     """Read an ABA file back: its detail records and its totals, after checking the layout.
 
-    Every field of every record is checked (blank fillers, BSBs, digits, dates, codes);
-    a ``ValueError`` names the record, the field and its positions. Then the file total
-    record must match the detail records: credit and debit totals, their net, the count.
+    Every field of every record is checked against :data:`LAYOUT` (blank fillers, BSBs,
+    digits, dates, codes); a ``ValueError`` names the record, the field and its positions.
+    Then the file total record must match the detail records: credit and debit totals,
+    their net, the count.
     """
     if not text.endswith("\r\n"):
         raise ValueError("an ABA file ends every record with CR LF")
@@ -279,9 +304,11 @@ def parse_aba(text: str) -> tuple[list[dict[str, str | int]], AbaTotals]:
         or any(line[0] != "1" for line in lines[1:-1])
     ):
         raise ValueError("records must be one type 0, then type 1 records, then one type 7")
-    _descriptive(lines[0])
-    details = [_detail_record(line, number) for number, line in enumerate(lines[1:-1], start=2)]
-    totals = _file_total(lines[-1], len(lines))
+    record_fields(lines[0], 1)
+    details = [_read_detail(line, number) for number, line in enumerate(lines[1:-1], start=2)]
+    total = record_fields(lines[-1], len(lines))
+    totals = AbaTotals(*(int(total[k]) for k in ("net total", "credit total", "debit total",
+                                                  "record count")))  # fmt: skip
     credit = sum(int(d["cents"]) for d in details if d["code"] != DEBIT)
     debit = sum(int(d["cents"]) for d in details if d["code"] == DEBIT)
     if (totals.credit_cents, totals.debit_cents, totals.count) != (credit, debit, len(details)):
