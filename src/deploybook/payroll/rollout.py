@@ -7,17 +7,19 @@ engine 1.0 paying everyone else. In every phase both engines compute the same pa
 (a parallel run) and :func:`reconcile` compares every employee and every line. A phase
 goes ahead only if the plan's go/no-go criteria hold; otherwise the rollout stops and rolls
 back: the feature flag returns everyone to engine 1.0, ``alembic downgrade`` takes the
-schema back to revision 0001, and :func:`check_rollback` proves that every row written
-before the upgrade is still there, unchanged. Then engine 1.0 pays the period.
+schema back to revision 0001 (keeping in the audit log who engine 2.0 paid and every
+reconciliation item), and :func:`check_rollback` proves that every row written before the
+upgrade is still there, unchanged. Then engine 1.0 pays the period.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +34,7 @@ from deploybook.payroll.calculation import compute_payslips, get_engine
 from deploybook.payroll.domain import Employee, PayFrequency, PayPeriod, Payslip
 from deploybook.payroll.payruns import EngineScope, PayrollService, PayRunError
 from deploybook.payroll.rules import RuleFileError, line_for, read_yaml
+from deploybook.payroll.schema import audit_log
 from deploybook.payroll.store import (
     ENGINE_1_REVISION,
     ENGINE_2_REVISION,
@@ -230,6 +233,8 @@ class RollbackCheck:
     rows_changed: int
     schema_restored: bool
     revision: str | None
+    engine_2_payslips_kept: int = 0  # written into the audit log by the downgrade
+    reconciliation_items_kept: int = 0
 
     @property
     def intact(self) -> bool:
@@ -256,6 +261,22 @@ def check_rollback(
         n: t["columns"] for n, t in after.items()
     }
     return RollbackCheck(len(before), total, missing, changed, schema, revision)
+
+
+def kept_by_downgrade(store: PayrollStore) -> dict[str, int]:
+    """What downgrades kept in the audit log of what only revision 0002 can hold: payslips
+    computed by engine 2.0 and reconciliation items (see migration 0002)."""
+    with store.transaction() as conn:
+        details = conn.scalars(
+            select(audit_log.c.detail).where(
+                audit_log.c.action == "downgrade.preserve", audit_log.c.entity == "pay_run"
+            )
+        ).all()
+    kept = [json.loads(d) for d in details]
+    return {
+        "engine_2_payslips_kept": sum(len(d.get("employees_by_engine_2_0", [])) for d in kept),
+        "reconciliation_items_kept": sum(len(d.get("reconciliation", [])) for d in kept),
+    }
 
 
 # --- the rollout --------------------------------------------------------------------------
@@ -519,7 +540,8 @@ def _roll_back(
     events.append(
         {"phase": phase, "period": period.start, "event": "alembic downgrade 0002 -> 0001"}
     )
-    check = check_rollback(before, snapshot(store), store.revision())
+    check = replace(check_rollback(before, snapshot(store), store.revision()),
+                    **kept_by_downgrade(store))  # fmt: skip
     old = PayrollService(store)
     old.calculate(CLERK, run_id, rule_set=rule_set)
     old.approve(APPROVER, run_id)
@@ -542,6 +564,7 @@ def _drill(store: PayrollStore, before: dict[str, dict[str, Any]], workdir: Path
         raw.close()
     drill = PayrollStore(sqlite_url(copy))
     drill.downgrade(ENGINE_1_REVISION)
-    check = check_rollback(before, snapshot(drill), drill.revision())
+    check = replace(check_rollback(before, snapshot(drill), drill.revision()),
+                    **kept_by_downgrade(drill))  # fmt: skip
     drill.close()
     return check

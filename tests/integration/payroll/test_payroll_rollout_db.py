@@ -32,6 +32,11 @@ def test_rollout(db_url: str, tmp_path: Path, inject_defect: bool) -> None:
         assert not result.rollback_was_drill
         assert result.production.revision() == "0001"
         assert set(result.reconciliation.items["line"]) >= {"line:overtime_2.0", "gross", "net"}
+        # the evidence of the no-go outlives the rollback: the pilot's reconciliation items and
+        # who engine 2.0 paid are in the audit log of the downgraded database
+        assert result.rollback.reconciliation_items_kept == len(result.reconciliation.items)
+        pilot = next(p for p in result.phases if p.name == "pilot")
+        assert result.rollback.engine_2_payslips_kept == pilot.new_engine_employees > 0
     else:
         assert result.defect_caught_at is None
         assert set(decisions.values()) == {"go"}
