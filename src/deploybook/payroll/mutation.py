@@ -10,7 +10,10 @@ reads its statistics.
 
 from __future__ import annotations
 
+import ast
+import difflib
 import json
+import re
 import shutil
 import subprocess  # runs mutmut with fixed arguments  # nosec B404
 import sys
@@ -113,3 +116,51 @@ def survivors(folder: Path) -> list[str]:
         cwd=folder, env=_clean_env(), capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     return [line.split(":")[0].strip() for line in done.stdout.splitlines() if "survived" in line]
+
+
+def _code(line: str) -> str:
+    """A line of code without its indentation and trailing comment."""
+    return re.sub(r"\s+#.*$", "", line.strip())
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One surviving mutant: the function it changed and its changed lines."""
+
+    name: str  # e.g. "bracket_index 4"
+    original: str
+    mutated: str
+
+    @property
+    def x_comparison(self) -> bool:
+        """Whether the mutant only turns ``x < t`` into ``x <= t`` (weekly earnings ``x``
+        against a threshold ``t``)."""
+        return bool(re.search(r"\bx < ", self.original)) and (
+            self.original.replace("x < ", "x <= ") == self.mutated
+        )
+
+
+def surviving_changes(folder: Path, names: list[str]) -> list[Mutant]:
+    """What each surviving mutant of ``names`` (as :func:`survivors` gives them) changed, read
+    from the mutated module mutmut wrote in ``folder``."""
+    source = (folder / "mutants" / TARGET).read_text()
+    functions = {
+        node.name: ast.get_source_segment(source, node) or ""
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef)
+    }
+    found = []
+    for name in names:
+        mutant = name.rsplit(".", 1)[-1]  # x_<function>__mutmut_<n>
+        function, number = mutant.removeprefix("x_").rsplit("__mutmut_", 1)
+        before = functions[f"x_{function}__mutmut_orig"].splitlines()[1:]  # without the def
+        after = functions[mutant].splitlines()[1:]
+        diff = list(difflib.ndiff([_code(b) for b in before], [_code(a) for a in after]))
+        found.append(
+            Mutant(
+                f"{function} {number}",
+                " / ".join(d[2:] for d in diff if d.startswith("- ")),
+                " / ".join(d[2:] for d in diff if d.startswith("+ ")),
+            )
+        )
+    return found

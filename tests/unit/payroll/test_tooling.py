@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from deploybook.payroll.mutation import TESTS, MutationResult, _sandbox
+from deploybook.payroll.mutation import TARGET, TESTS, MutationResult, _sandbox, surviving_changes
 from deploybook.payroll.pyramid import _cases, run_level
 
 
@@ -30,6 +30,31 @@ def test_mutation_sandbox_holds_the_package_and_the_tests(tmp_path: Path) -> Non
         'only_mutate = ["src/deploybook/payroll/withholding.py"]'
         in (tmp_path / "sandbox" / "pyproject.toml").read_text()
     )
+
+
+def test_surviving_changes_are_read_from_the_mutated_module(tmp_path: Path) -> None:
+    module = tmp_path / "mutants" / TARGET
+    module.parent.mkdir(parents=True)
+    module.write_text(
+        "def x_bracket_index__mutmut_orig(x, uppers):\n"
+        "    for index, upper in enumerate(uppers):\n"
+        "        if x < upper:  # the first upper above x\n"
+        "            return index\n"
+        "def x_bracket_index__mutmut_5(x, uppers):\n"
+        "    for index, upper in enumerate(uppers):\n"
+        "        if x <= upper:  # the first upper above x\n"
+        "            return index\n"
+        "def x_bracket_index__mutmut_7(x, uppers):\n"
+        "    for index, upper in enumerate(uppers):\n"
+        "        if x < upper:  # the first upper above x\n"
+        "            return index + 1\n"
+    )
+    names = [f"deploybook.payroll.withholding.x_bracket_index__mutmut_{n}" for n in (5, 7)]
+    found = surviving_changes(tmp_path, names)
+    assert [(m.name, m.original, m.mutated, m.x_comparison) for m in found] == [
+        ("bracket_index 5", "if x < upper:", "if x <= upper:", True),
+        ("bracket_index 7", "return index", "return index + 1", False),
+    ]
 
 
 def test_junit_outcomes(tmp_path: Path) -> None:
