@@ -23,6 +23,7 @@ DEPARTMENT_WEIGHTS = (0.12, 0.18, 0.2, 0.28, 0.22)
 SCALES = ("2", "1", "3", "5", "6", "4-resident")
 SCALE_WEIGHTS = (0.84, 0.06, 0.03, 0.02, 0.04, 0.01)
 HOURS_PER_WEEK = Decimal(38)
+BANK_PREFIXES = ("032", "062", "083", "013", "033", "082", "012", "063")  # the BSBs' bank digits
 _FIRST = ("Alex", "Sam", "Jordan", "Chris", "Taylor", "Morgan", "Jamie", "Casey", "Riley")
 _LAST = ("Nguyen", "Smith", "Williams", "Brown", "Jones", "Singh", "Chen", "Taylor", "Wilson")
 
@@ -65,7 +66,7 @@ def synthetic_company(
                 rate=_money(round(salary[i], -2)) if salaried else _money(hourly[i]),
                 scale=scale,
                 tax_free_threshold=scale in ("2", "5", "6"),
-                bsb=f"{(i * 37) % 1000:03d}-{(i * 53) % 1000:03d}",
+                bsb=f"{BANK_PREFIXES[i % len(BANK_PREFIXES)]}-{(i * 53) % 1000:03d}",
                 account_number=f"{10_000_000 + i * 7919 % 89_999_999}",
                 tax_offsets=Decimal(1645) if offsets_ok else Decimal(0),
                 medicare_spouse=bool(levy_ok and u[i, 2] < 0.7),

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from deploybook.payroll.domain import PayBasis, PayPeriod
-from deploybook.payroll.synthetic import synthetic_company, synthetic_timesheets
+from deploybook.payroll.synthetic import BANK_PREFIXES, synthetic_company, synthetic_timesheets
 
 
 def test_same_seed_same_company() -> None:
@@ -34,3 +34,9 @@ def test_mix() -> None:
 def test_needs_an_employee() -> None:
     with pytest.raises(ValueError, match="employees must be at least 1"):
         synthetic_company(0)
+
+
+def test_bank_accounts_look_like_real_ones() -> None:
+    staff = synthetic_company(40, seed=1)
+    assert all(e.bsb[:3] in BANK_PREFIXES for e in staff)  # no BSB 000-000: no bank has it
+    assert len({e.bsb for e in staff}) == 40
