@@ -1,8 +1,6 @@
-"""The payroll report's figures (plotly) and tables (pandas), built from computed results."""
+"""The payroll report's figures (plotly), built from computed results (tables: :mod:`.tables`)."""
 
 from __future__ import annotations
-
-from collections import Counter
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -10,35 +8,9 @@ from plotly.subplots import make_subplots
 
 from deploybook.payroll.pyramid import LevelResult
 from deploybook.payroll.rollout import RolloutResult
-from deploybook.payroll.rules import RuleSet
 from deploybook.plotting import source_note
 
 DECISION_COLOURS = {"go": "#2ca02c", "no-go": "#d62728", "not run": "#c7c7c7"}
-
-
-def provenance_table(rule_sets: tuple[RuleSet, ...]) -> pd.DataFrame:
-    """How many values and rules of each rule set rest on each kind of source."""
-    rows = {r.name: Counter(p.status.value for p in r.provenance) for r in rule_sets}
-    table = pd.DataFrame(rows).T.fillna(0).astype(int)
-    return table.reindex(columns=["V", "E", "O", "S", "NC"], fill_value=0)
-
-
-def pyramid_table(results: list[LevelResult]) -> pd.DataFrame:
-    """One row per test level: counts, seconds and the coverage that level alone reaches."""
-    return pd.DataFrame(
-        [
-            {
-                "level": r.level,
-                "tests": r.tests,
-                "passed": r.passed,
-                "failed": r.failed,
-                "skipped": r.skipped,
-                "seconds": round(r.seconds, 1),
-                "coverage %": round(r.coverage_percent, 1),
-            }
-            for r in results
-        ]
-    ).set_index("level")
 
 
 def pyramid_figure(results: list[LevelResult]) -> go.Figure:
