@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from deploybook.cicd.probes import Probe
 from deploybook.cicd.runner import JobResult, RunResult
@@ -50,9 +51,11 @@ def critical_path_figure(plan: pd.DataFrame, title: str, source: str) -> go.Figu
                 name="on the critical path" if critical else "off the critical path",
                 marker_color="#d62728" if critical else "#9ecae1",
                 text=[f"{s:.1f} s" for s in rows["seconds"]],
-                textposition="inside",
+                textposition="outside",
+                cliponaxis=False,
             )
         )
+    height = 190 + 42 * len(plan)
     fig.update_layout(
         title=title,
         xaxis_title="seconds from the start of the run",
@@ -60,11 +63,13 @@ def critical_path_figure(plan: pd.DataFrame, title: str, source: str) -> go.Figu
             "autorange": "reversed",
             "categoryorder": "array",
             "categoryarray": list(plan["job"]),
+            "automargin": True,
         },
         barmode="overlay",
-        height=320,
-        margin={"b": 110},
-        annotations=[source_note(source)],
+        height=height,
+        margin={"b": 110, "r": 50},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        annotations=[source_note(source) | {"y": 0, "yanchor": "top", "yshift": -62}],
     )
     return fig
 
@@ -84,41 +89,49 @@ def cache_table(cold: JobResult, warm: JobResult) -> pd.DataFrame:
 
 
 def cache_figure(table: pd.DataFrame, source: str) -> go.Figure:
-    """Cold and warm seconds per step."""
+    """Cold and warm seconds per step, one pair of horizontal bars per step."""
+    bars = [("cold cache (empty store)", "cold s", "#9ecae1"), ("warm cache", "warm s", "#3182bd")]
     fig = go.Figure(
         [
             go.Bar(
-                name="cold cache (empty store)",
-                x=table["step"],
-                y=table["cold s"],
-                marker_color="#9ecae1",
-            ),
-            go.Bar(
-                name="warm cache (restored)",
-                x=table["step"],
-                y=table["warm s"],
-                marker_color="#3182bd",
-            ),
+                name=name,
+                y=table["step"],
+                x=table[column],
+                orientation="h",
+                marker_color=color,
+                text=[f"{v:.1f} s" for v in table[column]],
+                textposition="outside",
+                cliponaxis=False,
+            )
+            for name, column, color in bars
         ]
     )
+    height = 170 + 56 * len(table)
     fig.update_layout(
         title="The book job with a cold and a warm cache",
-        yaxis_title="seconds",
+        xaxis_title="seconds",
+        yaxis={"autorange": "reversed", "automargin": True},
         barmode="group",
-        height=400,
-        margin={"b": 120},
-        legend={"orientation": "h", "y": 1.08},
-        annotations=[source_note(source) | {"y": -0.3}],
+        height=height,
+        margin={"b": 110, "r": 40},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        annotations=[source_note(source) | {"y": 0, "yanchor": "top", "yshift": -62}],
     )
     return fig
 
 
-def timeline_figure(
-    probes: dict[str, Sequence[Probe]], events: pd.DataFrame, t0: float, source: str
-) -> go.Figure:
-    """Every probe (coloured by the release that answered, failures as red crosses) and
-    every deployment event, per environment."""
-    fig = go.Figure()
+_EVENT_STYLES = {
+    "switched": ("triangle-up", "#333"),
+    "healthy": ("circle-open", "#2ca02c"),
+    "failed": ("x-thin-open", "#d62728"),
+    "rolled-back": ("triangle-down", "#ff7f0e"),
+}
+
+
+def _probe_groups(
+    probes: dict[str, Sequence[Probe]], events: pd.DataFrame
+) -> dict[str, list[tuple[float, str, int]]]:
+    """Probes by what answered them: (time, environment, status) per group."""
     switches = events[events["event"] == "switched"]
     first_live = {env: rows["t"].min() for env, rows in switches.groupby("environment")}
     groups: dict[str, list[tuple[float, str, int]]] = {}
@@ -130,56 +143,91 @@ def timeline_figure(
                 group = "probe not answered 200"
             else:
                 group = f"served {p.release}"
-            groups.setdefault(group, []).append((p.t - t0, env, p.status))
+            groups.setdefault(group, []).append((p.t, env, p.status))
+    return dict(
+        sorted(groups.items(), key=lambda item: (not item[0].startswith("nothing"), item[0]))
+    )
+
+
+def timeline_figure(
+    probes: dict[str, Sequence[Probe]],
+    events: pd.DataFrame,
+    t0: float,
+    source: str,
+    zoom: tuple[str, float, float] | None = None,
+) -> go.Figure:
+    """Every probe (coloured by the release that answered, failures as red crosses) and
+    every deployment event, per environment; ``zoom`` (environment, start, end) adds a
+    second panel with that environment's probes in that window, one dot per probe."""
+    fig = make_subplots(
+        rows=2 if zoom else 1,
+        cols=1,
+        row_heights=[0.5, 0.5] if zoom else None,
+        vertical_spacing=0.2,
+        subplot_titles=("the whole run", f"{zoom[0]}, around the rollback") if zoom else None,
+    )
     palette = iter(["#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"])
-    for group in sorted(groups, key=lambda g: (not g.startswith("nothing"), g)):
-        points = groups[group]
+    for group, points in _probe_groups(probes, events).items():
         if group == "probe not answered 200":
             marker = {"symbol": "x", "size": 7, "color": "#d62728"}
         else:
             color = "#cccccc" if group.startswith("nothing") else next(palette, "#7f7f7f")
             marker = {"size": 4, "color": color}
-        fig.add_trace(
-            go.Scatter(
-                x=[t for t, _, _ in points],
-                y=[env for _, env, _ in points],
-                mode="markers",
-                name=group,
-                marker=marker,
-                hovertext=[f"HTTP {status or 'no answer'}" for _, _, status in points],
+        panels = [(1, points)]
+        if zoom:
+            panels.append(
+                (2, [p for p in points if p[1] == zoom[0] and zoom[1] <= p[0] <= zoom[2]])
             )
-        )
-    styles = {
-        "switched": ("triangle-up", "#333"),
-        "healthy": ("circle-open", "#2ca02c"),
-        "failed": ("x-thin-open", "#d62728"),
-        "rolled-back": ("triangle-down", "#ff7f0e"),
-    }
-    for event, (symbol, color) in styles.items():
+        for row, shown in panels:
+            if row == 2 and not shown:
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=[t - t0 for t, _, _ in shown],
+                    y=[env for _, env, _ in shown],
+                    mode="markers",
+                    name=group,
+                    legendgroup=group,
+                    showlegend=row == 1,
+                    marker=marker,
+                    hovertext=[f"HTTP {status or 'no answer'}" for _, _, status in shown],
+                ),
+                row=row,
+                col=1,
+            )
+    for event, (symbol, color) in _EVENT_STYLES.items():
         rows = events[events["event"] == event]
-        if rows.empty:
-            continue
-        fig.add_trace(
-            go.Scatter(
-                x=rows["t"] - t0,
-                y=rows["environment"],
-                mode="markers",
-                name=event,
-                marker={
-                    "symbol": symbol,
-                    "size": 14,
-                    "color": color,
-                    "line": {"width": 2, "color": color},
-                },
-                hovertext=rows["release"],
+        panels = [(1, rows)]
+        if zoom:
+            inside = (rows["environment"] == zoom[0]) & rows["t"].between(zoom[1], zoom[2])
+            panels.append((2, rows[inside]))
+        for row, shown in panels:
+            if shown.empty:
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=shown["t"] - t0,
+                    y=shown["environment"],
+                    mode="markers",
+                    name=event,
+                    legendgroup=event,
+                    showlegend=row == 1,
+                    marker={"symbol": symbol, "size": 14, "color": color, "line": {"width": 2}},
+                    hovertext=shown["release"],
+                ),
+                row=row,
+                col=1,
             )
-        )
+    height = 620 if zoom else 420
+    fig.update_xaxes(title_text="seconds since the first tag was pushed", row=2 if zoom else 1)
     fig.update_layout(
         title="What users saw: availability probes and deployment events",
-        xaxis_title="seconds since the first tag was pushed",
-        height=460,
-        margin={"b": 200},
-        legend={"orientation": "h", "y": -0.28},
-        annotations=[source_note(source) | {"y": -0.9}],
+        height=height,
+        margin={"b": 170},
+        legend={"orientation": "h", "y": 0, "yanchor": "bottom", "yref": "container", "x": 0},
+        annotations=[
+            *fig.layout.annotations,
+            source_note(source) | {"y": 0, "yanchor": "top", "yshift": -62},
+        ],
     )
     return fig

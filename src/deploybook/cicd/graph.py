@@ -73,6 +73,7 @@ def _layout(planned: pd.DataFrame) -> dict[str, tuple[float, float]]:
     """Jobs in columns by ``needs`` depth, one horizontal band per workflow; triggers on the
     left, environments on the right beside the jobs that deploy to them."""
     jobs = planned.drop_duplicates("job").set_index("job")
+    order = {job: i for i, job in enumerate(jobs.index)}  # as the runner planned them
     depth: dict[str, int] = {}
 
     def level(job: str) -> int:
@@ -83,11 +84,12 @@ def _layout(planned: pd.DataFrame) -> dict[str, tuple[float, float]]:
 
     positions: dict[str, tuple[float, float]] = {}
     top = 0.0
-    for _, members in jobs.groupby("workflow", sort=True):
+    for workflow, members in jobs.groupby("workflow", sort=True):
         columns: dict[int, list[str]] = {}
-        for job in sorted(members.index, key=lambda j: (level(j), j)):
+        for job in sorted(members.index, key=lambda j: (level(j), order[j])):
             columns.setdefault(depth[job], []).append(job)
         height = max(len(c) for c in columns.values())
+        positions[f"band:{workflow}"] = (0.6, 1.3 * top + 0.75)
         for x, column in columns.items():
             for i, job in enumerate(column):
                 positions[job] = (float(x), 1.3 * (top - i - (height - len(column)) / 2))
@@ -99,7 +101,8 @@ def _layout(planned: pd.DataFrame) -> dict[str, tuple[float, float]]:
     right = max(x for x, _ in positions.values()) + 1.2
     for env, rows in planned.dropna(subset=["environment"]).groupby("environment"):
         ys = [positions[job][1] for job in rows["job"].unique()]
-        positions[f"env:{env}"] = (right, sum(ys) / len(ys))
+        # half a row lower, so the edge to it does not run along a row of jobs
+        positions[f"env:{env}"] = (right, sum(ys) / len(ys) - 0.65)
     return positions
 
 
@@ -120,26 +123,23 @@ def pipeline_figure(planned: pd.DataFrame, title: str) -> go.Figure:
                 x=xs, y=ys, mode="lines", name=str(trigger), line={"width": 1.5}, hoverinfo="skip"
             )
         )
-    xs, ys = [], []
+    edges: dict[str, tuple[list[float | None], list[float | None]]] = {
+        "needs": ([], []),
+        "deploys to": ([], []),
+    }
     for job, row in jobs.iterrows():
-        for need in row["needs"]:
-            if need in pos:
-                xs += [pos[need][0], pos[job][0], None]
-                ys += [pos[need][1], pos[job][1], None]
+        ends = [(need, "needs") for need in row["needs"] if need in pos]
         if row["environment"]:
-            env = f"env:{row['environment']}"
-            xs += [pos[job][0], pos[env][0], None]
-            ys += [pos[job][1], pos[env][1], None]
-    fig.add_trace(
-        go.Scatter(
-            x=xs,
-            y=ys,
-            mode="lines",
-            name="needs / deploys to",
-            line={"color": "#999", "dash": "dot"},
-            hoverinfo="skip",
+            ends.append((f"env:{row['environment']}", "deploys to"))
+        for other, kind in ends:
+            first, second = (other, job) if kind == "needs" else (job, other)
+            edges[kind][0].extend([pos[first][0], pos[second][0], None])
+            edges[kind][1].extend([pos[first][1], pos[second][1], None])
+    styles = {"needs": {"color": "#aaa", "dash": "dot"}, "deploys to": {"color": "#2ca02c"}}
+    for kind, (xs, ys) in edges.items():
+        fig.add_trace(
+            go.Scatter(x=xs, y=ys, mode="lines", name=kind, line=styles[kind], hoverinfo="skip")
         )
-    )
     kinds = [
         ("trigger", list(dict.fromkeys(planned["trigger"])), "diamond", "#444"),
         ("job", list(jobs.index), "circle", "#1f77b4"),
@@ -151,24 +151,43 @@ def pipeline_figure(planned: pd.DataFrame, title: str) -> go.Figure:
                 x=[pos[n][0] for n in names],
                 y=[pos[n][1] for n in names],
                 mode="markers+text",
-                marker={"symbol": symbol, "size": 13, "color": color},
-                text=[n.removeprefix("env:") for n in names],
-                textposition="top center",
-                textfont={"size": 10},
+                marker={"symbol": symbol, "size": 14, "color": color},
+                # the workflow is the band's title; a label names the job within it
+                text=[n.split(": ", 1)[-1].removeprefix("env:") for n in names],
+                textposition=[_label_side(n, pos) for n in names],
+                textfont={"size": 12},
                 name=kind,
                 hovertext=[jobs.loc[n, "name"] if kind == "job" else n for n in names],
                 hoverinfo="text",
             )
         )
+    for key, (x, y) in pos.items():
+        if key.startswith("band:"):
+            fig.add_annotation(
+                x=x,
+                y=y,
+                text=f"<b>{key.removeprefix('band:')}</b>",
+                showarrow=False,
+                xanchor="left",
+                font={"size": 13, "color": "#555"},
+            )
+    rows = len({y for key, (_, y) in pos.items() if not key.startswith(("band:", "env:"))})
     fig.update_layout(
         title=title,
-        height=720,
-        xaxis={"visible": False},
+        height=max(480, 70 * rows + 200),
+        xaxis={"visible": False, "range": [-1.3, max(x for x, _ in pos.values()) + 0.9]},
         yaxis={"visible": False},
-        legend={"orientation": "h", "y": -0.05},
+        legend={"orientation": "h", "y": -0.02},
         margin={"l": 10, "r": 10, "t": 50, "b": 60},
     )
     return fig
+
+
+def _label_side(name: str, pos: dict[str, tuple[float, float]]) -> str:
+    """Above the node, or below it when the node above in the same column is close."""
+    x, y = pos[name]
+    above = [oy for key, (ox, oy) in pos.items() if ox == x and oy > y and key != name]
+    return "bottom center" if above and min(above) - y < 1.5 else "top center"
 
 
 def count_jobs(root: Path) -> pd.DataFrame:

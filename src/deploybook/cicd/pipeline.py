@@ -10,13 +10,14 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,12 +30,18 @@ from deploybook.cicd.minibook import build_source
 from deploybook.cicd.probes import Probe, Prober
 from deploybook.cicd.runner import Event, JobResult, LocalRunner, RunResult
 from deploybook.cicd.server import SiteServer
+from deploybook.cicd.workflow import load_workflow
 
 _VOLATILE = re.compile(r"\b\d+(\.\d+)?s\b|\bin \d+(\.\d+)?s\b|0x[0-9a-f]+")
 
 
 def _normalise(text: str) -> str:
     return _VOLATILE.sub("<t>", text).strip()
+
+
+def this_python() -> str:
+    """This interpreter's ``major.minor``: the one matrix entry a local run can honour."""
+    return f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 def run_ci(
@@ -44,14 +51,42 @@ def run_ci(
     unit_tests: str,
     secrets: dict[str, str],
     workflow: str | Path = "ci.yml",
+    python: str = "",
 ) -> RunResult:
-    """Run ``ci.yml`` jobs here on this interpreter's matrix entry, dispatched with
-    ``unit_tests`` as the unit job's input (``work_dir`` is emptied first)."""
+    """Run ``ci.yml`` jobs here on the matrix entry for ``python`` (default: this
+    interpreter's), dispatched with ``unit_tests`` as the unit job's input (``work_dir``
+    is emptied first)."""
     shutil.rmtree(work_dir, ignore_errors=True)
     runner = LocalRunner(root, work_dir=work_dir, secrets=secrets)
-    here = f"{sys.version_info.major}.{sys.version_info.minor}"
     event = Event("workflow_dispatch", inputs={"unit-tests": unit_tests})
-    return runner.run(workflow, event, jobs=list(jobs), matrix={"python": here})
+    return runner.run(workflow, event, jobs=list(jobs), matrix={"python": python or this_python()})
+
+
+def ci_verdict(result: RunResult) -> str:
+    """One sentence on how a CI run ended: every job passed, or where each failure was."""
+    failed = [
+        f"{job.name} failed at its step '{step.label}'"
+        + (f" (exit code {step.exit_code})" if step.exit_code is not None else "")
+        for job in result.jobs
+        if job.result != "success"
+        for step in job.steps
+        if step.conclusion == "failure"
+    ]
+    if result.result == "success":
+        return f"all {len(result.jobs)} jobs passed"
+    return "; ".join(failed) or "a job failed before any step ran"
+
+
+def refused_entry(root: Path, work_dir: Path) -> tuple[str, str]:
+    """The unit job's matrix entry for a Python other than this one, and why it cannot run
+    here (the error the local runner gives it)."""
+    ci = load_workflow(root / ".github" / "workflows" / "ci.yml")
+    versions = [str(v) for v in ci.jobs["unit"]["strategy"]["matrix"]["python"]]
+    python = next(v for v in versions if v != this_python())
+    result = run_ci(root, work_dir, ["unit"], "tests/unit/cicd/test_matrix.py", {}, python=python)
+    job = result.job("unit")
+    errors = [line for step in job.steps for line in step.log if line.startswith("Error: ")]
+    return python, errors[0].removeprefix("Error: ") if errors else f"it ended with {job.result}"
 
 
 def head_commit(root: Path) -> str:
@@ -66,11 +101,13 @@ def head_commit(root: Path) -> str:
 
 
 def steps_table(result: RunResult) -> pd.DataFrame:
-    """One row per step of every job of a run."""
+    """One row per step of every job of a run (how it ran here: a shell, or the local
+    equivalent of an action)."""
     rows = [
         {
             "job": job.name,
             "step": step.label,
+            "ran as": "shell" if step.kind == "run" else "local equivalent",
             "conclusion": step.conclusion,
             "exit code": step.exit_code,
             "seconds": round(step.seconds, 2),
@@ -78,7 +115,17 @@ def steps_table(result: RunResult) -> pd.DataFrame:
         for job in result.jobs
         for step in job.steps
     ]
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table["exit code"] = table["exit code"].astype("Int64")
+    return table
+
+
+def _first_difference(ours: str, theirs: str) -> str:
+    """The first line where two outputs differ ('' when they are the same)."""
+    for a, b in itertools.zip_longest(ours.splitlines(), theirs.splitlines(), fillvalue=""):
+        if a != b:
+            return f"runner: {a[:60]!r} / by hand: {b[:60]!r}"
+    return ""
 
 
 def compare_by_hand(root: Path, result: RunResult) -> pd.DataFrame:
@@ -120,6 +167,7 @@ def compare_by_hand(root: Path, result: RunResult) -> pd.DataFrame:
                     "same output": runner_out == hand_out,
                     "runner s": round(step.seconds, 2),
                     "by hand s": round(time.monotonic() - start, 2),
+                    "first difference": _first_difference(runner_out, hand_out),
                 }
             )
     return pd.DataFrame(rows)
@@ -218,6 +266,50 @@ def jobs_table(releases: Releases) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+_STEP_COUNTS = ("shell steps", "actions run locally", "steps skipped here")
+
+
+def _step_counts(job: JobResult) -> dict[str, int]:
+    steps = [step for step in job.steps if step.kind != "post"]
+    ran = [step for step in steps if step.conclusion != "skipped"]
+    return dict(
+        zip(
+            _STEP_COUNTS,
+            (
+                sum(step.kind == "run" for step in ran),
+                sum(step.kind == "uses" for step in ran),
+                len(steps) - len(ran),
+            ),
+            strict=True,
+        )
+    )
+
+
+def where_jobs_ran(planned: pd.DataFrame, runs: Mapping[str, Sequence[RunResult]]) -> pd.DataFrame:
+    """Every job of the pipeline graph (``graph.plan``): how many times it ran here, and
+    how the steps of its last run ran (a shell, an action's local equivalent, skipped).
+
+    ``runs`` maps a workflow's file stem (``ci``, ``deploy``) to the runs of it.
+    """
+    last: dict[str, JobResult] = {}
+    count: dict[str, int] = {}
+    for stem, results in runs.items():
+        for job in (job for result in results for job in result.jobs):
+            if job.result != "skipped" and job.steps:
+                key = f"{stem}: {job.id}"
+                last[key] = job
+                count[key] = count.get(key, 0) + 1
+    rows = [
+        {
+            "job": key,
+            "runs here": count.get(key, 0),
+            **(_step_counts(last[key]) if key in last else dict.fromkeys(_STEP_COUNTS)),
+        }
+        for key in dict.fromkeys(planned["job"])
+    ]
+    return pd.DataFrame(rows).astype({column: "Int64" for column in _STEP_COUNTS})
+
+
 def history_table(*environments: Environment) -> pd.DataFrame:
     """Every recorded deployment event of the environments, in time order."""
     rows: list[dict[str, Any]] = [
@@ -226,6 +318,47 @@ def history_table(*environments: Environment) -> pd.DataFrame:
         for e in env.history()
     ]
     return pd.DataFrame(rows).sort_values("t", kind="stable").reset_index(drop=True)
+
+
+def live_probes(releases: Releases) -> list[tuple[str, Probe]]:
+    """(environment, probe) for every probe sent after the environment's first switch to a
+    release: what a reader could have seen (before it, nothing was deployed)."""
+    events = history_table(releases.staging, releases.production)
+    switches = events[events["event"] == "switched"].groupby("environment")["t"].min()
+    return [
+        (env.name, p)
+        for env, probes in (
+            (releases.staging, releases.staging_probes),
+            (releases.production, releases.production_probes),
+        )
+        for p in probes
+        if env.name in switches and p.t >= switches[env.name]
+    ]
+
+
+def failed_probes(releases: Releases) -> pd.DataFrame:
+    """Every live probe (:func:`live_probes`) that did not answer 200, with the deployment
+    event of its environment nearest in time."""
+    events = history_table(releases.staging, releases.production)
+    t0 = min((p.t for p in releases.staging_probes + releases.production_probes), default=0.0)
+    rows = []
+    for env, p in live_probes(releases):
+        if p.status == 200:
+            continue
+        own = events[events["environment"] == env]
+        nearest = own.iloc[(own["t"] - p.t).abs().argmin()]
+        rows.append(
+            {
+                "environment": env,
+                "sent at s": round(p.t - t0, 2),
+                "HTTP status": p.status or f"no answer ({p.error})",
+                "probe took s": round(p.seconds, 2),
+                "nearest event": nearest["event"],
+                "s from it": round(p.t - nearest["t"], 2),
+            }
+        )
+    columns = ["environment", "sent at s", "HTTP status", "probe took s", "nearest event"]
+    return pd.DataFrame(rows, columns=[*columns, "s from it"])
 
 
 @dataclass(frozen=True)
@@ -238,6 +371,10 @@ class RollbackSummary:
     live_seconds: float
     probes: int
     all_served: bool
+    switched_at: float  # when the failed release went live
+    restored_at: float  # when the previous release was served again
+    restored: str  # the release served again
+    max_gap_seconds: float  # the longest wait between two probes in that window
 
 
 def rollback_summary(releases: Releases) -> RollbackSummary | None:
@@ -256,6 +393,7 @@ def rollback_summary(releases: Releases) -> RollbackSummary | None:
     switched = max(e["t"] for e in history if e["event"] == "switched" and e["release"] == bad)
     restored = rolled[-1]["t"]
     window = [p for p in releases.staging_probes if switched <= p.t <= restored]
+    starts = [switched, *(p.t for p in window), restored]
     return RollbackSummary(
         bad,
         list(failed[-1]["failures"]),
@@ -263,6 +401,21 @@ def rollback_summary(releases: Releases) -> RollbackSummary | None:
         restored - switched,
         len(window),
         bool(window) and all(p.status == 200 for p in window),
+        switched,
+        restored,
+        rolled[-1]["release"],
+        max(b - a for a, b in itertools.pairwise(starts)),
+    )
+
+
+def by_hand_verdict(table: pd.DataFrame) -> str:
+    """How the commands run by hand compared with the runner's run of them."""
+    same = table["same output"] & (table["runner exit"] == table["by hand exit"])
+    if same.all():
+        return f"all {len(table)} gave the same exit status and the same output, timings aside"
+    return (
+        f"{int((~same).sum())} of {len(table)} differed (the last column shows the first "
+        "differing line)"
     )
 
 

@@ -20,29 +20,31 @@ from typing import Self
 
 @dataclass(frozen=True)
 class Probe:
-    """One request pair: when it started, the worse HTTP status, the release that answered."""
+    """One request pair: when it started, the worse HTTP status (0: no answer), the release
+    that answered, how long it took, and why there was no answer (the exception)."""
 
     t: float
     status: int
     release: str | None
     seconds: float
+    error: str = ""
 
 
-def _get(url: str, timeout: float) -> tuple[int, bytes]:
+def _get(url: str, timeout: float) -> tuple[int, bytes, str]:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback
-            return response.status, response.read()
+            return response.status, response.read(), ""
     except urllib.error.HTTPError as exc:
-        return exc.code, b""
-    except OSError:
-        return 0, b""
+        return exc.code, b"", ""
+    except OSError as exc:
+        return 0, b"", f"{type(exc).__name__}: {exc}"
 
 
 def probe(url: str, timeout: float = 5.0) -> Probe:
     """Request ``url`` and ``url/release.json`` once."""
     start = time.time()
-    page, _ = _get(url.rstrip("/") + "/", timeout)
-    meta, body = _get(url.rstrip("/") + "/release.json", timeout)
+    page, _, page_error = _get(url.rstrip("/") + "/", timeout)
+    meta, body, meta_error = _get(url.rstrip("/") + "/release.json", timeout)
     release = None
     if meta == 200:
         try:
@@ -50,7 +52,7 @@ def probe(url: str, timeout: float = 5.0) -> Probe:
         except ValueError:
             release = None
     status = page if page != 200 else meta
-    return Probe(start, status, release, time.time() - start)
+    return Probe(start, status, release, time.time() - start, page_error or meta_error)
 
 
 class Prober:

@@ -291,6 +291,7 @@ def test_probe_reports_connection_failures() -> None:
     result = probe("http://127.0.0.1:9", timeout=0.5)
     assert result.status == 0
     assert result.release is None
+    assert "Connection refused" in result.error  # why there was no answer
 
 
 def test_probe_reads_the_release(make_site: SiteMaker, tmp_path: Path) -> None:

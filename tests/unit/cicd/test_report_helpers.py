@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from deploybook.cicd.charts import (
@@ -21,15 +22,22 @@ from deploybook.cicd.environment import Environment
 from deploybook.cicd.params import CicdParams
 from deploybook.cicd.pipeline import (
     Releases,
+    by_hand_verdict,
+    ci_verdict,
     compare_by_hand,
+    failed_probes,
     head_commit,
     history_table,
+    refused_entry,
     rollback_summary,
     run_folder,
     steps_table,
+    this_python,
+    where_jobs_ran,
 )
 from deploybook.cicd.probes import Probe
 from deploybook.cicd.runner import JobResult, LocalRunner, RunResult, StepResult
+from deploybook.cicd.tables import show
 from deploybook.params import ParameterError
 from deploybook.paths import project_root
 
@@ -38,18 +46,71 @@ def _step(name: str, seconds: float) -> StepResult:
     return StepResult(name, name, "run", "success", "success", 0.0, seconds)
 
 
+def _run(repo: Path, workflow: str) -> RunResult:
+    """Write ``workflow`` as the repository's only workflow and run it locally."""
+    (repo / ".github" / "workflows").mkdir(parents=True, exist_ok=True)
+    (repo / ".github" / "workflows" / "w.yml").write_text(workflow)
+    return LocalRunner(repo, work_dir=repo / "work").run("w.yml")
+
+
 def test_compare_by_hand_and_steps_table(tmp_path: Path) -> None:
-    (tmp_path / ".github" / "workflows").mkdir(parents=True)
-    (tmp_path / ".github" / "workflows" / "w.yml").write_text(
+    result = _run(
+        tmp_path,
         "on: push\njobs:\n  t:\n    runs-on: ubuntu-24.04\n    env:\n      WHO: world\n"
         '    steps:\n      - run: echo "hello $WHO"\n'
-        "      - run: exit 4\n        continue-on-error: true\n"
+        "      - run: exit 4\n        continue-on-error: true\n",
     )
-    result = LocalRunner(tmp_path, work_dir=tmp_path / "work").run("w.yml")
     table = compare_by_hand(tmp_path, result)
     assert list(table["runner exit"]) == list(table["by hand exit"]) == [0, 4]
     assert table["same output"].all()
-    assert list(steps_table(result)["conclusion"]) == ["success", "success"]
+    assert list(table["first difference"]) == ["", ""]
+    assert by_hand_verdict(table).startswith("all 2 gave the same exit status")
+    steps = steps_table(result)
+    assert list(steps["conclusion"]) == ["success", "success"]
+    assert str(steps["exit code"].dtype) == "Int64"  # whole numbers, not 0.0 and 4.0
+    assert ci_verdict(result) == "all 1 jobs passed"
+    # a command whose output changed between the two runs is reported, with the line
+    result = _run(
+        tmp_path,
+        "on: push\njobs:\n  t:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: date +%N\n"
+        "      - run: exit 3\n",
+    )
+    table = compare_by_hand(tmp_path, result)
+    assert by_hand_verdict(table) == (
+        "1 of 2 differed (the last column shows the first differing line)"
+    )
+    assert table["first difference"][0].startswith("runner: '")
+    assert ci_verdict(result) == "t failed at its step 'Run exit 3' (exit code 3)"
+
+
+def test_tables_show_no_index_and_readable_values() -> None:
+    frame = pd.DataFrame({"n": [1200, None], "ok": [True, False], "s": [0.5, None]})
+    frame["n"] = frame["n"].astype("Int64")
+    html = show(frame).to_html()
+    for shown in ("1,200", "0.50", "yes", "no", "\N{EN DASH}"):
+        assert f">{shown}</td>" in html
+    assert "row_heading" not in html  # no index column
+
+
+def test_where_jobs_ran_counts_each_jobs_steps(tmp_path: Path) -> None:
+    result = _run(
+        tmp_path,
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n"
+        "      - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8\n"
+        "      - run: 'true'\n      - if: runner.environment == 'github-hosted'\n"
+        "        run: 'false'\n",
+    )
+    planned = pd.DataFrame({"job": ["w: a", "w: never"]})
+    table = where_jobs_ran(planned, {"w": [result, result]}).set_index("job")
+    assert table.loc["w: a"].tolist() == [2, 1, 1, 1]
+    assert table.loc["w: never", "runs here"] == 0
+    assert pd.isna(table.loc["w: never", "shell steps"])
+
+
+def test_the_other_python_of_the_unit_matrix_is_refused(tmp_path: Path) -> None:
+    python, reason = refused_entry(project_root(), tmp_path)
+    assert python != this_python()
+    assert f"setup-python asks for Python {python}" in reason
 
 
 def _result(jobs: list[JobResult]) -> RunResult:
@@ -107,6 +168,9 @@ def test_rollback_summary_requires_every_probe_in_the_window(tmp_path: Path) -> 
     assert summary.rollback_seconds == pytest.approx(0.01)
     assert summary.live_seconds == pytest.approx(2.01)
     assert summary.reasons == ["page.html: broken link"]
+    assert summary.max_gap_seconds == pytest.approx(1.0)  # from 3.5 to 4.5
+    assert summary.restored == "r1"
+    assert (summary.switched_at, summary.restored_at) == (3.0, 5.01)
     outage = [*good, Probe(4.0, 0, None, 2.0)]
     assert rollback_summary(_releases(tmp_path / "b", outage)).all_served is False
     assert rollback_summary(_releases(tmp_path / "c", [])).all_served is False
@@ -121,6 +185,32 @@ def test_timeline_figure_and_history(tmp_path: Path) -> None:
     fig = timeline_figure({"staging": releases.staging_probes}, events, 0.0, "s")
     names = {trace.name for trace in fig.data}
     assert {"served r2", "probe not answered 200", "switched", "failed", "rolled-back"} <= names
+    zoomed = timeline_figure(
+        {"staging": releases.staging_probes}, events, 0.0, "s", zoom=("staging", 3.0, 3.9)
+    )
+    lower = [t for t in zoomed.data if t.xaxis == "x2"]
+    assert [list(t.x) for t in lower if t.name == "served r2"] == [[3.5]]
+    assert not any(t.name == "probe not answered 200" for t in lower)  # 4.0 is outside
+
+
+def test_failed_probes_name_the_nearest_deployment_event(tmp_path: Path) -> None:
+    probes = [
+        Probe(2.5, 200, "r1", 0.01),
+        Probe(3.1, 0, "r2", 5.0, "TimeoutError: timed out"),
+        Probe(0.5, 404, None, 0.0),
+        Probe(0.9, 404, "r1", 0.2),  # sent before the first switch, answered after it
+    ]
+    table = failed_probes(_releases(tmp_path, probes))
+    assert table.to_dict("records") == [
+        {
+            "environment": "staging",
+            "sent at s": 2.6,  # since the first probe, at 0.5
+            "HTTP status": "no answer (TimeoutError: timed out)",
+            "probe took s": 5.0,
+            "nearest event": "switched",
+            "s from it": 0.1,
+        }
+    ]
 
 
 def test_head_commit() -> None:
