@@ -371,6 +371,7 @@ class RollbackSummary:
     live_seconds: float
     probes: int
     all_served: bool
+    probes_failed: int  # probes in the window that did not answer 200
     switched_at: float  # when the failed release went live
     restored_at: float  # when the previous release was served again
     restored: str  # the release served again
@@ -401,6 +402,7 @@ def rollback_summary(releases: Releases) -> RollbackSummary | None:
         restored - switched,
         len(window),
         bool(window) and all(p.status == 200 for p in window),
+        sum(p.status != 200 for p in window),
         switched,
         restored,
         rolled[-1]["release"],

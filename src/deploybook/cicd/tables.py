@@ -27,5 +27,10 @@ def show(frame: pd.DataFrame, *, precision: int = 2) -> Styler:
     return (
         frame.style.hide(axis="index")
         .format(lambda value: _cell(value, precision))
-        .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}])
+        .set_table_styles(
+            [
+                {"selector": "th", "props": [("text-align", "left")]},
+                {"selector": "th, td", "props": [("padding", "0.2em 0.9em 0.2em 0")]},
+            ]
+        )
     )

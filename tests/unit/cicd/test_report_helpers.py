@@ -171,8 +171,10 @@ def test_rollback_summary_requires_every_probe_in_the_window(tmp_path: Path) -> 
     assert summary.max_gap_seconds == pytest.approx(1.0)  # from 3.5 to 4.5
     assert summary.restored == "r1"
     assert (summary.switched_at, summary.restored_at) == (3.0, 5.01)
+    assert summary.probes_failed == 0
     outage = [*good, Probe(4.0, 0, None, 2.0)]
     assert rollback_summary(_releases(tmp_path / "b", outage)).all_served is False
+    assert rollback_summary(_releases(tmp_path / "f", outage)).probes_failed == 1
     assert rollback_summary(_releases(tmp_path / "c", [])).all_served is False
     nothing = Releases([], Environment(tmp_path / "d"), Environment(tmp_path / "e"), [], [], None)
     assert rollback_summary(nothing) is None
