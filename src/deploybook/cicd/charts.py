@@ -10,26 +10,19 @@ from plotly.subplots import make_subplots
 
 from deploybook.cicd.probes import Probe
 from deploybook.cicd.runner import JobResult, RunResult
-from deploybook.cicd.workflow import critical_path
+from deploybook.cicd.workflow import critical_path, finish_times
 from deploybook.plotting import source_note
 
 
 def schedule(result: RunResult) -> pd.DataFrame:
     """Each job's measured duration, started as soon as its needs finish (as on GitHub)."""
     durations, needs = result.durations(), result.needs()
-    finish: dict[str, float] = {}
-
-    def end(job: str) -> float:
-        if job not in finish:
-            start = max((end(n) for n in needs.get(job, []) if n in durations), default=0.0)
-            finish[job] = start + durations[job]
-        return finish[job]
-
+    finish, _ = finish_times(durations, needs)
     _, path = critical_path(durations, needs)
     rows = [
         {
             "job": job,
-            "start": end(job) - durations[job],
+            "start": finish[job] - durations[job],
             "seconds": durations[job],
             "critical": job in path,
         }

@@ -237,13 +237,11 @@ def is_triggered(workflow: Workflow, event_name: str, ref: str, base_ref: str = 
 # ---------------------------------------------------------------------------- critical path
 
 
-def critical_path(
+def finish_times(
     durations: Mapping[str, float], needs: Mapping[str, Sequence[str]]
-) -> tuple[float, list[str]]:
-    """The longest chain of ``needs`` by duration: its length and its jobs, first to last.
-
-    ``durations`` holds the jobs that ran; needs on jobs without a duration are ignored.
-    """
+) -> tuple[dict[str, float], dict[str, str | None]]:
+    """When each job ends if it starts as soon as its needs end (as on GitHub), and which
+    need it waited for last (None: it starts at 0). Needs without a duration are ignored."""
     finish: dict[str, float] = {}
     before: dict[str, str | None] = {}
 
@@ -255,9 +253,22 @@ def critical_path(
             finish[job] = (end(start_after) if start_after else 0.0) + durations[job]
         return finish[job]
 
+    for job in durations:
+        end(job)
+    return finish, before
+
+
+def critical_path(
+    durations: Mapping[str, float], needs: Mapping[str, Sequence[str]]
+) -> tuple[float, list[str]]:
+    """The longest chain of ``needs`` by duration: its length and its jobs, first to last.
+
+    ``durations`` holds the jobs that ran; needs on jobs without a duration are ignored.
+    """
     if not durations:
         return 0.0, []
-    last = max(durations, key=end)
+    finish, before = finish_times(durations, needs)
+    last = max(durations, key=finish.__getitem__)
     path: list[str] = []
     node: str | None = last
     while node is not None:

@@ -10,6 +10,7 @@ from deploybook.cicd.expressions import Scope, interpolate
 from deploybook.cicd.workflow import (
     WorkflowError,
     critical_path,
+    finish_times,
     is_triggered,
     load_workflow,
     load_workflows,
@@ -192,6 +193,10 @@ def test_critical_path_takes_the_longest_chain() -> None:
     seconds, path = critical_path(durations, needs)
     assert path == ["lint", "book", "deploy"]
     assert seconds == pytest.approx(15.0)
+    finish, waited_for = finish_times(durations, needs)
+    assert finish == {"lint": 2.0, "unit": 5.0, "book": 12.0, "test": 6.0, "deploy": 15.0}
+    assert waited_for["test"] == "unit"  # test starts when the later of its needs ends
+    assert waited_for["lint"] is None
 
 
 def test_critical_path_ignores_jobs_that_did_not_run() -> None:
