@@ -4,8 +4,9 @@ mutmut changes the code one small edit at a time (``<`` to ``<=``, ``+`` to ``-`
 constant to another...) and runs the tests that cover the changed function; a mutant the
 tests notice is *killed*, one they miss *survives*. The score is the share killed.
 :func:`run_mutation_tests` copies the package and the withholding tests into a scratch
-folder (so ``mutants/`` never appears in the project tree), runs ``mutmut run`` there and
-reads its statistics.
+folder (so ``mutants/`` never appears in the project tree), with a hypothesis profile that
+gives every mutant the same :data:`MAX_EXAMPLES` property-test examples, runs ``mutmut run``
+there and reads its statistics; :func:`surviving_changes` says what each survivor changed.
 """
 
 from __future__ import annotations
@@ -35,6 +36,17 @@ pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]
 [tool.pytest.ini_options]
 filterwarnings = ["error", "ignore::DeprecationWarning"]
 """
+
+
+# Every mutant is judged by the same property-test examples (derandomize), so a score does
+# not move between runs by chance; fewer of them than a normal run, as the examples are run
+# once per mutant and the table-driven tests do most of the killing.
+_CONFTEST = """from hypothesis import settings
+
+settings.register_profile("mutation", max_examples={max_examples}, derandomize=True)
+settings.load_profile("mutation")
+"""
+MAX_EXAMPLES = 30
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,7 @@ def _sandbox(folder: Path) -> None:
     tests.mkdir(parents=True)
     for name in TESTS:
         shutil.copy2(root / "tests" / "unit" / "payroll" / name, tests / name)
+    (folder / "tests" / "conftest.py").write_text(_CONFTEST.format(max_examples=MAX_EXAMPLES))
     (folder / "pyproject.toml").write_text(_PYPROJECT.format(target=TARGET))
 
 

@@ -15,7 +15,7 @@ from deploybook.payroll.schema import pay_runs
 @pytest.mark.parametrize("inject_defect", [True, False], ids=["defect", "clean"])
 def test_rollout(db_url: str, tmp_path: Path, inject_defect: bool) -> None:
     url = None if db_url.startswith("sqlite") else db_url
-    result = run_rollout(load_plan(), employees=300, frequency="fortnightly",
+    result = run_rollout(load_plan(), employees=150, frequency="fortnightly",
                          period_start=date(2024, 7, 1), workdir=tmp_path,
                          inject_defect=inject_defect, seed=2, production_url=url)  # fmt: skip
     decisions = {p.name: p.decision for p in result.phases}

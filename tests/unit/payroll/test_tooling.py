@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from deploybook.payroll.mutation import TARGET, TESTS, MutationResult, _sandbox, surviving_changes
+from deploybook.payroll.mutation import (
+    MAX_EXAMPLES,
+    TARGET,
+    TESTS,
+    MutationResult,
+    _sandbox,
+    surviving_changes,
+)
 from deploybook.payroll.pyramid import _cases, run_level
 
 
@@ -30,6 +37,8 @@ def test_mutation_sandbox_holds_the_package_and_the_tests(tmp_path: Path) -> Non
         'only_mutate = ["src/deploybook/payroll/withholding.py"]'
         in (tmp_path / "sandbox" / "pyproject.toml").read_text()
     )
+    profile = (tmp_path / "sandbox" / "tests" / "conftest.py").read_text()
+    assert f"max_examples={MAX_EXAMPLES}, derandomize=True" in profile  # same examples each run
 
 
 def test_surviving_changes_are_read_from_the_mutated_module(tmp_path: Path) -> None:
