@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from pyspark.sql import SparkSession
 
@@ -160,6 +161,10 @@ def spark_conf(master: str | None = None) -> dict[str, str]:
         # a laptop has few cores: small shuffles and Delta snapshots
         "spark.sql.shuffle.partitions": "2" if local else "200",
         "spark.databricks.delta.snapshotPartitions": "2" if local else "50",
+        # an in-process Spark Connect server (see connect_server) listens on loopback only,
+        # on a free port
+        "spark.connect.grpc.binding.address": "127.0.0.1",
+        "spark.connect.grpc.binding.port": "0",
     }
 
 
@@ -214,6 +219,33 @@ def _stderr_to(path: Path) -> Iterator[None]:
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+def jvm(spark: SparkSession) -> Any:
+    """The py4j view of the session's JVM; a clear error if the session has stopped."""
+    view = spark.sparkContext._jvm
+    if view is None:
+        raise SparkSetupError("the Spark session has stopped: start one with get_spark()")
+    return view
+
+
+@contextmanager
+def connect_server(spark: SparkSession) -> Iterator[str]:
+    """Serve ``spark``'s own SparkContext over Spark Connect while the block runs.
+
+    Yields the ``sc://`` URL. Clients (e.g. the ``spark-pipelines`` runner) then execute in
+    this JVM, with its Delta configuration and its catalog; the server stops on exit.
+    """
+    connect = jvm(spark).org.apache.spark.sql.connect.service
+    service = connect.SparkConnectService
+    state = getattr(connect, "SparkConnectService$").__getattr__("MODULE$")
+    service.start(spark.sparkContext._jsc.sc())
+    host = spark.sparkContext.getConf().get("spark.connect.grpc.binding.address")
+    try:
+        yield f"sc://{host or state.hostAddress()}:{state.localPort()}"
+    finally:
+        none = jvm(spark).scala.Option.empty()
+        service.stop(none, none)
 
 
 def stop_spark() -> None:

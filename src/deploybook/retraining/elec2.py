@@ -12,6 +12,8 @@ from deploybook.paths import data_dir
 FEATURES = [f"feat_{i}" for i in range(1, 7)]
 LABEL = "target"
 ROWS = 45_312
+ROWS_PER_DAY = 48
+FIRST_WEEKDAY = 1  # 7 May 1996, the first half-hour, was a Tuesday (Monday = 0)
 
 
 def elec2_path() -> Path:
@@ -30,6 +32,14 @@ def load_elec2(path: Path | None = None) -> pd.DataFrame:
         raise ValueError(f"{path}: column {LABEL!r} must hold only 0 and 1")
     frame.insert(0, "row_id", range(len(frame)))
     return frame
+
+
+def day_of_week(row_id: int) -> float:
+    """ELEC2's dropped ``day`` column, rebuilt from row order and scaled to [0, 1] (Monday 0).
+
+    The rows are consecutive half-hours from Tuesday 7 May 1996, 48 a day.
+    """
+    return ((row_id // ROWS_PER_DAY + FIRST_WEEKDAY) % 7) / 6
 
 
 def batches(frame: pd.DataFrame, batch_rows: int, count: int) -> Iterator[pd.DataFrame]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
 
 from deploybook.params import ReportParams
 
@@ -11,6 +13,33 @@ class RetrainingParams(ReportParams):
     """What a run of ``notebooks/dlt_retraining.ipynb`` may change."""
 
     batch_rows: int = Field(ge=48, le=45_312, description="rows per batch (336 = one week)")
-    batches: int = Field(ge=2, le=500, description="number of batches streamed into the table")
+    batches: int = Field(ge=4, le=134, description="number of batches streamed into the table")
+    trees_per_update: int = Field(ge=1, le=100, description="new trees trained per update")
+    max_trees: int = Field(ge=1, le=500, description="trees kept in the forest")
+    max_depth: int = Field(ge=1, le=30, description="maximum depth of every tree")
+    mode: Literal["incremental", "full"] = Field(description="how the served model is updated")
+    tolerance: float = Field(ge=0, le=1, description="accuracy a challenger may lose and pass")
+    fail_at_batch: int = Field(ge=-1, description="batch after which a crash is injected; -1: none")
+    new_feature_at: int = Field(ge=-1, description="batch that adds a feature column; -1: never")
     seed: int = Field(ge=0, description="random seed")
     spark_master: str = Field(description="Spark master URL; empty for the default")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.trees_per_update > self.max_trees:
+            raise ValueError(
+                f"trees_per_update ({self.trees_per_update}) cannot exceed "
+                f"max_trees ({self.max_trees})"
+            )
+        if self.batch_rows * self.batches > 45_312:
+            raise ValueError(
+                f"{self.batches} batches of {self.batch_rows} rows need "
+                f"{self.batch_rows * self.batches} rows; ELEC2 has 45312"
+            )
+        for name in ("fail_at_batch", "new_feature_at"):
+            value = getattr(self, name)
+            if value >= self.batches:
+                raise ValueError(f"{name} ({value}) must be below batches ({self.batches})")
+        if self.new_feature_at == 0:
+            raise ValueError("new_feature_at must be -1 or a later batch than the first (0)")
+        return self

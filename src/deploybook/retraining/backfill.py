@@ -1,0 +1,106 @@
+"""Models for past table versions, and putting a hand-made challenger through the gate.
+
+``backfill`` fits a model on the training table *as of* any earlier version (Delta time
+travel), e.g. to rebuild what a pipeline would have served then, or to try an estimator on
+history. ``challenge`` submits any candidate to the same gate the pipeline uses, scored
+against the current champion on the newest labelled rows neither has trained on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.ml import Estimator, Model
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from deploybook.retraining.features import assemble, feature_columns
+from deploybook.retraining.gate import GateDecision, decide
+from deploybook.retraining.lineage import Candidate
+from deploybook.retraining.registry import ModelRegistry, RegistryError
+from deploybook.retraining.strategies import ChangeSet, FullRetrain, TrainingTable
+
+
+def backfill(
+    spark: SparkSession,
+    training_path: str,
+    data_version: int,
+    estimator: Estimator,
+    *,
+    num_trees: int | None = None,
+    seed: int = 42,
+) -> Candidate:
+    """A model fitted from scratch on the training table as of ``data_version``."""
+    table = TrainingTable(spark, training_path)
+    try:
+        rows = table.at(data_version)
+    except Exception as exc:
+        raise RegistryError(
+            f"cannot read {training_path} as of version {data_version}: {exc}"
+        ) from None
+    empty = rows.limit(0)
+    changes = ChangeSet(
+        version=data_version,
+        features=feature_columns(rows.schema),
+        train=empty,
+        holdout=empty,
+        train_keys=(),
+        holdout_keys=(),
+        deleted=frozenset(),
+        updated=frozenset(),
+        min_seq=None,
+    )
+    return FullRetrain(estimator, seed, num_trees).propose(None, changes, table).challenger  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class ChallengeResult:
+    """The gate's verdict on a submitted candidate, and the model version it was stored as."""
+
+    decision: GateDecision
+    challenger_accuracy: float
+    champion_accuracy: float
+    model_version: int
+
+
+def _accuracy(features: tuple[str, ...], model: Model, rows: DataFrame) -> float:
+    scored = model.transform(assemble(rows, features))
+    row = scored.agg(F.avg((F.col("prediction") == F.col("label")).cast("double"))).first()
+    if row is None or row[0] is None:
+        raise ValueError("no labelled rows to judge the challenger on")
+    return float(row[0])
+
+
+def challenge(
+    registry: ModelRegistry,
+    candidate: Candidate,
+    newest: DataFrame,
+    *,
+    tolerance: float,
+    reason: str,
+) -> ChallengeResult:
+    """Score ``candidate`` and the champion on ``newest``; store it as champion or rejected."""
+    champion = registry.champion()
+    if champion is None:
+        raise RegistryError(f"no champion in {registry.path} to challenge")
+    mine = _accuracy(candidate.features, candidate.model, newest)
+    theirs = _accuracy(champion.features, registry.model(champion), newest)
+    decision = decide(
+        has_champion=True,
+        has_challenger=True,
+        must_forget=False,
+        challenger_accuracy=mine,
+        reference_accuracy=theirs,
+        tolerance=tolerance,
+    )
+    registry.append(
+        candidate,
+        pipeline=champion.pipeline,
+        strategy="challenge",
+        data_version=champion.data_version,
+        status=decision.status,
+        reason=f"{reason}: {decision.reason}",
+        metrics={"challenger_accuracy": mine, "reference_accuracy": theirs},
+    )
+    newest_version = registry.summary()["model_version"].max()
+    return ChallengeResult(decision, mine, theirs, int(newest_version))

@@ -1,0 +1,219 @@
+"""Prequential (test-then-train) accuracy of every method, on the same rows.
+
+Each table version's inserted rows are predicted by the model serving *before* that version
+was learned, then learned. The pipelines record their own scores in the models table; this
+module scores the peers on exactly the same rows:
+
+- a never-retrained forest, fitted once on the first version;
+- River's ``ARFClassifier`` (Adaptive Random Forest, an online learner): with the same batch
+  protocol (predict a whole version, then learn it), and row by row (predict each row, then
+  learn it), which no batch pipeline can match and is reported separately.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+from pyspark.ml import Estimator
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from river import forest
+
+from deploybook.retraining.features import KEY, LABEL, MISSING, assemble, feature_columns
+from deploybook.retraining.registry import ModelRegistry
+from deploybook.retraining.strategies import fit
+
+
+def inserted_rows(
+    spark: SparkSession, training_path: str, starting_version: int = 0
+) -> pd.DataFrame:
+    """Every inserted row of the training table with the version that inserted it."""
+    changes = (
+        spark.read.format("delta")
+        .option("readChangeFeed", "true")
+        .option("startingVersion", starting_version)
+        .load(training_path)
+        .where(F.col("_change_type") == "insert")
+        .drop("_change_type", "_commit_timestamp")
+        .withColumnRenamed("_commit_version", "data_version")
+    )
+    return changes.toPandas().sort_values("seq").reset_index(drop=True)
+
+
+def version_metrics(registry: ModelRegistry) -> list[tuple[int, dict[str, float]]]:
+    """(table version, metrics) of every weekly model in a models table."""
+    summary = registry.summary()
+    summary = summary[(summary["strategy"] != "challenge") & summary["restored_from"].isna()]
+    return [(int(r.data_version), dict(r.metrics)) for r in summary.itertuples()]
+
+
+def pipeline_scores(
+    records: Sequence[tuple[int, Mapping[str, float]]], method: str
+) -> pd.DataFrame:
+    """Per-version prequential scores a pipeline recorded (models table or shadow run)."""
+    rows = [
+        {
+            "data_version": version,
+            "method": method,
+            "rows": int(metrics["prequential_rows"]),
+            "correct": round(metrics["prequential_accuracy"] * metrics["prequential_rows"]),
+        }
+        for version, metrics in records
+        if "prequential_rows" in metrics
+    ]
+    return pd.DataFrame(rows, columns=["data_version", "method", "rows", "correct"])
+
+
+def static_scores(
+    spark: SparkSession,
+    inserted: pd.DataFrame,
+    estimator: Estimator,
+    *,
+    num_trees: int | None,
+    seed: int,
+) -> pd.DataFrame:
+    """A model fitted on the first version only, scored on every later version."""
+    first = int(inserted["data_version"].min())
+    frame = spark.createDataFrame(inserted)
+    features = feature_columns(frame.where(F.col("data_version") == first).schema)
+    train = frame.where(F.col("data_version") == first)
+    params = {"numTrees": num_trees} if num_trees else {}
+    model, _ = fit(estimator, train, features, seed, **params)
+    scored = model.transform(assemble(frame.where(F.col("data_version") > first), features))
+    per_version = (
+        scored.groupBy("data_version")
+        .agg(
+            F.count("*").alias("rows"),
+            F.sum((F.col("prediction") == F.col("label")).cast("int")).alias("correct"),
+        )
+        .toPandas()
+    )
+    per_version["method"] = "never retrained"
+    return per_version[["data_version", "method", "rows", "correct"]]
+
+
+def _row_dicts(frame: pd.DataFrame, features: Sequence[str]) -> list[dict[str, float]]:
+    values = frame.reindex(columns=list(features)).astype(float).fillna(MISSING)
+    return values.to_dict("records")
+
+
+def arf_scores(inserted: pd.DataFrame, *, seed: int, n_models: int = 10) -> pd.DataFrame:
+    """River ARF on the same rows: batch protocol and row-by-row protocol."""
+    features = [
+        c for c in inserted.columns if c not in (KEY, LABEL, "batch", "seq", "data_version")
+    ]
+    rows = []
+    batch_model = forest.ARFClassifier(n_models=n_models, seed=seed)
+    row_model = forest.ARFClassifier(n_models=n_models, seed=seed)
+    for position, (version, part) in enumerate(inserted.groupby("data_version", sort=True)):
+        x = _row_dicts(part, features)
+        y = part[LABEL].astype(int).tolist()
+        if position > 0:
+            predicted = [batch_model.predict_one(xi) for xi in x]
+            rows.append(
+                {
+                    "data_version": int(version),
+                    "method": "ARF (batch)",
+                    "rows": len(y),
+                    "correct": sum(int(p == t) for p, t in zip(predicted, y, strict=True)),
+                }
+            )
+        correct = 0
+        for xi, yi in zip(x, y, strict=True):
+            correct += int(row_model.predict_one(xi) == yi)
+            row_model.learn_one(xi, yi)
+            batch_model.learn_one(xi, yi)
+        if position > 0:
+            rows.append(
+                {
+                    "data_version": int(version),
+                    "method": "ARF (row by row)",
+                    "rows": len(y),
+                    "correct": correct,
+                }
+            )
+    return pd.DataFrame(rows, columns=["data_version", "method", "rows", "correct"])
+
+
+def accuracy_table(scores: pd.DataFrame) -> pd.DataFrame:
+    """Accuracy per method over the versions every method scored (rows pooled)."""
+    methods = scores["method"].nunique()
+    counts = scores.groupby("data_version")["method"].nunique()
+    common = counts[counts == methods].index
+    shared = scores[scores["data_version"].isin(common)]
+    table = shared.groupby("method", sort=False)[["rows", "correct"]].sum()
+    table["accuracy"] = table["correct"] / table["rows"]
+    table["versions"] = len(common)
+    return table.reset_index()
+
+
+def table_growth(spark: SparkSession, training_path: str) -> pd.DataFrame:
+    """Rows inserted, deleted and present after every version (from the change feed)."""
+    changes = (
+        spark.read.format("delta")
+        .option("readChangeFeed", "true")
+        .option("startingVersion", 0)
+        .load(training_path)
+        .groupBy("_commit_version")
+        .agg(
+            F.sum((F.col("_change_type") == "insert").cast("int")).alias("inserted"),
+            F.sum((F.col("_change_type") == "delete").cast("int")).alias("deleted"),
+            F.sum((F.col("_change_type") == "update_postimage").cast("int")).alias("updated"),
+        )
+        .withColumnRenamed("_commit_version", "data_version")
+        .toPandas()
+        .sort_values("data_version")
+    )
+    changes["rows"] = (changes["inserted"] - changes["deleted"]).cumsum()
+    return changes.reset_index(drop=True)
+
+
+def update_costs(
+    pipelines: Mapping[str, Sequence[tuple[int, Mapping[str, float]]]], growth: pd.DataFrame
+) -> pd.DataFrame:
+    """Seconds per update of each pipeline against the table's size at that version."""
+    rows_at = dict(zip(growth["data_version"], growth["rows"], strict=True))
+    changed = set(growth.loc[(growth["deleted"] + growth["updated"]) > 0, "data_version"])
+    rows = [
+        {
+            "method": method,
+            "data_version": version,
+            "table_rows": rows_at.get(version),
+            "update_seconds": metrics["update_seconds"],
+            "note": "(with erasures or corrections)" if version in changed else "",
+        }
+        for method, records in pipelines.items()
+        for version, metrics in records
+        if "update_seconds" in metrics
+    ]
+    return pd.DataFrame(rows)
+
+
+def fit_overhead(
+    spark: SparkSession,
+    estimator: Estimator,
+    rows: pd.DataFrame,
+    *,
+    repeats: int = 3,
+    **params: Any,
+) -> tuple[float, int]:
+    """Median seconds and Spark jobs of one fit on ``rows`` (tiny data: the fixed cost)."""
+    frame = spark.createDataFrame(rows).cache()
+    frame.count()
+    features = feature_columns(frame.schema)
+    context = spark.sparkContext
+    seconds = []
+    jobs = 0
+    for attempt in range(repeats):
+        group = f"deploybook-fit-overhead-{attempt}"
+        context.setJobGroup(group, "measuring one fit")
+        try:
+            _, took = fit(estimator, frame, features, attempt, **params)
+        finally:
+            context.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
+        seconds.append(took)
+        jobs = len(context.statusTracker().getJobIdsForGroup(group))
+    frame.unpersist()
+    return float(pd.Series(seconds).median()), jobs

@@ -1,0 +1,339 @@
+"""The retraining job: Structured Streaming over the training table's change feed.
+
+``readChangeFeed`` delivers, for every committed table version, its inserted rows, the new
+images of updated rows (``update_postimage``) and the keys of deleted rows. ``foreachBatch``
+takes the versions of each micro-batch in order and, for each one:
+
+1. scores the serving champion on the inserted rows before learning from them (the
+   prequential, test-then-train accuracy);
+2. asks the strategy for a challenger (which never depends on a deleted or stale row);
+3. runs the quality gate on the version's holdout rows;
+4. appends one row to the models table with ``txnAppId`` = the pipeline and ``txnVersion`` =
+   the table version, so a replay after a crash writes nothing twice.
+
+``trigger(availableNow=True)`` makes a run the "hourly job": it processes everything
+committed since the last run and stops; ``every="10 seconds"`` keeps it running instead.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyspark.errors import StreamingQueryException
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQuery
+
+from deploybook.retraining.features import KEY, assemble, feature_columns, holdout_keys
+from deploybook.retraining.gate import decide
+from deploybook.retraining.lineage import Candidate
+from deploybook.retraining.registry import CHAMPION, ModelRecord, ModelRegistry
+from deploybook.retraining.strategies import ChangeSet, Strategy, TrainingTable
+from deploybook.spark import jvm
+
+CDF_COLUMNS = ("_change_type", "_commit_version", "_commit_timestamp")
+_SCHEMA_CHANGE = ("DELTA_SCHEMA_CHANGED", "schema change", "DELTA_STREAMING_METADATA_EVOLUTION")
+
+
+class InjectedCrash(RuntimeError):
+    """The crash a run was asked to simulate, after a model was written."""
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    """Where a retraining pipeline keeps its state, and how its gate judges."""
+
+    pipeline: str  # the models' pipeline name and Delta ``txnAppId``
+    registry_path: str
+    checkpoint: str
+    holdout_fraction: float = 0.2
+    tolerance: float = 0.02
+    seed: int = 42
+    starting_version: int = 0
+    store: bool = True  # False: a shadow pipeline, scored and timed in memory, never stored
+
+    def __post_init__(self) -> None:
+        if not self.pipeline:
+            raise ValueError("a pipeline needs a name (it is the Delta txnAppId)")
+        if not 0 <= self.holdout_fraction < 1:
+            raise ValueError(f"holdout_fraction must be in [0, 1), got {self.holdout_fraction}")
+        if not 0 <= self.tolerance <= 1:
+            raise ValueError(f"tolerance must be in [0, 1], got {self.tolerance}")
+
+
+@dataclass
+class VersionReport:
+    """What the job did with one table version."""
+
+    data_version: int
+    batch: int | None
+    status: str  # of the stored model: champion or rejected
+    challenger_served: bool  # the new challenger (not a repair) is what serves now
+    reason: str
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+def _accuracy(frame: Any, keys: set[int] | None = None) -> float | None:
+    rows = frame if keys is None else frame[frame[KEY].isin(keys)]
+    if rows.empty:
+        return None
+    return float((rows["prediction"] == rows["label"]).mean())
+
+
+def _predict(candidate: Candidate, rows: DataFrame) -> Any:
+    scored = candidate.model.transform(assemble(rows, candidate.features))
+    return scored.select(KEY, "label", "prediction").toPandas()
+
+
+class RetrainingJob:
+    """Keeps the models table of one pipeline current with the training table."""
+
+    def __init__(
+        self,
+        spark: SparkSession,
+        training_path: str,
+        strategy: Strategy,
+        config: JobConfig,
+    ) -> None:
+        if not jvm(spark).io.delta.tables.DeltaTable.isDeltaTable(
+            spark._jsparkSession, training_path
+        ):
+            raise FileNotFoundError(
+                f"no Delta training table at {training_path}: create it with create_lakehouse()"
+            )
+        self.spark = spark
+        self.table = TrainingTable(spark, training_path)
+        self.strategy = strategy
+        self.config = config
+        self.registry = ModelRegistry(spark, config.registry_path)
+        if config.store:
+            self.registry.create()
+        self.reports: list[VersionReport] = []
+        self._champion: tuple[ModelRecord | None, Candidate | None] | None = None
+        self._crash_after_batch: int | None = None
+        self._held: tuple[int, DataFrame | None, tuple[int, ...]] | None = None
+        self.on_version: Callable[[VersionReport], None] | None = None
+
+    # -- running -----------------------------------------------------------------
+    def start(
+        self, *, every: str | None = None, crash_after_batch: int | None = None
+    ) -> StreamingQuery:
+        """Start the stream: ``availableNow`` (one catch-up run) or every ``every`` interval."""
+        self._crash_after_batch = crash_after_batch
+        if self.config.store:
+            self._champion = None  # a rollback may have changed it since the last run
+        stream = (
+            self.spark.readStream.format("delta")
+            .option("readChangeFeed", "true")
+            .option("startingVersion", self.config.starting_version)
+            .load(self.table.path)
+        )
+        writer = stream.writeStream.foreachBatch(self.process).option(
+            "checkpointLocation", self.config.checkpoint
+        )
+        writer = (
+            writer.trigger(processingTime=every) if every else writer.trigger(availableNow=True)
+        )
+        return writer.queryName(f"retrain-{self.config.pipeline}").start()
+
+    def run(self, *, crash_after_batch: int | None = None) -> list[VersionReport]:
+        """One catch-up run (the hourly job); restarts once per additive schema change."""
+        done = len(self.reports)
+        for _ in range(5):
+            query = self.start(crash_after_batch=crash_after_batch)
+            try:
+                query.awaitTermination()
+                return self.reports[done:]
+            except StreamingQueryException as exc:
+                text = str(exc)
+                if InjectedCrash.__name__ in text:
+                    raise InjectedCrash(
+                        f"retraining job '{self.config.pipeline}' crashed as asked, after writing "
+                        f"the model for batch {crash_after_batch}"
+                    ) from None
+                if not any(marker in text for marker in _SCHEMA_CHANGE):
+                    raise
+        raise RuntimeError(f"retraining job '{self.config.pipeline}': the schema kept changing")
+
+    # -- one micro-batch -----------------------------------------------------------
+    def process(self, batch: DataFrame, batch_id: int) -> None:
+        """``foreachBatch``: every table version in the micro-batch, oldest first."""
+        # a micro-batch spans many small files: one partition per core is plenty
+        batch = batch.coalesce(self.spark.sparkContext.defaultParallelism).persist()
+        try:
+            versions = sorted(
+                int(r[0]) for r in batch.select("_commit_version").distinct().collect()
+            )
+            done = self._last_done()
+            for version in versions:
+                if done is not None and version <= done:
+                    continue  # replayed after a crash: Delta already has its model
+                report = self.step(version, batch.where(F.col("_commit_version") == version))
+                if report is not None:
+                    self.reports.append(report)
+                    if self.on_version:
+                        self.on_version(report)
+                    if report.batch is not None and report.batch == self._crash_after_batch:
+                        raise InjectedCrash(f"after table version {version}")
+        finally:
+            batch.unpersist()
+
+    def _last_done(self) -> int | None:
+        """The newest table version this pipeline has finished (its models table, or memory)."""
+        if self.config.store:
+            return self.registry.last_data_version(self.config.pipeline)
+        return max((r.data_version for r in self.reports), default=None)
+
+    def champion(self) -> tuple[ModelRecord | None, Candidate | None]:
+        """The serving champion of this pipeline, as a record and a candidate to build on."""
+        if self._champion is None:
+            record = self.registry.champion() if self.config.store else None
+            self._champion = (record, self.registry.candidate(record) if record else None)
+        return self._champion
+
+    def changes(self, version: int, rows: DataFrame) -> ChangeSet | None:
+        """Split one version's change rows for training and for the gate."""
+        cfg = self.config
+        features = feature_columns(self.table.at(version).schema)
+        meta = rows.select(KEY, "_change_type", "seq", "batch").toPandas()
+        kind = meta["_change_type"]
+        inserted = meta[kind == "insert"]
+        held = holdout_keys(inserted, cfg.holdout_fraction)
+        learn = meta[kind.isin(["insert", "update_postimage"]) & ~meta[KEY].isin(held)]
+        deleted = frozenset(int(k) for k in meta.loc[kind == "delete", KEY])
+        updated = frozenset(int(k) for k in meta.loc[kind == "update_postimage", KEY])
+        if learn.empty and not held and not deleted:
+            return None
+        new_rows = rows.where(F.col("_change_type").isin("insert", "update_postimage")).drop(
+            *CDF_COLUMNS
+        )
+        is_held = F.col(KEY).isin(sorted(held))
+        history, history_keys = self._history(version, deleted | updated)
+        return ChangeSet(
+            version=version,
+            features=features,
+            train=new_rows.where(~is_held),
+            holdout=new_rows.where(is_held),
+            train_keys=tuple(int(k) for k in learn[KEY]),
+            holdout_keys=tuple(sorted(held)),
+            deleted=deleted,
+            updated=updated,
+            min_seq=int(inserted["seq"].min()) if not inserted.empty else None,
+            batch=int(inserted["batch"].max()) if not inserted.empty else None,
+            history=history,
+            history_keys=history_keys,
+        )
+
+    def _history(
+        self, version: int, changed: frozenset[int]
+    ) -> tuple[DataFrame | None, tuple[int, ...]]:
+        """The rows the previous version held out for its gate: this version learns them."""
+        if self._held is None or self._held[0] >= version:
+            self._held = None
+            done = self._last_done()
+            if done is not None and done < version:
+                inserted = (
+                    self.spark.read.format("delta")
+                    .option("readChangeFeed", "true")
+                    .option("startingVersion", done)
+                    .option("endingVersion", done)
+                    .load(self.table.path)
+                    .where(F.col("_change_type") == "insert")
+                    .drop(*CDF_COLUMNS)
+                )
+                meta = inserted.select(KEY, "seq").toPandas()
+                kept = holdout_keys(meta, self.config.holdout_fraction)
+                self._remember(done, inserted.where(F.col(KEY).isin(sorted(kept))), kept)
+        if self._held is None or self._held[1] is None:
+            return None, ()
+        _, rows, keys = self._held
+        keys = tuple(k for k in keys if k not in changed)
+        if not keys:
+            return None, ()
+        return rows.where(F.col(KEY).isin(list(keys))), keys
+
+    def _remember(self, version: int, holdout: DataFrame, keys: Collection[int]) -> None:
+        """Keep a version's holdout rows (materialized: the micro-batch will be released)."""
+        rows = holdout.localCheckpoint(eager=True) if keys else None
+        self._held = (version, rows, tuple(sorted(keys)))
+
+    def step(self, version: int, rows: DataFrame) -> VersionReport | None:
+        """Test, train, gate and store for one table version."""
+        changes = self.changes(version, rows)
+        if changes is None:
+            return None
+        _, champion = self.champion()
+        metrics: dict[str, float] = {
+            "learned_rows": len(changes.train_keys),
+            "holdout_rows": len(changes.holdout_keys),
+            "deleted": len(changes.deleted),
+            "updated": len(changes.updated),
+        }
+        holdout = set(changes.holdout_keys)
+        reference_accuracy = None
+        inserts = changes.train.where(~F.col(KEY).isin(list(changes.updated))).unionByName(
+            changes.holdout
+        )
+        if champion is not None and (changes.train_keys or holdout):
+            scored = _predict(champion, inserts)
+            prequential = _accuracy(scored)
+            if prequential is not None:
+                metrics["prequential_accuracy"] = prequential
+                metrics["prequential_rows"] = float(len(scored))
+            reference_accuracy = _accuracy(scored, holdout)
+
+        proposal = self.strategy.propose(champion, changes, self.table)
+        metrics["update_seconds"] = proposal.seconds
+        challenger = proposal.challenger
+        challenger_accuracy = None
+        if challenger is not None and holdout:
+            challenger_accuracy = _accuracy(_predict(challenger, changes.holdout))
+        decision = decide(
+            has_champion=champion is not None,
+            has_challenger=challenger is not None,
+            must_forget=proposal.must_forget,
+            challenger_accuracy=challenger_accuracy,
+            reference_accuracy=reference_accuracy,
+            tolerance=self.config.tolerance,
+        )
+        if challenger_accuracy is not None:
+            metrics["challenger_accuracy"] = challenger_accuracy
+        if reference_accuracy is not None:
+            metrics["reference_accuracy"] = reference_accuracy
+        stored, status, reason = challenger, decision.status, decision.reason
+        if decision.needs_repair:
+            if proposal.repaired is not None:
+                stored, status = proposal.repaired, CHAMPION
+                reason = f"{reason}; the champion, refitted without changed rows, serves"
+            elif challenger is not None:
+                status = CHAMPION
+                reason = f"{reason}; promoted anyway: the champion learned from changed rows"
+        self._remember(version, changes.holdout, changes.holdout_keys)
+        if stored is None:
+            return VersionReport(version, changes.batch, status, False, reason, metrics)
+        metrics["fit_seconds"] = stored.fit_seconds
+        metrics["trees"] = float(len(stored.tree_cohorts))
+        started = time.perf_counter()
+        if not self.config.store:
+            if status == CHAMPION:
+                self._champion = (None, stored)
+            return VersionReport(
+                version, changes.batch, status, stored is challenger, reason, metrics
+            )
+        self.registry.append(
+            stored,
+            pipeline=self.config.pipeline,
+            strategy=self.strategy.name,
+            data_version=version,
+            status=status,
+            reason=reason,
+            metrics=metrics,
+            txn_version=version,
+        )
+        metrics["store_seconds"] = time.perf_counter() - started
+        if status == CHAMPION:
+            self._champion = (None, stored)
+        return VersionReport(version, changes.batch, status, stored is challenger, reason, metrics)

@@ -1,0 +1,193 @@
+"""The Delta tables of one deployment, and the step that applies changes to the training table.
+
+Layout under one root location (a local folder or any Hadoop-compatible URI):
+
+- ``landing``: the producer's change events (append-only, schema merged as columns appear);
+- ``warehouse``: the catalog schema where the declarative pipeline keeps ``clean_events``
+  (events that met every expectation) and ``quarantine`` (events that did not, with the
+  names of the rules they broke);
+- ``training``: one row per key, Change Data Feed on, CHECK constraints from the
+  expectations; written only by :func:`apply_changes`;
+- ``checkpoints``: Structured Streaming state.
+
+Spark Declarative Pipelines' own change-applying flow (``create_auto_cdc_flow``) cannot
+target Delta here: it needs a DataSource V2 table with row-level operations, which Delta's
+catalog table does not offer. So the training table is kept by an ordinary Structured
+Streaming ``MERGE`` over ``clean_events``: one commit per feed batch, applied in batch order,
+each made idempotent with Delta's ``txnAppId``/``txnVersion`` for DML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from delta.tables import DeltaTable
+from pyspark.errors import StreamingQueryException
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+
+from deploybook.retraining.elec2 import FEATURES, LABEL
+from deploybook.retraining.expectations import DELETE, OP, check_constraints, rules_for
+from deploybook.retraining.features import KEY
+
+APPLY_APP_ID = "deploybook-apply-changes"
+_NOT_TABLE_COLUMNS = (OP, "failed_rules", "warned_rules")
+_SCHEMA_CHANGE = ("DELTA_SCHEMA_CHANGED", "schema change", "DELTA_STREAMING_METADATA_EVOLUTION")
+
+
+@dataclass(frozen=True)
+class Lakehouse:
+    """Where one deployment's tables live."""
+
+    root: str
+    database: str
+
+    def __post_init__(self) -> None:
+        if not self.database.isidentifier():
+            raise ValueError(f"database name {self.database!r} must be an identifier")
+
+    @property
+    def landing(self) -> str:
+        """Path of the landing (raw events) table."""
+        return f"{self.root}/landing"
+
+    @property
+    def training(self) -> str:
+        """Path of the training table."""
+        return f"{self.root}/training"
+
+    @property
+    def warehouse(self) -> str:
+        """Location of the pipeline's catalog schema."""
+        return f"{self.root}/warehouse"
+
+    @property
+    def pipeline_storage(self) -> str:
+        """The declarative pipeline's checkpoint storage."""
+        return f"{self.root}/pipeline"
+
+    def checkpoint(self, name: str) -> str:
+        """A streaming checkpoint location."""
+        return f"{self.root}/checkpoints/{name}"
+
+    def registry(self, name: str) -> str:
+        """Path of a models table."""
+        return f"{self.root}/models/{name}"
+
+    @property
+    def clean_events(self) -> str:
+        """Catalog name of the validated event log."""
+        return f"{self.database}.clean_events"
+
+    @property
+    def quarantine(self) -> str:
+        """Catalog name of the quarantine table."""
+        return f"{self.database}.quarantine"
+
+
+def create_lakehouse(spark: SparkSession, root: str, database: str) -> Lakehouse:
+    """Create the catalog schema and the training table (CDF, CHECK constraints) in ``root``."""
+    lake = Lakehouse(root.rstrip("/"), database)
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {database} LOCATION '{lake.warehouse}'")
+    constraints = check_constraints(rules_for([KEY, LABEL, *FEATURES], FEATURES))
+    properties = ", ".join(
+        [
+            "delta.enableChangeDataFeed = true",
+            *(
+                f"'delta.constraints.{name}' = '{condition}'"
+                for name, condition in constraints.items()
+            ),
+        ]
+    )
+    columns = ", ".join(
+        [
+            f"{KEY} BIGINT",
+            "batch INT",
+            "seq BIGINT",
+            *(f"{f} DOUBLE" for f in FEATURES),
+            f"{LABEL} INT",
+        ]
+    )
+    spark.sql(
+        f"CREATE TABLE IF NOT EXISTS delta.`{lake.training}` ({columns}) USING delta "
+        f"TBLPROPERTIES ({properties})"
+    )
+    return lake
+
+
+def latest_events(events: DataFrame) -> DataFrame:
+    """The newest event per key (by ``seq``)."""
+    newest = Window.partitionBy(KEY).orderBy(F.col("seq").desc())
+    return events.withColumn("_rank", F.row_number().over(newest)).where("_rank = 1").drop("_rank")
+
+
+def _add_new_columns(spark: SparkSession, path: str, events: DataFrame) -> None:
+    target = set(spark.read.format("delta").load(path).columns)
+    new = [
+        f"{field.name} {field.dataType.simpleString()}"
+        for field in events.schema.fields
+        if field.name not in target and field.name not in _NOT_TABLE_COLUMNS
+    ]
+    if new:
+        spark.sql(f"ALTER TABLE delta.`{path}` ADD COLUMNS ({', '.join(new)})")
+
+
+def merge_batch(spark: SparkSession, path: str, events: DataFrame, batch: int) -> None:
+    """Apply one feed batch's events to the training table as one idempotent MERGE commit."""
+    _add_new_columns(spark, path, events)
+    latest = latest_events(events).drop("failed_rules", "warned_rules")
+    columns = [c for c in latest.columns if c != OP]
+    assignments = {c: f"s.{c}" for c in columns}
+    conf = spark.conf
+    conf.set("spark.databricks.delta.write.txnAppId", APPLY_APP_ID)
+    conf.set("spark.databricks.delta.write.txnVersion", str(batch))
+    try:
+        (
+            DeltaTable.forPath(spark, path)
+            .alias("t")
+            .merge(latest.alias("s"), f"t.{KEY} = s.{KEY}")
+            .whenMatchedDelete(condition=f"s.{OP} = '{DELETE}' AND s.seq > t.seq")
+            .whenMatchedUpdate(condition=f"s.{OP} <> '{DELETE}' AND s.seq > t.seq", set=assignments)
+            .whenNotMatchedInsert(condition=f"s.{OP} <> '{DELETE}'", values=assignments)
+            .execute()
+        )
+    finally:
+        conf.unset("spark.databricks.delta.write.txnAppId")
+        conf.unset("spark.databricks.delta.write.txnVersion")
+
+
+def apply_changes(spark: SparkSession, lake: Lakehouse) -> list[int]:
+    """Catch the training table up with ``clean_events`` (one MERGE per batch); the batches."""
+    applied: list[int] = []
+
+    def each(events: DataFrame, _: int) -> None:
+        # a micro-batch spans many small files: one partition per core is plenty
+        events = events.coalesce(spark.sparkContext.defaultParallelism).persist()
+        try:
+            for (batch,) in events.select("batch").distinct().orderBy("batch").collect():
+                merge_batch(spark, lake.training, events.where(F.col("batch") == batch), int(batch))
+                applied.append(int(batch))
+        finally:
+            events.unpersist()
+
+    for _ in range(5):
+        query = (
+            spark.readStream.table(lake.clean_events)
+            .writeStream.foreachBatch(each)
+            .option("checkpointLocation", lake.checkpoint("apply-changes"))
+            .trigger(availableNow=True)
+            .start()
+        )
+        try:
+            query.awaitTermination()
+            return applied
+        except StreamingQueryException as exc:
+            if not any(marker in str(exc) for marker in _SCHEMA_CHANGE):
+                raise
+    raise RuntimeError("apply_changes: the schema of clean_events kept changing")
+
+
+def table_versions(spark: SparkSession, path: str) -> list[tuple[int, str]]:
+    """(version, operation) of every commit of a Delta table, oldest first."""
+    rows = spark.sql(f"DESCRIBE HISTORY delta.`{path}`").select("version", "operation").collect()
+    return sorted((int(r[0]), str(r[1])) for r in rows)

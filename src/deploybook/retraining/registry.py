@@ -1,0 +1,324 @@
+"""The model store: a Delta table with one row per model version.
+
+Each row holds the serialized model (MLlib's own on-disk format, zipped), its SHA-256, the
+training-table versions it has seen, its tree lineage (which cohort, fitted at which table
+version on which rows, grew each tree), its metrics, feature list and status
+(``champion`` or ``rejected``). Serving reads the newest champion; Delta's snapshot
+isolation means a reader sees a committed row or none, never half of one.
+
+Writes from the retraining stream carry ``txnAppId`` (the pipeline) and ``txnVersion`` (the
+training-table version): Delta skips a write whose transaction version it has already
+committed for that application, so a batch replayed after a crash cannot add a second row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import tempfile
+import threading
+import zipfile
+from collections import OrderedDict
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyspark
+from pyspark.ml import Model
+from pyspark.ml.wrapper import JavaParams
+from pyspark.sql import Row, SparkSession
+from pyspark.sql import functions as F
+
+from deploybook.retraining.lineage import Candidate, Cohort
+from deploybook.spark import jvm
+
+CHAMPION = "champion"
+REJECTED = "rejected"
+
+SCHEMA = """
+    model_version BIGINT GENERATED ALWAYS AS IDENTITY (START WITH 1 INCREMENT BY 1),
+    pipeline STRING NOT NULL,
+    strategy STRING NOT NULL,
+    data_version BIGINT NOT NULL,
+    first_data_version BIGINT NOT NULL,
+    status STRING NOT NULL,
+    reason STRING,
+    created_at TIMESTAMP NOT NULL,
+    model_class STRING NOT NULL,
+    spark_version STRING NOT NULL,
+    model BINARY NOT NULL,
+    model_sha256 STRING NOT NULL,
+    features ARRAY<STRING> NOT NULL,
+    tree_cohorts ARRAY<STRING> NOT NULL,
+    cohorts ARRAY<STRUCT<cohort_id: STRING, data_version: BIGINT, trained_at: BIGINT,
+        kind: STRING, features: ARRAY<STRING>, n_trees: INT, row_ids: ARRAY<BIGINT>>> NOT NULL,
+    metrics MAP<STRING, DOUBLE> NOT NULL,
+    restored_from BIGINT
+"""
+_COLUMNS = [
+    line.split()[0] for line in SCHEMA.splitlines() if line.startswith("    ") and line[4] != " "
+]
+_WRITE_COLUMNS = _COLUMNS[1:]  # the identity column is generated
+# every column but the model's bytes and its (large) row lineage
+SUMMARY_COLUMNS = [
+    c for c in _COLUMNS if c not in ("model", "cohorts", "model_class", "spark_version")
+]
+
+
+class RegistryError(LookupError):
+    """The models table is missing, empty, or has no such version."""
+
+
+def serialize(model: Model) -> tuple[str, bytes]:
+    """MLlib's on-disk format of ``model``, written on the driver and zipped: (class, bytes)."""
+    java = model._java_obj  # type: ignore[attr-defined]
+    folder = Path(tempfile.mkdtemp(prefix="deploybook-model-"))
+    try:
+        java.write().saveToLocal(str(folder / "model"))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted((folder / "model").rglob("*")):
+                if path.is_file():
+                    archive.write(path, path.relative_to(folder / "model").as_posix())
+        return java.getClass().getName(), buffer.getvalue()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def deserialize(spark: SparkSession, model_class: str, payload: bytes) -> Model:
+    """The model that :func:`serialize` wrote."""
+    folder = Path(tempfile.mkdtemp(prefix="deploybook-model-"))
+    try:
+        with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+            archive.extractall(folder / "model")
+        java = getattr(jvm(spark), model_class).read().loadFromLocal(str(folder / "model"))
+        return JavaParams._from_java(java)  # type: ignore[return-value]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    """A model version as stored: lineage, metrics and where it came from."""
+
+    model_version: int
+    pipeline: str
+    strategy: str
+    data_version: int
+    first_data_version: int
+    status: str
+    reason: str | None
+    created_at: datetime
+    model_class: str
+    spark_version: str
+    model_sha256: str
+    features: tuple[str, ...]
+    tree_cohorts: tuple[str, ...]
+    cohorts: tuple[Cohort, ...]
+    metrics: Mapping[str, float]
+    restored_from: int | None
+    payload: bytes = field(repr=False)
+
+    @classmethod
+    def from_row(cls, row: Row) -> ModelRecord:
+        """A record from a full registry row."""
+        return cls(
+            model_version=int(row["model_version"]),
+            pipeline=row["pipeline"],
+            strategy=row["strategy"],
+            data_version=int(row["data_version"]),
+            first_data_version=int(row["first_data_version"]),
+            status=row["status"],
+            reason=row["reason"],
+            created_at=row["created_at"],
+            model_class=row["model_class"],
+            spark_version=row["spark_version"],
+            model_sha256=row["model_sha256"],
+            features=tuple(row["features"]),
+            tree_cohorts=tuple(row["tree_cohorts"]),
+            cohorts=tuple(Cohort.from_row(c) for c in row["cohorts"]),
+            metrics=dict(row["metrics"]),
+            restored_from=None if row["restored_from"] is None else int(row["restored_from"]),
+            payload=bytes(row["model"]),
+        )
+
+
+class _ModelCache:
+    """Deserialized models by SHA-256, shared by every reader in the process."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._models: OrderedDict[str, Model] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, spark: SparkSession, record: ModelRecord) -> Model:
+        with self._lock:
+            if record.model_sha256 in self._models:
+                self._models.move_to_end(record.model_sha256)
+                return self._models[record.model_sha256]
+        if hashlib.sha256(record.payload).hexdigest() != record.model_sha256:
+            raise RegistryError(f"model version {record.model_version}: stored bytes are corrupt")
+        if record.spark_version.split(".")[0] != pyspark.__version__.split(".")[0]:
+            raise RegistryError(
+                f"model version {record.model_version} was written by Spark "
+                f"{record.spark_version}; this is Spark {pyspark.__version__}: backfill a new one"
+            )
+        model = deserialize(spark, record.model_class, record.payload)
+        with self._lock:
+            self._models[record.model_sha256] = model
+            while len(self._models) > self._size:
+                self._models.popitem(last=False)
+        return model
+
+    def clear(self) -> None:
+        """Forget every deserialized model (the next read deserializes afresh)."""
+        with self._lock:
+            self._models.clear()
+
+
+MODELS = _ModelCache()
+
+
+class ModelRegistry:
+    """The models table at ``path`` (any Hadoop-compatible URI)."""
+
+    def __init__(self, spark: SparkSession, path: str) -> None:
+        self.spark = spark
+        self.path = path
+
+    def create(self) -> ModelRegistry:
+        """Create the table if it does not exist yet; return the registry."""
+        self.spark.sql(f"CREATE TABLE IF NOT EXISTS delta.`{self.path}` ({SCHEMA}) USING delta")
+        return self
+
+    def exists(self) -> bool:
+        """Whether the models table has been created."""
+        return bool(
+            jvm(self.spark).io.delta.tables.DeltaTable.isDeltaTable(
+                self.spark._jsparkSession, self.path
+            )
+        )
+
+    def _frame(self) -> Any:
+        if not self.exists():
+            raise RegistryError(f"no models table at {self.path}: run a retraining job first")
+        return self.spark.read.format("delta").load(self.path)
+
+    def append(
+        self,
+        candidate: Candidate,
+        *,
+        pipeline: str,
+        strategy: str,
+        data_version: int,
+        status: str,
+        reason: str | None,
+        metrics: Mapping[str, float],
+        txn_version: int | None = None,
+        restored_from: int | None = None,
+        serialized: tuple[str, bytes] | None = None,
+    ) -> None:
+        """Add one model version; with ``txn_version``, at most once per (pipeline, version)."""
+        if status not in (CHAMPION, REJECTED):
+            raise ValueError(f"status must be {CHAMPION!r} or {REJECTED!r}, got {status!r}")
+        model_class, payload = serialized or serialize(candidate.model)
+        first = min((c.data_version for c in candidate.cohorts), default=data_version)
+        row = {
+            "pipeline": pipeline,
+            "strategy": strategy,
+            "data_version": data_version,
+            "first_data_version": first,
+            "status": status,
+            "reason": reason,
+            "created_at": datetime.now(UTC).replace(tzinfo=None),
+            "model_class": model_class,
+            "spark_version": pyspark.__version__,
+            "model": bytearray(payload),
+            "model_sha256": hashlib.sha256(payload).hexdigest(),
+            "features": list(candidate.features),
+            "tree_cohorts": list(candidate.tree_cohorts),
+            "cohorts": [c.as_row() for c in candidate.cohorts],
+            "metrics": {k: float(v) for k, v in metrics.items()},
+            "restored_from": restored_from,
+        }
+        schema = self._frame().select(*_WRITE_COLUMNS).schema
+        frame = self.spark.createDataFrame([tuple(row[c] for c in _WRITE_COLUMNS)], schema)
+        writer = frame.coalesce(1).write.format("delta").mode("append")
+        if txn_version is not None:
+            writer = writer.option("txnAppId", pipeline).option("txnVersion", txn_version)
+        writer.save(self.path)
+
+    def summary(self) -> pd.DataFrame:
+        """Every version without the model bytes, oldest first."""
+        return self._frame().select(*SUMMARY_COLUMNS).orderBy("model_version").toPandas()
+
+    def last_data_version(self, pipeline: str) -> int | None:
+        """The newest training-table version ``pipeline`` has written a model for."""
+        row = self._frame().where(F.col("pipeline") == pipeline).agg(F.max("data_version")).first()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def record(self, model_version: int) -> ModelRecord:
+        """One version, with its bytes; a clear error if there is no such version."""
+        rows = self._frame().where(F.col("model_version") == model_version).collect()
+        if not rows:
+            raise RegistryError(f"no model version {model_version} in {self.path}")
+        return ModelRecord.from_row(rows[0])
+
+    def champion(self, *, data_version: int | None = None) -> ModelRecord | None:
+        """The newest champion (at or before ``data_version``, if given), or None."""
+        frame = self._frame().where(F.col("status") == CHAMPION)
+        if data_version is not None:
+            frame = frame.where(F.col("data_version") <= data_version)
+        rows = frame.orderBy(F.col("model_version").desc()).limit(1).collect()
+        return ModelRecord.from_row(rows[0]) if rows else None
+
+    def model(self, record: ModelRecord) -> Model:
+        """The MLlib model of a record (deserialized once per process)."""
+        return MODELS.get(self.spark, record)
+
+    def candidate(self, record: ModelRecord) -> Candidate:
+        """A record as a :class:`Candidate`, to build the next version on."""
+        return Candidate(self.model(record), record.features, record.cohorts, record.tree_cohorts)
+
+    def rollback(
+        self, to_version: int, *, erased: Collection[int] = (), reason: str = "rollback"
+    ) -> int:
+        """Serve model ``to_version`` again: append its exact bytes as the newest champion.
+
+        Appending (rather than Delta ``RESTORE``, which would drop the later rows from the
+        current snapshot) keeps every version for audit. ``erased`` are keys deleted since:
+        a model that learned any of them is refused. Returns the new model version.
+        """
+        original = self.record(to_version)
+        learned = [c.cohort_id for c in original.cohorts if c.saw_any(erased)]
+        if learned:
+            raise RegistryError(
+                f"model version {to_version} learned rows erased since (cohorts "
+                f"{', '.join(learned)}); serving it again would undo the erasure"
+            )
+        current = self.champion()
+        self.append(
+            self.candidate(original),
+            pipeline=original.pipeline,
+            strategy=original.strategy,
+            data_version=current.data_version if current else original.data_version,
+            status=CHAMPION,
+            reason=f"{reason}: model version {to_version} restored",
+            metrics=original.metrics,
+            restored_from=to_version,
+            serialized=(original.model_class, original.payload),
+        )
+        return int(self._frame().agg(F.max("model_version")).collect()[0][0])
+
+    def commits(self) -> pd.DataFrame:
+        """The models table's Delta history (version, operation), oldest first."""
+        return (
+            self.spark.sql(f"DESCRIBE HISTORY delta.`{self.path}`")
+            .select("version", "operation", "operationParameters")
+            .orderBy("version")
+            .toPandas()
+        )

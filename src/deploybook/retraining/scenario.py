@@ -1,0 +1,383 @@
+"""The report's scenario: ELEC2 streamed week by week through the whole system.
+
+A :class:`Scenario` owns one lakehouse, the feed, the declarative pipeline project and two
+retraining pipelines over the same training table: the report's ``mode`` (which serves) and
+the other one (for comparison). :meth:`Scenario.cycle` is one run of "the hourly job":
+land the batches that arrived, update the declarative pipeline, apply the changes to the
+training table, then let each retraining stream catch up.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from pyspark.ml import Estimator
+from pyspark.ml.classification import RandomForestClassifier
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from deploybook.retraining.elec2 import FEATURES, load_elec2
+from deploybook.retraining.evaluation import table_growth, version_metrics
+from deploybook.retraining.expectations import rule_counts, rules_for
+from deploybook.retraining.features import KEY, LABEL
+from deploybook.retraining.feed import NEW_FEATURE, FeedConfig, build_feed, expected_rows, land
+from deploybook.retraining.job import InjectedCrash, JobConfig, RetrainingJob, VersionReport
+from deploybook.retraining.lakehouse import (
+    Lakehouse,
+    apply_changes,
+    create_lakehouse,
+    table_versions,
+)
+from deploybook.retraining.params import RetrainingParams
+from deploybook.retraining.registry import ModelRecord, ModelRegistry
+from deploybook.retraining.sdp import PipelineRun, run_pipeline, write_project
+from deploybook.retraining.strategies import Mode, make_strategy
+
+MODES: tuple[Mode, Mode] = ("incremental", "full")
+
+
+@dataclass
+class CycleReport:
+    """What one run of the hourly job did."""
+
+    batches: list[int]
+    pipeline: PipelineRun
+    applied: list[int]
+    land_seconds: float
+    apply_seconds: float
+    versions: dict[str, list[VersionReport]] = field(default_factory=dict)
+    job_seconds: dict[str, float] = field(default_factory=dict)
+    crash: str | None = None
+    rows_after_crash: int | None = None
+    commits_after_crash: int | None = None
+
+
+class Scenario:
+    """One deployment under ``root``: lakehouse, feed, pipelines."""
+
+    def __init__(self, spark: SparkSession, params: RetrainingParams, root: Path) -> None:
+        self.spark = spark
+        self.params = params
+        self.root = root
+        self.database = f"retraining_{zlib.crc32(str(root).encode()):08x}"
+        if root.exists():
+            shutil.rmtree(root)
+        root.mkdir(parents=True)
+        spark.sql(f"DROP DATABASE IF EXISTS {self.database} CASCADE")
+        self.lake: Lakehouse = create_lakehouse(spark, str(root), self.database)
+        self.feed_config = FeedConfig(
+            batch_rows=params.batch_rows,
+            batches=params.batches,
+            seed=params.seed,
+            new_feature_at=params.new_feature_at,
+        )
+        self.feed = build_feed(load_elec2(), self.feed_config)
+        self.spec = write_project(root / "pipeline-project", self.lake)
+        self.estimator = RandomForestClassifier(maxDepth=params.max_depth)
+        # the comparison pipeline runs as a shadow: scored and timed, never stored
+        self.jobs = {
+            mode: self._pipeline(mode, self.estimator, mode, store=mode == self.serving_mode)
+            for mode in MODES
+        }
+        self.landed = 0
+        self.cycles: list[CycleReport] = []
+
+    @property
+    def serving_mode(self) -> Mode:
+        """The pipeline whose models table serves (the report's ``mode``)."""
+        return self.params.mode
+
+    def pipeline(self, name: str, estimator: Estimator, *, starting_version: int) -> RetrainingJob:
+        """Another retraining pipeline over the same training table (e.g. a non-forest model)."""
+        return self._pipeline(name, estimator, "incremental", starting_version=starting_version)
+
+    def _pipeline(
+        self,
+        name: str,
+        estimator: Estimator,
+        mode: Mode,
+        *,
+        starting_version: int = 0,
+        store: bool = True,
+    ) -> RetrainingJob:
+        strategy = make_strategy(
+            estimator,
+            mode,
+            trees_per_update=self.params.trees_per_update,
+            max_trees=self.params.max_trees,
+            seed=self.params.seed,
+            window_rows=4 * self.params.batch_rows,
+        )
+        config = JobConfig(
+            pipeline=f"elec2-{name}",
+            registry_path=self.lake.registry(name),
+            checkpoint=self.lake.checkpoint(f"retrain-{name}"),
+            tolerance=self.params.tolerance,
+            seed=self.params.seed,
+            starting_version=starting_version,
+            store=store,
+        )
+        return RetrainingJob(self.spark, self.lake.training, strategy, config)
+
+    def erased_since(self, data_version: int) -> set[int]:
+        """Keys deleted from the training table after ``data_version``."""
+        latest = max(version for version, _ in table_versions(self.spark, self.lake.training))
+        if data_version >= latest:
+            return set()
+        rows = (
+            self.spark.read.format("delta")
+            .option("readChangeFeed", "true")
+            .option("startingVersion", data_version + 1)
+            .load(self.lake.training)
+            .where(F.col("_change_type") == "delete")
+            .select(KEY)
+            .collect()
+        )
+        return {int(r[0]) for r in rows}
+
+    def rollback_target(self, back: int = 1) -> int:
+        """A champion ``back`` versions before the current one that learned no erased row."""
+        registry = self.registry()
+        champions = registry.summary()
+        champions = champions[champions["status"] == "champion"]["model_version"].tolist()
+        for version in reversed(champions[:-back]):
+            record = registry.record(int(version))
+            erased = self.erased_since(record.data_version)
+            if not any(c.saw_any(erased) for c in record.cohorts):
+                return int(version)
+        raise RuntimeError("every earlier champion learned rows erased since")
+
+    def records(self, mode: Mode) -> list[tuple[int, dict[str, float]]]:
+        """(table version, metrics) of every update of a pipeline, stored or shadow."""
+        job = self.jobs[mode]
+        if job.config.store:
+            return version_metrics(job.registry)
+        return [(r.data_version, r.metrics) for r in job.reports]
+
+    def registry(self, mode: Mode | None = None) -> ModelRegistry:
+        """The models table of a pipeline (the serving one by default)."""
+        return self.jobs[mode or self.serving_mode].registry
+
+    def cycle(self, until_batch: int, *, crash_after_batch: int | None = None) -> CycleReport:
+        """Land batches up to ``until_batch`` (exclusive) and run the hourly job once."""
+        if not self.landed < until_batch <= len(self.feed):
+            raise ValueError(
+                f"until_batch must be in ({self.landed}, {len(self.feed)}], got {until_batch}"
+            )
+        started = time.perf_counter()
+        batches = list(range(self.landed, until_batch))
+        for batch in batches:
+            land(self.spark, self.lake.landing, self.feed[batch])
+        self.landed = until_batch
+        landed = time.perf_counter()
+        pipeline = run_pipeline(self.spark, self.spec)
+        applying = time.perf_counter()
+        applied = apply_changes(self.spark, self.lake)
+        report = CycleReport(
+            batches, pipeline, applied, landed - started, time.perf_counter() - applying
+        )
+        for mode in (self.serving_mode, *(m for m in MODES if m != self.serving_mode)):
+            job = self.jobs[mode]
+            crash = crash_after_batch if mode == self.serving_mode else None
+            running = time.perf_counter()
+            try:
+                report.versions[mode] = job.run(crash_after_batch=crash)
+            except InjectedCrash as exc:
+                report.crash = str(exc)
+                report.rows_after_crash = len(job.registry.summary())
+                report.commits_after_crash = len(job.registry.commits())
+                report.versions[mode] = job.run()  # the restart
+            report.job_seconds[mode] = time.perf_counter() - running
+        self.cycles.append(report)
+        return report
+
+    # -- checks -------------------------------------------------------------------
+    def expected_training(self) -> pd.DataFrame:
+        """The training table the landed feed should have produced."""
+        return expected_rows(self.feed[: self.landed])
+
+    def training(self) -> pd.DataFrame:
+        """The training table as it is, ordered by key."""
+        frame = self.spark.read.format("delta").load(self.lake.training).toPandas()
+        return frame.sort_values(KEY).reset_index(drop=True)
+
+    def rule_report(self) -> pd.DataFrame:
+        """Rows quarantined or flagged per expectation."""
+        landing = self.spark.read.format("delta").load(self.lake.landing)
+        rules = rules_for(landing.columns, FEATURES, optional=[NEW_FEATURE])
+        return rule_counts(
+            rules, self.spark.table(self.lake.quarantine), self.spark.table(self.lake.clean_events)
+        )
+
+    def exactly_once(self) -> dict[str, bool]:
+        """The checks behind ``exactly_once``: one model a version, no extra commit, same data."""
+        registry = self.registry()
+        summary = registry.summary()
+        written = summary[summary["strategy"] != "challenge"]
+        written = written[written["restored_from"].isna()]
+        processed = {r.data_version for r in self.jobs[self.serving_mode].reports}
+        commits = registry.commits()
+        appends = int((commits["operation"] == "WRITE").sum())
+        expected = self.expected_training()
+        actual = self.training()
+        columns = [c for c in expected.columns if c in actual.columns]
+        same_rows = len(expected) == len(actual) and bool(
+            (expected[KEY].to_numpy() == actual[KEY].to_numpy()).all()
+        )
+        same_values = same_rows and bool(
+            expected[columns]
+            .astype(float)
+            .round(9)
+            .fillna(-9)
+            .equals(actual[columns].astype(float).round(9).fillna(-9))
+        )
+        return {
+            "one model per table version": bool(written["data_version"].is_unique),
+            "every processed version has its model": processed <= set(written["data_version"]),
+            "no commit beyond one per model": appends == len(summary),
+            "training table has exactly the expected rows": same_rows,
+            "training table has exactly the expected values": same_values,
+        }
+
+    def forgetting(self, mode: Mode | None = None) -> pd.DataFrame:
+        """Per version with erasures or corrections: rows the served model had learned, and
+        rows its successor still depends on (must be 0)."""
+        registry = self.registry(mode)
+        changes = (
+            self.spark.read.format("delta")
+            .option("readChangeFeed", "true")
+            .option("startingVersion", 0)
+            .load(self.lake.training)
+            .where(F.col("_change_type").isin("delete", "update_postimage"))
+            .select(KEY, "_change_type", "_commit_version")
+            .toPandas()
+        )
+        rows = []
+        for version, part in changes.groupby("_commit_version"):
+            deleted = set(part.loc[part["_change_type"] == "delete", KEY].astype(int))
+            updated = set(part.loc[part["_change_type"] == "update_postimage", KEY].astype(int))
+            before = registry.champion(data_version=int(version) - 1)
+            after = registry.champion(data_version=int(version))
+            if before is None or after is None:
+                continue
+            seen = [c for c in before.cohorts if c.saw_any(deleted | updated)]
+            stale = [
+                c
+                for c in after.cohorts
+                if c.trained_at < int(version) and c.saw_any(deleted | updated)
+            ]
+            rows.append(
+                {
+                    "data_version": int(version),
+                    "erased": len(deleted),
+                    "corrected": len(updated),
+                    "cohorts that had learned them": len(seen),
+                    "cohorts still depending on them": len(stale),
+                    "serving model": after.model_version,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def batch_of_version(self) -> dict[int, int]:
+        """Training-table version -> the feed batch whose inserts it holds."""
+        frame = (
+            self.spark.read.format("delta")
+            .option("readChangeFeed", "true")
+            .option("startingVersion", 0)
+            .load(self.lake.training)
+            .where(F.col("_change_type") == "insert")
+            .groupBy("_commit_version")
+            .agg(F.max("batch").alias("batch"))
+            .toPandas()
+        )
+        return dict(
+            zip(frame["_commit_version"].astype(int), frame["batch"].astype(int), strict=True)
+        )
+
+    def label_share(self) -> float:
+        """Share of rows labelled 1 ("price went up") in the training table."""
+        row = self.spark.read.format("delta").load(self.lake.training).agg(F.avg(LABEL)).first()
+        return float(row[0]) if row and row[0] is not None else float("nan")
+
+    def lineage(self, mode: Mode | None = None) -> pd.DataFrame:
+        """Trees per cohort in every model version the pipeline stored."""
+        summary = self.registry(mode).summary()
+        rows = [
+            {
+                "model_version": int(r.model_version),
+                "status": r.status,
+                "cohort": cohort,
+                "trees": list(r.tree_cohorts).count(cohort),
+            }
+            for r in summary.itertuples()
+            for cohort in dict.fromkeys(r.tree_cohorts)
+        ]
+        return pd.DataFrame(rows)
+
+    def feature_evolution(self) -> dict[str, object]:
+        """The first champion that reads the new column: its trees by lineage, and proof that
+        trees fitted before the column never split on it."""
+        registry = self.registry()
+        summary = registry.summary()
+        wider = summary[
+            (summary["status"] == "champion")
+            & summary["features"].map(lambda f: NEW_FEATURE in list(f))
+        ]
+        if wider.empty:
+            return {
+                "model_version": None,
+                "features": [],
+                "trees_without_new_feature": 0,
+                "trees_with_new_feature": 0,
+                "old_trees_splitting_on_it": 0,
+                "new_feature_importance": 0.0,
+            }
+        record = registry.record(int(wider["model_version"].iloc[0]))
+        model = registry.model(record)
+        position = record.features.index(NEW_FEATURE)
+        knows = {c.cohort_id: NEW_FEATURE in c.features for c in record.cohorts}
+        trees = list(getattr(model, "trees", []))
+        old = [t for t, cid in zip(trees, record.tree_cohorts, strict=True) if not knows[cid]]
+        return {
+            "model_version": record.model_version,
+            "features": list(record.features),
+            "trees_without_new_feature": len(old),
+            "trees_with_new_feature": len(trees) - len(old),
+            "old_trees_splitting_on_it": sum(1 for t in old if t.featureImportances[position] > 0),
+            "new_feature_importance": self._importance(registry.champion(), NEW_FEATURE),
+        }
+
+    def _importance(self, record: ModelRecord | None, feature: str) -> float:
+        """Share of a model's feature importance that falls on ``feature`` (0 if not a forest)."""
+        if record is None or feature not in record.features:
+            return 0.0
+        importances = getattr(self.registry().model(record), "featureImportances", None)
+        return (
+            float(importances[record.features.index(feature)]) if importances is not None else 0.0
+        )
+
+    def time_travel(self, versions: list[int]) -> pd.DataFrame:
+        """Rows read with ``versionAsOf`` against rows the change feed says each version held."""
+        growth = table_growth(self.spark, self.lake.training).set_index("data_version")["rows"]
+        rows = []
+        for version in versions:
+            read = (
+                self.spark.read.format("delta")
+                .option("versionAsOf", version)
+                .load(self.lake.training)
+                .count()
+            )
+            expected = (
+                int(growth[growth.index <= version].iloc[-1])
+                if (growth.index <= version).any()
+                else 0
+            )
+            rows.append(
+                {"table_version": version, "rows_read": read, "rows_from_change_feed": expected}
+            )
+        return pd.DataFrame(rows)

@@ -1,0 +1,427 @@
+"""How a new model is built from the champion and one table version's changes.
+
+- :class:`ForestMerge` (random forests, ``incremental``): fit ``k`` new trees on the changed
+  rows (plus the previous version's held-out rows, a bounded sample of recent history),
+  refit the trees whose training rows were deleted or corrected, and merge them with the
+  surviving trees into one forest (:func:`deploybook.retraining.forest.merge_trees`), retiring
+  the oldest (or weakest) trees beyond ``max_trees``.
+- :class:`FullRetrain` (any classifier, ``full``): fit from scratch on the whole table.
+- :class:`WindowedRetrain` (any other classifier, ``incremental``): refit on the newest rows.
+
+Every strategy reads the table *as of* the version it is updating to (Delta time travel), so
+a replayed update sees exactly the data it saw the first time.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from pyspark.ml import Estimator, Model
+from pyspark.ml.classification import RandomForestClassifier
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from deploybook.retraining.features import KEY, assemble, is_prefix
+from deploybook.retraining.forest import merge_trees, tree_accuracies, trees_of
+from deploybook.retraining.lineage import Candidate, Cohort
+
+Mode = Literal["incremental", "full"]
+REBUILD_LINEAGE_ROWS = 200_000  # a rebuild records its row keys up to this many rows
+Retire = Literal["oldest", "weakest"]
+
+
+@dataclass(frozen=True)
+class TrainingTable:
+    """The training table at a path, read as of any of its versions."""
+
+    spark: SparkSession
+    path: str
+
+    def at(self, version: int) -> DataFrame:
+        """Every row of the table as of ``version``."""
+        return self.spark.read.format("delta").option("versionAsOf", version).load(self.path)
+
+    def rows(self, version: int, keys: Sequence[int]) -> DataFrame:
+        """The rows with ``keys`` as of ``version`` (deleted ones are simply absent)."""
+        wanted = self.spark.createDataFrame([(int(k),) for k in keys], f"{KEY} long")
+        return self.at(version).join(F.broadcast(wanted), KEY, "left_semi")
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """What one table version changed, split for training and for the gate."""
+
+    version: int
+    features: tuple[str, ...]
+    train: DataFrame  # inserted rows (holdout excepted) and corrected rows' new images
+    holdout: DataFrame  # inserted rows kept for the gate
+    train_keys: tuple[int, ...]
+    holdout_keys: tuple[int, ...]
+    deleted: frozenset[int]
+    updated: frozenset[int]
+    min_seq: int | None  # first event sequence number among the inserts
+    batch: int | None = None  # the feed batch the inserts came in
+    history: DataFrame | None = None  # the previous version's holdout rows, learned now
+    history_keys: tuple[int, ...] = ()
+
+    @property
+    def touched(self) -> frozenset[int]:
+        """Keys whose earlier values a model may have learned and must forget."""
+        return self.deleted | self.updated
+
+
+@dataclass
+class Proposal:
+    """A challenger, and the champion without the changed rows if it learned from any."""
+
+    challenger: Candidate | None
+    repaired: Candidate | None  # the champion with its affected trees refitted (if it can be)
+    must_forget: bool  # the champion learned from rows this version deleted or corrected
+    seconds: float
+
+
+class Strategy(Protocol):
+    """Builds a challenger from the champion and a change set."""
+
+    name: str
+
+    def propose(
+        self, champion: Candidate | None, changes: ChangeSet, table: TrainingTable
+    ) -> Proposal:
+        """The challenger for ``changes``; neither it nor the repaired champion depends on a
+        deleted row or on a corrected row's old values."""
+        ...
+
+
+def _seed(base: int, *parts: object) -> int:
+    return zlib.crc32(repr((base, *parts)).encode()) & 0x7FFFFFFF
+
+
+def fit(
+    estimator: Estimator, frame: DataFrame, features: Sequence[str], seed: int, **params: Any
+) -> tuple[Model, float]:
+    """Fit a copy of ``estimator`` (with ``params`` and ``seed``) on assembled ``frame``."""
+    settings = {estimator.getParam(name): value for name, value in params.items()}
+    if estimator.hasParam("seed"):
+        settings[estimator.getParam("seed")] = seed
+    started = time.perf_counter()
+    # materialize the rows once: a fit makes a dozen passes over them
+    data = assemble(frame, features).select("features", "label").cache()
+    try:
+        data.count()
+        model = estimator.copy(settings).fit(data)
+    finally:
+        data.unpersist()
+    return model, time.perf_counter() - started
+
+
+def _without_holdout(table: TrainingTable, changes: ChangeSet) -> DataFrame:
+    rows = table.at(changes.version)
+    if not changes.holdout_keys:
+        return rows
+    held = table.spark.createDataFrame([(k,) for k in changes.holdout_keys], f"{KEY} long")
+    return rows.join(F.broadcast(held), KEY, "left_anti")
+
+
+@dataclass
+class FullRetrain:
+    """Fit ``estimator`` from scratch on every row of the table (the baseline)."""
+
+    estimator: Estimator
+    seed: int
+    num_trees: int | None = None  # forests: trees per fit (``max_trees``)
+    name: str = "full"
+
+    def propose(
+        self, champion: Candidate | None, changes: ChangeSet, table: TrainingTable
+    ) -> Proposal:
+        """A model on the whole table as of the change's version (its holdout excluded)."""
+        started = time.perf_counter()
+        params = {"numTrees": self.num_trees} if self.num_trees else {}
+        model, seconds = fit(
+            self.estimator,
+            _without_holdout(table, changes),
+            changes.features,
+            _seed(self.seed, "full", changes.version),
+            **params,
+        )
+        cohort = Cohort(
+            cohort_id=f"v{changes.version}",
+            data_version=changes.version,
+            trained_at=changes.version,
+            kind="full",
+            features=changes.features,
+            n_trees=self.num_trees or 0,
+            row_ids=None,
+        )
+        trees = (cohort.cohort_id,) * (self.num_trees or 0)
+        candidate = Candidate(model, changes.features, (cohort,), trees, seconds)
+        must_forget = champion is not None and bool(champion.touched_by(changes.touched))
+        # a whole-table model is repaired only by the full refit it proposes anyway
+        return Proposal(candidate, None, must_forget, time.perf_counter() - started)
+
+
+@dataclass
+class WindowedRetrain:
+    """Refit any classifier on the newest ``window_rows`` rows (by event sequence)."""
+
+    estimator: Estimator
+    window_rows: int
+    seed: int
+    name: str = "windowed"
+
+    def _fit_rows(
+        self, rows: DataFrame, features: tuple[str, ...], version: int, kind: str, data_version: int
+    ) -> Candidate:
+        keys = tuple(int(r[KEY]) for r in rows.select(KEY).collect())
+        model, seconds = fit(self.estimator, rows, features, _seed(self.seed, kind, version))
+        cohort = Cohort(f"v{version}-{kind}", data_version, version, kind, features, 0, keys)
+        return Candidate(model, features, (cohort,), (), seconds)
+
+    def propose(
+        self, champion: Candidate | None, changes: ChangeSet, table: TrainingTable
+    ) -> Proposal:
+        """A model on the newest rows of the table as of the change's version."""
+        started = time.perf_counter()
+        window = (
+            _without_holdout(table, changes).orderBy(F.col("seq").desc()).limit(self.window_rows)
+        ).cache()
+        challenger = self._fit_rows(
+            window, changes.features, changes.version, "window", changes.version
+        )
+        window.unpersist()
+        repaired = None
+        must_forget = champion is not None and bool(champion.touched_by(changes.touched))
+        if champion is not None and must_forget:
+            keys = sorted((champion.rows_seen() or set()) - changes.deleted)
+            rows = table.rows(changes.version, keys) if keys else None
+            if rows is not None and not rows.isEmpty():
+                age = min(c.data_version for c in champion.cohorts)
+                repaired = self._fit_rows(rows, champion.features, changes.version, "repair", age)
+        return Proposal(challenger, repaired, must_forget, time.perf_counter() - started)
+
+
+@dataclass
+class ForestMerge:
+    """Grow a random forest incrementally by merging trees fitted on each version's changes."""
+
+    estimator: RandomForestClassifier
+    trees_per_update: int
+    max_trees: int
+    seed: int
+    retire: Retire = "oldest"
+    name: str = "forest-merge"
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.trees_per_update <= self.max_trees:
+            raise ValueError(
+                f"trees_per_update must be between 1 and max_trees ({self.max_trees}), "
+                f"got {self.trees_per_update}"
+            )
+        if self.retire not in ("oldest", "weakest"):
+            raise ValueError(f"retire must be 'oldest' or 'weakest', got {self.retire!r}")
+
+    def _fit_cohort(self, rows: DataFrame, cohort: Cohort) -> tuple[list[Any], float]:
+        model, seconds = fit(
+            self.estimator,
+            rows,
+            cohort.features,
+            _seed(self.seed, cohort.cohort_id),
+            numTrees=cohort.n_trees,
+        )
+        return trees_of(model), seconds  # type: ignore[arg-type]
+
+    def _rebuild(self, changes: ChangeSet, table: TrainingTable, started: float) -> Proposal:
+        """Every tree refitted on the whole table, when old trees cannot be kept."""
+        rows = _without_holdout(table, changes).cache()
+        count = rows.count()
+        keys = (
+            tuple(int(r[KEY]) for r in rows.select(KEY).collect())
+            if count <= REBUILD_LINEAGE_ROWS
+            else None
+        )
+        cohort = Cohort(
+            f"v{changes.version}-rebuild",
+            changes.version,
+            changes.version,
+            "rebuild",
+            changes.features,
+            self.max_trees,
+            keys,
+        )
+        trees, seconds = self._fit_cohort(rows, cohort)
+        rows.unpersist()
+        forest = merge_trees(table.spark, trees, len(changes.features))
+        candidate = Candidate(
+            forest, changes.features, (cohort,), (cohort.cohort_id,) * len(trees), seconds
+        )
+        return Proposal(candidate, None, True, time.perf_counter() - started)
+
+    def _split(
+        self, champion: Candidate | None, changes: ChangeSet
+    ) -> tuple[list[tuple[Any, str]], list[Cohort], list[Cohort]]:
+        """The champion's (tree, cohort) pairs and cohorts that stay, and the touched cohorts."""
+        if champion is None:
+            return [], [], []
+        touched = champion.touched_by(changes.touched)
+        gone = {c.cohort_id for c in touched}
+        trees = trees_of(champion.model)  # type: ignore[arg-type]
+        pairs = [
+            (tree, cid)
+            for tree, cid in zip(trees, champion.tree_cohorts, strict=True)
+            if cid not in gone
+        ]
+        return pairs, [c for c in champion.cohorts if c.cohort_id not in gone], touched
+
+    def _survivors(self, champion: Candidate, joining: int) -> set[str]:
+        """Cohorts that would still be in the forest after ``joining`` new trees (oldest retire)."""
+        if self.retire != "oldest":
+            return {c.cohort_id for c in champion.cohorts}
+        budget = self.max_trees - joining
+        kept: set[str] = set()
+        for cohort in sorted(
+            champion.cohorts, key=lambda c: (c.data_version, c.trained_at), reverse=True
+        ):
+            if budget <= 0:
+                break
+            kept.add(cohort.cohort_id)
+            budget -= cohort.n_trees
+        return kept
+
+    def _repaired(
+        self, champion: Candidate, changes: ChangeSet, table: TrainingTable, joining: int
+    ) -> tuple[list[tuple[Any, str]], list[Cohort], float]:
+        """The champion's trees with every touched cohort refitted together, in one fit.
+
+        A touched cohort that this update retires anyway is dropped, not refitted.
+        """
+        pairs, cohorts, touched = self._split(champion, changes)
+        survivors = self._survivors(champion, joining)
+        refit = [c for c in touched if c.cohort_id in survivors]
+        keys = sorted(set().union(*(c.row_ids or () for c in refit)) - changes.deleted)
+        seconds = 0.0
+        if keys:  # else every row the touched trees saw is gone: they just retire
+            cohort = Cohort(
+                f"v{changes.version}-repair",
+                min(c.data_version for c in refit),
+                changes.version,
+                "repair",
+                champion.features,
+                min(self.max_trees, sum(c.n_trees for c in refit)),
+                tuple(keys),
+            )
+            trees, seconds = self._fit_cohort(table.rows(changes.version, keys), cohort)
+            pairs = [*pairs, *((t, cohort.cohort_id) for t in trees)]
+            cohorts = [*cohorts, cohort]
+        age = {c.cohort_id: (c.data_version, c.trained_at) for c in cohorts}
+        pairs.sort(key=lambda pair: age[pair[1]])
+        return pairs, cohorts, seconds
+
+    def propose(
+        self, champion: Candidate | None, changes: ChangeSet, table: TrainingTable
+    ) -> Proposal:
+        """Fit new trees on the changes, merge them with the champion's, retire the excess.
+
+        If the champion learned from rows this version deleted or corrected, the trees of
+        those cohorts are refitted first (one fit for all of them, on their rows as they are
+        now): that repaired champion is what the new trees join, and what keeps serving if
+        the gate rejects them.
+        """
+        started = time.perf_counter()
+        if champion is not None and not is_prefix(champion.features, changes.features):
+            return self._rebuild(changes, table, started)  # a feature was removed or moved
+        pairs, cohorts, touched = self._split(champion, changes)
+        if any(c.row_ids is None for c in touched):
+            return self._rebuild(changes, table, started)  # no row lineage to refit from
+        repaired = None
+        fit_seconds = 0.0
+        learns = bool(changes.train_keys or changes.history_keys)
+        if champion is not None and touched:
+            joining = self.trees_per_update if learns else 0
+            pairs, cohorts, fit_seconds = self._repaired(champion, changes, table, joining)
+            if pairs:
+                repaired = self._candidate(
+                    table.spark, pairs, cohorts, champion.features, fit_seconds
+                )
+        if not learns:
+            return Proposal(None, repaired, bool(touched), time.perf_counter() - started)
+        rows, keys = changes.train, changes.train_keys
+        if changes.history is not None and changes.history_keys:
+            rows = rows.unionByName(changes.history, allowMissingColumns=True)
+            keys = keys + changes.history_keys
+        new = Cohort(
+            f"v{changes.version}",
+            changes.version,
+            changes.version,
+            "new",
+            changes.features,
+            self.trees_per_update,
+            keys,
+        )
+        new_trees, seconds = self._fit_cohort(rows, new)
+        pairs = self._retire(
+            table.spark, [*pairs, *((t, new.cohort_id) for t in new_trees)], new.cohort_id, changes
+        )
+        challenger = self._candidate(
+            table.spark, pairs, [*cohorts, new], changes.features, fit_seconds + seconds
+        )
+        return Proposal(challenger, repaired, bool(touched), time.perf_counter() - started)
+
+    def _retire(
+        self, spark: SparkSession, pairs: list[tuple[Any, str]], newest: str, changes: ChangeSet
+    ) -> list[tuple[Any, str]]:
+        excess = len(pairs) - self.max_trees
+        if excess <= 0:
+            return pairs
+        if self.retire == "oldest":
+            return pairs[excess:]
+        old = [i for i, (_, cid) in enumerate(pairs) if cid != newest]
+        scores = tree_accuracies(
+            spark, [pairs[i][0] for i in old], assemble(changes.train, changes.features)
+        )
+        weakest = {old[i] for i in sorted(range(len(old)), key=lambda i: scores[i])[:excess]}
+        return [pair for i, pair in enumerate(pairs) if i not in weakest]
+
+    def _candidate(
+        self,
+        spark: SparkSession,
+        pairs: list[tuple[Any, str]],
+        cohorts: list[Cohort],
+        features: tuple[str, ...],
+        fit_seconds: float,
+    ) -> Candidate:
+        counts: dict[str, int] = {}
+        for _, cid in pairs:
+            counts[cid] = counts.get(cid, 0) + 1
+        kept = tuple(
+            Cohort(**{**c.__dict__, "n_trees": counts[c.cohort_id]})
+            for c in cohorts
+            if c.cohort_id in counts
+        )
+        forest = merge_trees(spark, [tree for tree, _ in pairs], len(features))
+        return Candidate(forest, features, kept, tuple(cid for _, cid in pairs), fit_seconds)
+
+
+def make_strategy(
+    estimator: Estimator,
+    mode: Mode,
+    *,
+    trees_per_update: int,
+    max_trees: int,
+    seed: int,
+    retire: Retire = "oldest",
+    window_rows: int = 2016,
+) -> Strategy:
+    """The strategy for an MLlib classifier: tree merging for forests, refits for the rest."""
+    if mode not in ("incremental", "full"):
+        raise ValueError(f"mode must be 'incremental' or 'full', got {mode!r}")
+    forest = isinstance(estimator, RandomForestClassifier)
+    if mode == "full":
+        return FullRetrain(estimator, seed, max_trees if forest else None)
+    if forest:
+        return ForestMerge(estimator, trees_per_update, max_trees, seed, retire=retire)
+    return WindowedRetrain(estimator, window_rows, seed)

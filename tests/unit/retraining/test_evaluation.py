@@ -1,0 +1,69 @@
+"""Scoring helpers: pooled accuracy over common versions, ARF's two protocols, costs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from deploybook.retraining.elec2 import load_elec2
+from deploybook.retraining.evaluation import (
+    accuracy_table,
+    arf_scores,
+    pipeline_scores,
+    update_costs,
+)
+
+
+def test_accuracy_is_pooled_over_versions_every_method_scored() -> None:
+    scores = pd.DataFrame(
+        [
+            {"data_version": 1, "method": "a", "rows": 10, "correct": 5},
+            {"data_version": 1, "method": "b", "rows": 10, "correct": 10},
+            {"data_version": 2, "method": "a", "rows": 30, "correct": 30},
+            {"data_version": 2, "method": "b", "rows": 30, "correct": 0},
+            {"data_version": 3, "method": "a", "rows": 99, "correct": 0},  # b missing: left out
+        ]
+    )
+    table = accuracy_table(scores).set_index("method")
+    assert table.loc["a", "accuracy"] == pytest.approx(35 / 40)
+    assert table.loc["b", "accuracy"] == pytest.approx(10 / 40)
+    assert (table["versions"] == 2).all()
+
+
+def test_pipeline_scores_skip_versions_without_a_champion() -> None:
+    records = [
+        (1, {"update_seconds": 1.0}),
+        (2, {"prequential_rows": 4.0, "prequential_accuracy": 0.75}),
+    ]
+    scores = pipeline_scores(records, "m")
+    assert scores.to_dict("records") == [
+        {"data_version": 2, "method": "m", "rows": 4, "correct": 3}
+    ]
+
+
+def test_arf_protocols_score_the_same_rows() -> None:
+    rows = (
+        load_elec2().head(300).assign(data_version=[v // 100 for v in range(300)], seq=range(300))
+    )
+    rows["batch"] = rows["data_version"]
+    scores = arf_scores(rows, seed=1, n_models=3)
+    by_method = scores.groupby("method")["rows"].sum()
+    assert by_method["ARF (batch)"] == by_method["ARF (row by row)"] == 200
+    assert scores["correct"].between(0, 100).all()
+
+
+def test_update_costs_mark_versions_with_erasures_or_corrections() -> None:
+    growth = pd.DataFrame(
+        {
+            "data_version": [1, 2],
+            "inserted": [5, 5],
+            "deleted": [0, 1],
+            "updated": [0, 0],
+            "rows": [5, 9],
+        }
+    )
+    costs = update_costs(
+        {"inc": [(1, {"update_seconds": 0.5}), (2, {"update_seconds": 0.7})]}, growth
+    )
+    assert costs["table_rows"].tolist() == [5, 9]
+    assert costs["note"].tolist() == ["", "(with erasures or corrections)"]

@@ -1,0 +1,85 @@
+"""The weekly feed: inserts, settlements with corrections and erasures, faults, a new column."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from deploybook.retraining.elec2 import load_elec2
+from deploybook.retraining.feed import (
+    NEW_FEATURE,
+    FeedConfig,
+    build_feed,
+    expected_rows,
+    feed_summary,
+)
+
+
+@pytest.fixture(scope="module")
+def feed() -> list[pd.DataFrame]:
+    config = FeedConfig(batch_rows=200, batches=7, seed=3, new_feature_at=5)
+    return build_feed(load_elec2(), config)
+
+
+def test_sequence_numbers_increase_across_the_feed(feed: list[pd.DataFrame]) -> None:
+    seq = pd.concat(feed)["seq"]
+    assert seq.is_monotonic_increasing
+    assert seq.is_unique
+
+
+def test_corrections_and_erasures_only_in_settlement_batches(feed: list[pd.DataFrame]) -> None:
+    config = FeedConfig(batch_rows=200, batches=7, seed=3)
+    for batch, events in enumerate(feed):
+        repeated = events["row_id"] < batch * 200  # keys of earlier batches
+        if config.settles(batch):
+            assert repeated.any()
+            assert (events["op"] == "DELETE").any()
+        else:
+            assert not repeated.any()
+
+
+def test_erasures_target_rows_already_delivered(feed: list[pd.DataFrame]) -> None:
+    for batch, events in enumerate(feed):
+        deletes = events[events["op"] == "DELETE"]
+        assert (deletes["row_id"] < batch * 200).all()
+
+
+def test_new_column_appears_from_its_batch(feed: list[pd.DataFrame]) -> None:
+    assert NEW_FEATURE not in feed[4].columns
+    assert NEW_FEATURE in feed[5].columns
+    assert feed[5][NEW_FEATURE].between(0, 1).all()
+
+
+def test_expected_rows_apply_the_last_valid_event(feed: list[pd.DataFrame]) -> None:
+    rows = expected_rows(feed)
+    events = pd.concat(feed)
+    erased = set(events.loc[events["op"] == "DELETE", "row_id"])
+    assert erased.isdisjoint(rows["row_id"])
+    assert rows["target"].isin([0, 1]).all()
+    assert rows["row_id"].is_unique
+    truth = load_elec2().set_index("row_id")
+    corrected = events[(events["op"] == "UPSERT") & events["row_id"].duplicated(keep="last")]
+    for key in corrected["row_id"].head(5):
+        if key in set(rows["row_id"]):
+            value = rows.set_index("row_id").loc[key, "feat_3"]
+            assert value == pytest.approx(truth.loc[key, "feat_3"])  # restated to the truth
+
+
+def test_summary_counts(feed: list[pd.DataFrame]) -> None:
+    summary = feed_summary(feed)
+    assert summary["rows"] == 7 * 200
+    assert summary["broken"] == 7  # 0.5 % of 200, rounded, per batch
+    assert summary["settlements"] == 2  # batches 2 and 6
+    assert summary["erasures"] > 0
+    assert summary["corrections"] > 0
+
+
+def test_bad_configuration_is_refused() -> None:
+    with pytest.raises(ValueError, match="erasure_rate"):
+        FeedConfig(batch_rows=10, batches=2, seed=0, erasure_rate=0.9)
+    with pytest.raises(ValueError, match="restate_every"):
+        FeedConfig(batch_rows=10, batches=2, seed=0, restate_every=0)
+    with pytest.raises(ValueError, match="at least one batch"):
+        FeedConfig(batch_rows=0, batches=2, seed=0)
+    with pytest.raises(ValueError, match="rows; the data has"):
+        build_feed(load_elec2().head(10), FeedConfig(batch_rows=10, batches=2, seed=0))

@@ -1,0 +1,233 @@
+"""The retraining stream end to end on a small table: every change type, replay, crash,
+the gate, rollback, schema evolution, other estimators and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pyspark.ml.classification import LogisticRegression, RandomForestClassifier
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from deploybook.retraining.backfill import backfill, challenge
+from deploybook.retraining.elec2 import FEATURES
+from deploybook.retraining.job import InjectedCrash, JobConfig, RetrainingJob
+from deploybook.retraining.lineage import Candidate
+from deploybook.retraining.registry import RegistryError
+from deploybook.retraining.serving import latest_model, model_as_of, predict
+from deploybook.retraining.strategies import (
+    ForestMerge,
+    FullRetrain,
+    WindowedRetrain,
+    make_strategy,
+)
+
+from .conftest import SmallLake
+
+pytestmark = pytest.mark.spark
+
+
+def _cdf(spark: SparkSession, path: str):
+    return (
+        spark.read.format("delta")
+        .option("readChangeFeed", "true")
+        .option("startingVersion", 0)
+        .load(path)
+    )
+
+
+def test_inserts_updates_and_deletes_each_reach_the_model(small_lake: SmallLake) -> None:
+    first = small_lake.insert(0, 80)
+    small_lake.insert(80, 80)
+    job = small_lake.job(max_trees=9)
+    reports = job.run()
+    assert [r.status for r in reports] == ["champion"] * len(reports)
+    assert "prequential_accuracy" in reports[-1].metrics  # the second version was scored first
+    before = job.registry.champion()
+    assert before is not None
+    assert before.cohorts[0].saw_any({first[0], first[1]})
+
+    small_lake.change({first[0]: {"feat_3": 0.5}}, deletes=[first[1]])
+    job.run()
+    after = job.registry.champion()
+    assert after is not None
+    assert after.data_version == 3
+    assert not any(c.saw_any({first[1]}) for c in after.cohorts)  # the erased row is forgotten
+    for cohort in after.cohorts:  # the corrected row is learned again only with its new value
+        if cohort.saw_any({first[0]}):
+            assert cohort.trained_at > before.data_version
+    assert any(c.kind == "repair" for c in after.cohorts)
+    assert len(after.tree_cohorts) <= 9
+
+
+def test_replaying_a_micro_batch_writes_no_second_model(small_lake: SmallLake) -> None:
+    small_lake.insert(0, 60)
+    small_lake.insert(60, 60)
+    job = small_lake.job()
+    batch = _cdf(small_lake.spark, small_lake.lake.training)
+    job.process(batch, 0)
+    job.process(batch, 0)  # the same micro-batch again, as after a crash
+    summary = job.registry.summary()
+    assert summary["data_version"].is_unique
+    assert len(summary) == 2
+    assert (job.registry.commits()["operation"] == "WRITE").sum() == 2
+
+
+def test_a_crash_after_writing_resumes_without_duplicates(small_lake: SmallLake) -> None:
+    for start in (0, 60, 120):
+        small_lake.insert(start, 60)
+    job = small_lake.job()
+    with pytest.raises(InjectedCrash, match="after writing the model for batch 1"):
+        job.run(crash_after_batch=1)
+    assert job.registry.summary()["data_version"].tolist() == [1, 2]
+    job.run()  # the restart replays the interrupted micro-batch
+    summary = job.registry.summary()
+    assert summary["data_version"].tolist() == [1, 2, 3]
+    assert len(job.registry.commits()) == 4  # CREATE TABLE + one WRITE per model
+
+
+def test_the_gate_rejects_a_stale_challenger_and_rollback_restores(small_lake: SmallLake) -> None:
+    spark = small_lake.spark
+    for start in (0, 4000, 8000, 12000):
+        small_lake.insert(start, 80)
+    job = small_lake.job()
+    job.run()
+    champion = job.registry.champion()
+    assert champion is not None
+    old = backfill(
+        spark, small_lake.lake.training, 1, RandomForestClassifier(maxDepth=2), num_trees=2
+    )
+    flipped = old.model.transform  # a challenger that is always wrong: flip the newest labels
+    newest = spark.read.format("delta").load(small_lake.lake.training).where("batch = 3")
+    liar = Candidate(_always(spark, 1.0), old.features, old.cohorts)
+    verdict = challenge(
+        job.registry,
+        liar,
+        newest.withColumn("target", F.lit(0)),
+        tolerance=0.0,
+        reason="a model that always says up",
+    )
+    assert verdict.decision.status == "rejected"
+    assert job.registry.champion().model_version == champion.model_version  # still serving
+    assert flipped is not None
+
+    path = job.registry.path
+    scored = predict(spark, newest, path).select("row_id", "prediction").orderBy("row_id").collect()
+    earlier = model_as_of(spark, path, 2)
+    assert earlier.record.data_version <= 2
+    restored = job.registry.rollback(earlier.version)
+    served = latest_model(spark, path)
+    assert served.version == restored
+    again = served.predict(newest).select("row_id", "prediction").orderBy("row_id").collect()
+    direct = earlier.predict(newest).select("row_id", "prediction").orderBy("row_id").collect()
+    assert again == direct
+    assert len(scored) == len(again)
+
+
+def _always(spark: SparkSession, label: float):
+    """A logistic regression fitted so that it always predicts ``label``."""
+    rows = [(1.0, float(label), *([0.5] * len(FEATURES)))] * 4
+    frame = spark.createDataFrame(
+        rows, "row_id double, target double, " + ", ".join(f"{f} double" for f in FEATURES)
+    )
+    from deploybook.retraining.strategies import fit
+
+    model, _ = fit(LogisticRegression(maxIter=5), frame, FEATURES, 0)
+    return model
+
+
+def test_a_new_column_is_appended_and_old_trees_stay(small_lake: SmallLake) -> None:
+    small_lake.insert(0, 80)
+    job = small_lake.job()
+    job.run()
+    small_lake.insert(80, 80, day_of_week=0.5)
+    job.run()
+    champion = job.registry.champion()
+    assert champion is not None
+    assert champion.features == (*FEATURES, "day_of_week")
+    trees = job.registry.model(champion).trees
+    knows = {c.cohort_id: "day_of_week" in c.features for c in champion.cohorts}
+    old = [t for t, cid in zip(trees, champion.tree_cohorts, strict=True) if not knows[cid]]
+    assert 0 < len(old) < len(trees)  # trees from before the column, and trees that read it
+    assert all(t.featureImportances[6] == 0 for t in old)  # old trees never split on it
+    scored = predict(
+        small_lake.spark,
+        small_lake.spark.read.format("delta").load(small_lake.lake.training),
+        job.registry.path,
+    )
+    assert scored.where("prediction IS NULL").count() == 0
+
+
+def test_a_changed_feature_order_forces_a_rebuild(small_lake: SmallLake) -> None:
+    small_lake.insert(0, 80)
+    job = small_lake.job()
+    job.run()
+    champion = job.champion()[1]
+    assert champion is not None
+    reordered = Candidate(
+        champion.model, tuple(reversed(champion.features)), champion.cohorts, champion.tree_cohorts
+    )
+    small_lake.insert(80, 80)
+    changes = job.changes(
+        2, _cdf(small_lake.spark, small_lake.lake.training).where("_commit_version = 2")
+    )
+    assert changes is not None
+    proposal = job.strategy.propose(reordered, changes, job.table)
+    assert proposal.challenger is not None
+    assert proposal.challenger.cohorts[0].kind == "rebuild"
+    assert proposal.must_forget
+
+
+def test_other_estimators_run_through_the_same_pipeline(small_lake: SmallLake) -> None:
+    small_lake.insert(0, 60)
+    first = small_lake.insert(60, 60)
+    small_lake.change({}, deletes=[first[0]])
+    logistic = RetrainingJob(
+        small_lake.spark,
+        small_lake.lake.training,
+        make_strategy(
+            LogisticRegression(maxIter=10),
+            "incremental",
+            trees_per_update=1,
+            max_trees=1,
+            seed=0,
+            window_rows=100,
+        ),
+        JobConfig(
+            "logistic", small_lake.lake.registry("logistic"), small_lake.lake.checkpoint("logistic")
+        ),
+    )
+    assert isinstance(logistic.strategy, WindowedRetrain)
+    logistic.run()
+    assert (
+        latest_model(small_lake.spark, small_lake.lake.registry("logistic")).record.strategy
+        == "windowed"
+    )
+    full = small_lake.job("full", mode="full", store=False)
+    assert isinstance(full.strategy, FullRetrain)
+    reports = full.run()
+    assert len(reports) == 3
+    assert not full.registry.exists()  # a shadow pipeline stores nothing
+
+
+def test_bad_configuration_and_missing_tables_are_clear(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="holdout_fraction"):
+        JobConfig("p", "r", "c", holdout_fraction=1.5)
+    with pytest.raises(ValueError, match="needs a name"):
+        JobConfig("", "r", "c")
+    with pytest.raises(ValueError, match="mode"):
+        make_strategy(
+            RandomForestClassifier(), "sometimes", trees_per_update=1, max_trees=2, seed=0
+        )  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="trees_per_update"):
+        ForestMerge(RandomForestClassifier(), 5, 2, 0)
+    strategy = make_strategy(
+        RandomForestClassifier(), "incremental", trees_per_update=1, max_trees=2, seed=0
+    )
+    with pytest.raises(FileNotFoundError, match="no Delta training table"):
+        RetrainingJob(spark, str(tmp_path / "none"), strategy, JobConfig("p", "r", "c"))
+    with pytest.raises(RegistryError, match="no models table"):
+        latest_model(spark, str(tmp_path / "none"))

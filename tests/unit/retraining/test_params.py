@@ -1,0 +1,46 @@
+"""RetrainingParams: what the report accepts, and errors that name the parameter."""
+
+from __future__ import annotations
+
+import pytest
+
+from deploybook.params import ParameterError
+from deploybook.retraining.params import RetrainingParams
+
+GOOD = {
+    "batch_rows": 336,
+    "batches": 12,
+    "trees_per_update": 10,
+    "max_trees": 50,
+    "max_depth": 20,
+    "mode": "incremental",
+    "tolerance": 0.02,
+    "fail_at_batch": 4,
+    "new_feature_at": 9,
+    "seed": 42,
+    "spark_master": "",
+}
+
+
+def test_defaults_validate() -> None:
+    params = RetrainingParams.validate_values(GOOD)
+    assert params.mode == "incremental"
+    assert params.batches == 12
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("batches", -1, "batches"),
+        ("mode", "sometimes", "mode"),
+        ("tolerance", 1.5, "tolerance"),
+        ("trees_per_update", 60, "trees_per_update .60. cannot exceed max_trees"),
+        ("fail_at_batch", 12, "fail_at_batch .12. must be below batches"),
+        ("new_feature_at", 0, "new_feature_at must be -1 or a later batch"),
+        ("batch_rows", 4000, "need 48000 rows; ELEC2 has 45312"),
+        ("colour", "red", "colour"),
+    ],
+)
+def test_bad_values_are_named(name: str, value: object, message: str) -> None:
+    with pytest.raises(ParameterError, match=message):
+        RetrainingParams.validate_values({**GOOD, name: value})
