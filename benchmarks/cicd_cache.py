@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 from deploybook.cicd.minibook import build_source
-from deploybook.cicd.runner import Event, LocalRunner
+from deploybook.cicd.results import Event
+from deploybook.cicd.runner import LocalRunner
 
 
 def _job(work: Path, tag: str, cache: Path) -> tuple[float, float]:

@@ -22,7 +22,8 @@ from deploybook.cicd.environment import Environment
 from deploybook.cicd.findings import findings_table
 from deploybook.cicd.masking import load_env_file
 from deploybook.cicd.release import ReleaseError, archive_site, release_id
-from deploybook.cicd.runner import Event, LocalRunner, RunnerError
+from deploybook.cicd.results import Event
+from deploybook.cicd.runner import LocalRunner, RunnerError
 from deploybook.cicd.server import SiteServer
 from deploybook.cicd.smoke import SmokeError, smoke_test
 from deploybook.cicd.validation import ValidationToolError, validate

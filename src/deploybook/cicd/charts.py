@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from deploybook.cicd.probes import Probe
-from deploybook.cicd.runner import JobResult, RunResult
+from deploybook.cicd.results import JobResult, RunResult
 from deploybook.cicd.workflow import critical_path, finish_times
 from deploybook.plotting import source_note
 

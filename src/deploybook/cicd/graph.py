@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from deploybook.cicd.runner import Event, LocalRunner
+from deploybook.cicd.results import Event
+from deploybook.cicd.runner import LocalRunner
 from deploybook.cicd.workflow import is_triggered, load_workflows
 
 

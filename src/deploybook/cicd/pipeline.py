@@ -28,7 +28,8 @@ from deploybook.cicd.deployment import rollback
 from deploybook.cicd.environment import Environment
 from deploybook.cicd.minibook import build_source
 from deploybook.cicd.probes import Probe, Prober
-from deploybook.cicd.runner import Event, JobResult, LocalRunner, RunResult
+from deploybook.cicd.results import Event, JobResult, RunResult
+from deploybook.cicd.runner import LocalRunner
 from deploybook.cicd.server import SiteServer
 from deploybook.cicd.workflow import load_workflow
 

@@ -43,142 +43,15 @@ from deploybook.cicd.expressions import (
 from deploybook.cicd.hashing import hash_files
 from deploybook.cicd.masking import Masker
 from deploybook.cicd.matrix import describe, expand_matrix, select
+from deploybook.cicd.results import Event, JobResult, RunResult, StepResult
+from deploybook.cicd.shell import read_file_commands, shell_template
 from deploybook.cicd.workflow import Workflow, is_triggered, load_workflow
 
 _LINUX_LABELS = ("ubuntu", "linux", "self-hosted", "x64")
-_SHELLS = {
-    "bash": "bash --noprofile --norc -eo pipefail {0}",
-    "sh": "sh -e {0}",
-    "python": "python {0}",
-}
 
 
 class RunnerError(RuntimeError):
     """A workflow the local runner cannot run: not triggered, bad inputs, unsupported feature."""
-
-
-@dataclass(frozen=True)
-class Event:
-    """The event that starts a run (what ``github.event_name``, ``github.ref``... report)."""
-
-    name: str = "push"
-    ref: str = "refs/heads/main"
-    sha: str = ""
-    inputs: Mapping[str, Any] = field(default_factory=dict)
-    payload: Mapping[str, Any] = field(default_factory=dict)
-    base_ref: str = ""
-    head_ref: str = ""
-    actor: str = "local"
-    repository: str = "local/deploybook"
-
-
-@dataclass
-class StepResult:
-    """One step: outcome (before ``continue-on-error``), conclusion, log, outputs, timing."""
-
-    name: str
-    id: str
-    kind: str  # run | uses | post
-    outcome: str
-    conclusion: str
-    started: float
-    seconds: float
-    exit_code: int | None = None
-    script: str = ""  # a run step's script as it ran (expressions expanded, secrets masked)
-    env: dict[str, str] = field(default_factory=dict)  # the workflow's env: values (masked)
-    log: list[str] = field(default_factory=list)
-    outputs: dict[str, str] = field(default_factory=dict)
-    summary: str = ""  # what the step appended to $GITHUB_STEP_SUMMARY (masked)
-
-    @property
-    def label(self) -> str:
-        """The name without an action's commit (``Run actions/cache`` for ``...@0057852...``)."""
-        return self.name.split("@")[0] if self.kind != "run" else self.name
-
-
-@dataclass
-class JobResult:
-    """One job instance (a matrix combination, or a job of a called workflow)."""
-
-    id: str
-    name: str
-    result: str  # success | failure | skipped | cancelled
-    started: float
-    seconds: float
-    needs: list[str] = field(default_factory=list)
-    matrix: dict[str, Any] = field(default_factory=dict)
-    steps: list[StepResult] = field(default_factory=list)
-    outputs: dict[str, str] = field(default_factory=dict)
-    environment: str | None = None
-    error: str | None = None
-    warnings: list[str] = field(default_factory=list)
-
-    def step(self, name: str) -> StepResult:
-        """A step by name (or id)."""
-        for step in self.steps:
-            if name in (step.name, step.id):
-                return step
-        raise KeyError(f"job {self.id!r} has no step {name!r}")
-
-    def log(self) -> str:
-        """Every step's log, with step headers."""
-        lines: list[str] = []
-        for step in self.steps:
-            lines.append(f"== {step.name} [{step.conclusion}, {step.seconds:.2f} s]")
-            lines.extend(step.log)
-        lines.extend(f"Warning: {warning}" for warning in self.warnings)
-        if self.error:
-            lines.append(f"== job {self.result}: {self.error}")
-        return "\n".join(lines)
-
-    def summary(self) -> str:
-        """The job summary: every step's ``$GITHUB_STEP_SUMMARY`` markdown, in order."""
-        return "\n".join(step.summary for step in self.steps if step.summary)
-
-
-@dataclass
-class RunResult:
-    """A whole run: every job instance in the order it ran."""
-
-    workflow: str
-    event: Event
-    jobs: list[JobResult]
-    seconds: float
-    artifacts: Path
-
-    @property
-    def result(self) -> str:
-        """``failure`` if any job failed, else ``success``."""
-        return (
-            "failure" if any(j.result in ("failure", "cancelled") for j in self.jobs) else "success"
-        )
-
-    def job(self, job_id: str) -> JobResult:
-        """The first instance of a job, by id (``build/build`` for a called workflow's job)."""
-        for job in self.jobs:
-            if job.id == job_id:
-                return job
-        raise KeyError(
-            f"no job {job_id!r} in this run; it ran: {', '.join(j.id for j in self.jobs)}"
-        )
-
-    def durations(self) -> dict[str, float]:
-        """Seconds per job id that ran (matrix instances run side by side: the longest)."""
-        out: dict[str, float] = {}
-        for job in self.jobs:
-            if job.result != "skipped" and job.steps:
-                out[job.id] = max(out.get(job.id, 0.0), job.seconds)
-        return out
-
-    def needs(self) -> dict[str, list[str]]:
-        """``needs`` per job id; a need on a reusable-workflow call means its jobs."""
-        ids = [job.id for job in self.jobs]
-
-        def expand(need: str) -> list[str]:
-            inner = [i for i in ids if i.startswith(need + "/")]
-            return inner or [need]
-
-        return {job.id: [n for need in job.needs for n in expand(need)] for job in self.jobs}
 
 
 @dataclass
@@ -731,7 +604,7 @@ class LocalRunner:
         )
         if not cwd.is_dir():
             raise RunnerError(f"working-directory {cwd} does not exist")
-        template = _shell_template(str(shell) if shell else None)
+        template = shell_template(str(shell) if shell else None)
         temp = Path(env["RUNNER_TEMP"])
         files = {
             name: temp / f"{name.lower()}-{uuid.uuid4().hex[:8]}"
@@ -750,8 +623,8 @@ class LocalRunner:
         proc_env = {**env, **{k: str(v) for k, v in files.items()}}
         code = self._execute(command, cwd, proc_env, log, timeout, state)
         record.exit_code = code
-        record.outputs.update(_read_commands(files["GITHUB_OUTPUT"], "$GITHUB_OUTPUT"))
-        state.exported.update(_read_commands(files["GITHUB_ENV"], "$GITHUB_ENV"))
+        record.outputs.update(read_file_commands(files["GITHUB_OUTPUT"], "$GITHUB_OUTPUT"))
+        state.exported.update(read_file_commands(files["GITHUB_ENV"], "$GITHUB_ENV"))
         state.path.extend(
             line for line in files["GITHUB_PATH"].read_text().splitlines() if line.strip()
         )
@@ -904,51 +777,3 @@ def _step_name(step: Mapping[str, Any], scope: Scope) -> str:
         first = str(step["run"]).strip().splitlines()
         return f"Run {first[0] if first else ''}"
     return f"Run {step.get('uses', '?')}"
-
-
-def _shell_template(shell: str | None) -> str:
-    if shell is None:
-        return "bash -e {0}" if shutil.which("bash") else "sh -e {0}"
-    if shell in _SHELLS:
-        return _SHELLS[shell]
-    if "{0}" in shell:
-        return shell
-    raise RunnerError(
-        f"shell {shell!r} is not supported here (bash, sh, python, or a template with {{0}})"
-    )
-
-
-def _read_commands(path: Path, what: str) -> dict[str, str]:
-    """Parse a ``$GITHUB_OUTPUT``/``$GITHUB_ENV`` file: ``name=value`` or heredoc ``name<<EOF``.
-
-    A malformed line fails the step (a ``ValueError`` naming ``what``), as on GitHub.
-    """
-    values: dict[str, str] = {}
-    lines = path.read_text().splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        if not line.strip():
-            continue
-        heredoc = "<<" in line and ("=" not in line or line.index("<<") < line.index("="))
-        if heredoc:
-            name, delimiter = line.split("<<", 1)
-            if not name or not delimiter:
-                raise ValueError(f"{what}: {line!r} needs a name and a delimiter (name<<DELIMITER)")
-            body: list[str] = []
-            while i < len(lines) and lines[i] != delimiter:
-                body.append(lines[i])
-                i += 1
-            if i >= len(lines):
-                raise ValueError(f"{what}: {name!r} is never closed by its delimiter {delimiter!r}")
-            i += 1
-            values[name] = "\n".join(body)
-        elif "=" in line:
-            name, value = line.split("=", 1)
-            if not name:
-                raise ValueError(f"{what}: {line!r} has no name before '='")
-            values[name] = value
-        else:
-            raise ValueError(f"{what}: cannot parse line {line!r} (expected name=value)")
-    return values

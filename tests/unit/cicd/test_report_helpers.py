@@ -36,7 +36,8 @@ from deploybook.cicd.pipeline import (
     where_jobs_ran,
 )
 from deploybook.cicd.probes import Probe
-from deploybook.cicd.runner import JobResult, LocalRunner, RunResult, StepResult
+from deploybook.cicd.results import JobResult, RunResult, StepResult
+from deploybook.cicd.runner import LocalRunner
 from deploybook.cicd.tables import show
 from deploybook.params import ParameterError
 from deploybook.paths import project_root

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from deploybook.cicd.runner import Event, LocalRunner, RunnerError, _call_result
+from deploybook.cicd.results import Event
+from deploybook.cicd.runner import LocalRunner, RunnerError, _call_result
 from deploybook.cicd.workflow import WorkflowError
 from deploybook.paths import project_root
 
@@ -329,7 +330,8 @@ jobs:
     assert steps[0].log[-1].endswith("/sub")
     assert "python in sub" in steps[1].log
     assert "sh in repo" in steps[2].log
-    assert "shell 'cmd' is not supported" in result.job("t").error
+    assert steps[3].conclusion == "failure"  # the step fails, as GitHub fails it
+    assert "shell 'cmd' is not supported" in "\n".join(steps[3].log)
 
 
 def test_step_timeout_stops_the_process(repo: Path) -> None:
