@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,23 @@ def test_ci_cancels_superseded_pull_request_runs_and_keeps_every_main_run() -> N
     # distinct groups: in a shared one GitHub would cancel a queued main run
     assert main_a[0] != main_b[0]
     assert main_a[1] is main_b[1] is False
+
+
+def test_jobs_that_smoke_test_install_playwright() -> None:
+    """deploy/smoke import Playwright, a dev extra: a job that runs them on a GitHub-hosted
+    runner must install it (the local runner skips installs, so only this test sees it)."""
+    wf = load_workflow(project_root() / ".github" / "workflows" / "deploy.yml")
+    checked = 0
+    for job_id, job in wf.jobs.items():
+        runs = [str(step.get("run", "")) for step in job.get("steps") or []]
+        browser = [i for i, r in enumerate(runs) if re.search(r"cicd (deploy|smoke)", r)]
+        if not browser:
+            continue
+        installs = [
+            r
+            for r in runs[: browser[0]]
+            if "pip install" in r and ("playwright" in r or "[dev]" in r)
+        ]
+        assert installs, f"job {job_id!r} smoke-tests without installing playwright"
+        checked += 1
+    assert checked == 2  # staging and verify
