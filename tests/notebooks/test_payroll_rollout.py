@@ -19,10 +19,13 @@ def test_defect_is_caught_at_the_pilot_and_rolled_back(run) -> None:
     assert figures["reconciliation_mismatches"] > 0
     assert figures["rollback_data_intact"] is True
     assert figures["rollback_was_drill"] is False
+    # the no-go's reconciliation outlives the downgrade, in the audit log
+    assert figures["rollback_items_kept"] == figures["reconciliation_mismatches"]
+    assert figures["go_no_go_max_mismatched_employees"] == figures["tolerance_cents"] == 0
     assert figures["ato_figures_reproduced"] == figures["ato_figures_published"] == 31
     assert figures["tests_failed"] == 0
     assert 0 < figures["coverage_percent"] < 100
-    assert figures["mutation_score"] is None
+    assert figures["mutation_score"] is figures["mutants_x_comparison"] is None
     assert figures["payslips_per_second"] > 0
     assert figures["largest_run_employees"] == 300
     assert figures["bandit_findings"] == figures["formatted_sql"] == 0
