@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +25,12 @@ class _Server(ThreadingHTTPServer):
     # side while probes keep arriving: the stdlib's backlog of 5 would refuse some of them
     request_queue_size = 128
     daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up first (a browser closing, a favicon it stopped waiting
+        for) is not a server error; anything else is reported as the stdlib does."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class SiteServer:

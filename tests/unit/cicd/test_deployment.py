@@ -335,3 +335,17 @@ def test_switching_back_and_forth_never_drops_a_request(tmp_path: Path) -> None:
     assert len(probes) > 100
     assert {p.status for p in probes} == {200}
     assert {p.release for p in probes} == {"a", "b"}
+
+
+def test_server_stays_quiet_about_clients_that_hung_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with SiteServer(tmp_path) as server:
+        for error in (BrokenPipeError("gone"), ValueError("a real bug")):
+            try:
+                raise error
+            except Exception:  # handle_error reads the exception being handled
+                server._server.handle_error(None, ("127.0.0.1", 1))
+    logged = capsys.readouterr().err
+    assert "a real bug" in logged
+    assert "gone" not in logged
