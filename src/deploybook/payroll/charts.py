@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from deploybook.payroll.pyramid import LevelResult
-from deploybook.payroll.rollout import RolloutResult
+from deploybook.payroll.rollout import PhaseOutcome, RolloutResult
 from deploybook.plotting import source_note
 
 DECISION_COLOURS = {"go": "#2ca02c", "no-go": "#d62728", "not run": "#c7c7c7"}
@@ -43,6 +43,15 @@ def throughput_figure(frame: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def _label(phase: PhaseOutcome) -> str:
+    """A phase's bar label: its decision and, if it ran, who engine 2.0 paid and how many
+    of them were out of tolerance."""
+    if phase.decision == "not run":
+        return "not run"
+    return (f"{phase.decision}: {phase.new_engine_employees:,} on engine 2.0, "
+            f"{phase.mismatched_employees:,} out of tolerance")  # fmt: skip
+
+
 def timeline_figure(result: RolloutResult) -> go.Figure:
     """Each phase over the pay period it paid, coloured by decision; the rollback marked."""
     fig = go.Figure()
@@ -51,20 +60,22 @@ def timeline_figure(result: RolloutResult) -> go.Figure:
             y=[phase.name], x=[(phase.paid_on - phase.period_start).days * 86_400_000],
             base=[phase.period_start.isoformat()], orientation="h",
             marker_color=DECISION_COLOURS[phase.decision], name=phase.decision,
-            text=f"{phase.decision}: {phase.new_engine_employees} on engine 2.0, "
-                 f"{phase.mismatched_employees} mismatched",
-            textposition="outside",
-            showlegend=False,
+            text=_label(phase), textposition="outside", cliponaxis=False, showlegend=False,
         )  # fmt: skip
     rolled_back = [p for p in result.phases if p.rolled_back]
     if rolled_back:
-        fig.add_scatter(
-            x=[p.paid_on.isoformat() for p in rolled_back],
+        fig.add_scatter(  # on the middle of the period that was rolled back
+            x=[
+                (p.period_start + (p.paid_on - p.period_start) / 2).isoformat() for p in rolled_back
+            ],
             y=[p.name for p in rolled_back],
             mode="markers",
             marker={"symbol": "x", "size": 14, "color": "black"},
             name="rolled back: flag to 1.0, alembic downgrade, data checked",
         )
+    start = min(p.period_start for p in result.phases)
+    end = max(p.paid_on for p in result.phases)
+    fig.update_xaxes(range=[start.isoformat(), (end + (end - start) * 0.6).isoformat()])
     fig.update_layout(title="Rollout timeline: pay period of each phase (bar: period start to payment)",  # noqa: E501
                       xaxis_type="date", yaxis_autorange="reversed", height=380,
                       legend={"orientation": "h", "y": -0.3},

@@ -165,8 +165,9 @@ class Calculation:
     payslips: list[Payslip]
     inputs: PayInputs
     engine_counts: dict[str, int] = field(default_factory=dict)
-    compute_seconds: float = 0.0
+    compute_seconds: float = 0.0  # every engine together
     persist_seconds: float = 0.0
+    engine_seconds: dict[str, float] = field(default_factory=dict)  # computing, by engine
 
 
 def _version(conn: Connection, run_id: int) -> Any:
@@ -380,10 +381,13 @@ class PayrollService:
             groups.setdefault(engine_for(employee), []).append(employee)
         results: list[Payslip] = []
         errors: dict[str, str] = {}
+        engine_seconds: dict[str, float] = {}
         for version, group in groups.items():
+            begun = time.perf_counter()
             found, failed = compute_payslips(
                 self.engines[version], group, inputs.timesheets, inputs.context, inputs.quarter_ote
             )
+            engine_seconds[version] = time.perf_counter() - begun
             results += found
             errors |= failed
         compute_seconds = time.perf_counter() - started
@@ -426,7 +430,13 @@ class PayrollService:
                         rule_set=inputs.context.rules.name, **{k: str(v) for k, v in totals.items()})  # fmt: skip  # noqa: E501
             run = self._get(conn, run_id)
         return Calculation(
-            run, results, inputs, counts, compute_seconds, time.perf_counter() - started
+            run,
+            results,
+            inputs,
+            counts,
+            compute_seconds,
+            time.perf_counter() - started,
+            engine_seconds,
         )
 
     def _transition(

@@ -296,8 +296,8 @@ class PhaseOutcome:
     mismatched_employees: int = 0
     mismatched_lines: int = 0
     errors: int = 0
-    new_seconds: float = 0.0
-    old_seconds: float = 0.0
+    new_seconds: float = 0.0  # the new engine computing the payslips it is trusted with
+    old_seconds: float = 0.0  # the old engine computing the same payslips alongside
     decision: str = "not run"
     rolled_back: bool = False
 
@@ -455,7 +455,7 @@ def run_rollout(
                 outcome.errors = len(exc.errors)
                 official, shadow = [], []
             else:
-                outcome.new_seconds = calc.compute_seconds
+                outcome.new_seconds = calc.engine_seconds.get(plan.to_version, 0.0)
                 official = [p for p in calc.payslips if p.engine == plan.to_version]
                 in_scope = [e for e in calc.inputs.employees if service.engine_scope().matches(e)]
                 started = time.perf_counter()

@@ -231,6 +231,9 @@ def monitoring_table(result: RolloutResult) -> Styler:
     rows = []
     for p in result.phases:
         replay = p.environment != "production"
+        if p.decision == "not run":
+            rows.append({"phase": p.name, "paid on": p.paid_on.isoformat(), "decision": "not run"})
+            continue
         rows.append({
             "phase": p.name,
             "paid on": p.paid_on.isoformat(),
@@ -242,9 +245,9 @@ def monitoring_table(result: RolloutResult) -> Styler:
             "seconds: engine 2.0 / 1.0": f"{p.new_seconds:.2f} / {p.old_seconds:.2f}",
             "decision": p.decision + (", rolled back" if p.rolled_back else ""),
         })  # fmt: skip
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows).fillna(DASH)  # a phase that did not run has no figures
     right = [c for c in frame.columns if c not in ("phase", "paid on", "decision")]
-    return styled(frame, {"errors": count}, wrap=["phase", "decision"]).set_properties(
+    return styled(frame, wrap=["phase", "decision"]).set_properties(
         subset=right, **{"text-align": "right"}
     )
 

@@ -86,6 +86,8 @@ def test_downgrade_preserves_engine_2_attribution_in_the_audit_log(store: Payrol
     run_id = _prepare(service)
     calc = service.calculate("clara", run_id)
     assert calc.engine_counts.get("2.0", 0) > 0
+    assert set(calc.engine_seconds) == set(calc.engine_counts) == {"1.0", "2.0"}  # timed apart
+    assert sum(calc.engine_seconds.values()) <= calc.compute_seconds
     store.downgrade("0001")
     with store.transaction() as conn:
         rows = conn.execute(

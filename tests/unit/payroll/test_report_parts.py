@@ -50,4 +50,7 @@ def test_figures(tmp_path: Path) -> None:
     figure = timeline_figure(result)
     rolled_back = sum(p.rolled_back for p in result.phases)
     assert len(figure.data) == len(result.phases) + (1 if rolled_back else 0)
+    labels = [bar.text for bar in figure.data[: len(result.phases)]]
+    assert "not run" in labels  # after the no-go, without figures
+    assert any("out of tolerance" in label for label in labels)
     result.production.close()

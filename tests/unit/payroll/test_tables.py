@@ -119,6 +119,9 @@ def test_rollout_and_pay_run_tables(tmp_path: Path) -> None:
     assert monitoring.loc[0, "employees paid"] == tables.DASH  # dev pays nobody
     caught = monitoring[monitoring["phase"] == result.defect_caught_at].iloc[0]
     assert caught["decision"] == "no-go, rolled back"
+    after = monitoring[monitoring["decision"] == "not run"]
+    assert len(after) > 0
+    assert (after["errors"] == tables.DASH).all()  # no figures for a phase that did not run
     outcome = next(p for p in result.phases if p.name == result.defect_caught_at)
     assert caught["out of tolerance: employees / lines"] == (
         f"{outcome.mismatched_employees} / {outcome.mismatched_lines}"
