@@ -6,7 +6,8 @@ and writes the audit log in that same transaction. The rules:
 
 - clerks import employees, record timesheets, create and calculate pay runs;
 - approvers approve, reject and mark pay runs paid, but never a run they created or
-  calculated themselves (segregation of duties), whatever roles they hold;
+  calculated themselves, or whose hours they recorded (segregation of duties), whatever
+  roles they hold;
 - auditors read the audit log; admins manage users and feature flags; employees hold no
   right here (the HTTP API lets them read their own payslips);
 - a period has at most one pay run (creating it again returns the same run), so a
@@ -32,7 +33,7 @@ from deploybook.payroll.calculation import Engine, PayContext, compute_payslips,
 from deploybook.payroll.domain import Employee, PayFrequency, PayPeriod, Payslip, Timesheet
 from deploybook.payroll.money import ZERO
 from deploybook.payroll.rules import RuleSet, rule_set_named
-from deploybook.payroll.schema import pay_runs, payslips, users
+from deploybook.payroll.schema import audit_log, pay_runs, payslips, users
 from deploybook.payroll.store import (
     PayrollStore,
     delete_payslips,
@@ -173,6 +174,17 @@ class Calculation:
 def _version(conn: Connection, run_id: int) -> Any:
     """When pay run ``run_id`` last changed (its hours, its status or the employees)."""
     return conn.scalar(select(pay_runs.c.updated_at).where(pay_runs.c.id == run_id))
+
+
+def _recorded_hours(conn: Connection, actor: str, run: PayRun) -> bool:
+    """Whether ``actor`` recorded hours for ``run``'s period (the audit log says who did)."""
+    query = select(audit_log.c.id).where(
+        audit_log.c.actor == actor,
+        audit_log.c.action == "timesheets.record",
+        audit_log.c.entity == "period",
+        audit_log.c.entity_id == str(run.period_start),
+    )
+    return conn.execute(query.limit(1)).first() is not None
 
 
 def _row_to_run(row: Any) -> PayRun:
@@ -447,10 +459,10 @@ class PayrollService:
             run = self._get(conn, run_id)
             if run.status is not expect:
                 raise InvalidState(f"pay run {run_id} is {run.status.value}, not {expect.value}")
-            if actor in (run.created_by, run.calculated_by):
+            if actor in (run.created_by, run.calculated_by) or _recorded_hours(conn, actor, run):
                 raise PermissionDenied(
-                    f"segregation of duties: {actor!r} prepared pay run {run_id} and may not "
-                    f"{'approve' if to is Status.APPROVED else 'pay'} it"
+                    f"segregation of duties: {actor!r} prepared pay run {run_id} (or recorded "
+                    f"its hours) and may not {'approve' if to is Status.APPROVED else 'pay'} it"
                 )
             if run.calculated_by is None or run.employees == 0:
                 raise InvalidState(

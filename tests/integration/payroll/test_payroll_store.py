@@ -275,6 +275,22 @@ def test_segregation_of_duties_and_roles(store: PayrollStore) -> None:
     assert service.pay_run(run_id).approved_by == "alex"
 
 
+def test_who_recorded_the_hours_may_not_approve_them(store: PayrollStore) -> None:
+    service = _service(store)
+    staff = synthetic_company(60, "fortnightly", seed=7)
+    service.record_timesheets("both", JULY, synthetic_timesheets(staff, JULY, seed=7).values())
+    run_id = service.create_pay_run("clara", JULY).id
+    service.calculate("clara", run_id)  # clara prepared and calculated: 'both' only entered hours
+    with pytest.raises(
+        PermissionDenied, match=r"segregation of duties: 'both' .*recorded its hours"
+    ):
+        service.approve("both", run_id)
+    service.approve("alex", run_id)
+    with pytest.raises(PermissionDenied, match="segregation of duties"):
+        service.mark_paid("both", run_id)
+    service.mark_paid("alex", run_id)
+
+
 def test_changed_hours_need_recalculation_and_rejection_needs_a_reason(store: PayrollStore) -> None:
     service = _service(store)
     run_id = _prepare(service)
