@@ -7,16 +7,64 @@ from papermill.exceptions import PapermillExecutionError
 
 pytestmark = [pytest.mark.notebook, pytest.mark.spark]
 
+GUARANTEES = ("exactly_once", "no_downtime", "rollback_identical", "deletions_propagated")
+ACCURACIES = ("accuracy_incremental", "accuracy_full", "accuracy_static", "accuracy_arf")
 
-@pytest.mark.parametrize(("batch_rows", "batches"), [(96, 2), (336, 3)])
-def test_table_versions_match_batches(run, batch_rows: int, batches: int) -> None:
-    figures = run("dlt_retraining", batch_rows=batch_rows, batches=batches)
+
+def _check_common(figures: dict, batches: int) -> None:
     assert figures["batches_processed"] == batches
-    assert figures["table_versions"] == batches
-    assert figures["rows_at_first_version"] == batch_rows
-    assert figures["rows_at_last_version"] == batch_rows * batches
+    for name in GUARANTEES:
+        assert figures[name] is True, name
+    for name in ACCURACIES:
+        assert 0.3 < figures[name] <= 1, name
+    assert figures["addto_exists"] is False
+    assert figures["quarantined_rows"] == figures["broken_rows"]
+    assert figures["time_travel_ok"] is True
+    assert figures["rollback_changed_predictions"] is True
+    assert f"to {figures['rollback_to_version']}, stored as" in figures["rollback_story"]
+    assert figures["update_seconds_median"] > 0
+    assert figures["speedup_vs_full"] == pytest.approx(
+        figures["full_retrain_seconds_median"] / figures["update_seconds_median"]
+    )
+    assert figures["model_versions"] >= batches
+
+
+def test_incremental_with_a_crash_and_a_new_column(run) -> None:
+    figures = run(
+        "dlt_retraining",
+        batch_rows=96,
+        batches=4,
+        trees_per_update=5,
+        max_trees=15,
+        max_depth=10,
+        fail_at_batch=1,
+        new_feature_at=3,
+    )
+    _check_common(figures, 4)
+    assert figures["crashed"] is True
+    assert figures["rows_after_crash"] >= 1
+    assert figures["features_final"].endswith("day_of_week")
+    assert figures["old_trees_splitting_on_it"] == 0
+    assert figures["trees_with_new_feature"] > 0
+
+
+def test_full_mode_without_a_crash(run) -> None:
+    figures = run(
+        "dlt_retraining",
+        batch_rows=168,
+        batches=4,
+        history_batches=2,
+        mode="full",
+        fail_at_batch=-1,
+        new_feature_at=-1,
+        max_depth=10,
+    )
+    _check_common(figures, 4)
+    assert figures["crashed"] is False
+    assert figures["features_final"] == ""
+    assert figures["initial_rows"] == 3 * 168  # two weeks of history with batch 0's own
 
 
 def test_bad_parameter_names_it(run) -> None:
-    with pytest.raises(PapermillExecutionError, match="batches"):
-        run("dlt_retraining", batches=-1)
+    with pytest.raises(PapermillExecutionError, match="trees_per_update"):
+        run("dlt_retraining", trees_per_update=80, max_trees=50)

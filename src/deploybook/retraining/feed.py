@@ -1,6 +1,8 @@
 """The change feed a producer lands, batch by batch, in the landing Delta table.
 
-Each batch carries the next ``batch_rows`` ELEC2 rows (``UPSERT`` events) and, to exercise
+Batch 0 is the table's starting content: its first ``batch_rows`` rows plus
+``history_batches`` batches' worth before them, the history a deployment starts from. Each
+later batch carries the next ``batch_rows`` ELEC2 rows (``UPSERT`` events) and, to exercise
 the pipeline the way production data would, three kinds of change that ELEC2 itself does
 not contain. All three are injected, seeded and labelled as such in the report:
 
@@ -66,6 +68,17 @@ class FeedConfig:
     fault_rate: float = 0.005  # share of each batch's rows sent broken
     restate_every: int = 4  # every n-th batch settles corrections and erasures
     new_feature_at: int = -1  # batch from which events carry ``day_of_week``; -1: never
+    history_batches: int = 0  # batches' worth of earlier rows that batch 0 also carries
+
+    @property
+    def rows(self) -> int:
+        """ELEC2 rows the whole feed delivers."""
+        return (self.history_batches + self.batches) * self.batch_rows
+
+    def span(self, batch: int) -> tuple[int, int]:
+        """The ELEC2 row positions ``[start, stop)`` that ``batch`` delivers."""
+        start = 0 if batch == 0 else (self.history_batches + batch) * self.batch_rows
+        return start, (self.history_batches + batch + 1) * self.batch_rows
 
     def settles(self, batch: int) -> bool:
         """Whether ``batch`` carries the corrections and erasures due so far."""
@@ -80,6 +93,8 @@ class FeedConfig:
                 raise ValueError(f"{name} must be between 0 and 0.5, got {value}")
         if self.batch_rows < 1 or self.batches < 1:
             raise ValueError("a feed needs at least one batch of at least one row")
+        if self.history_batches < 0:
+            raise ValueError(f"history_batches must be 0 or more, got {self.history_batches}")
 
 
 def _break(row: dict[str, object], kind: int) -> dict[str, object]:
@@ -95,10 +110,10 @@ def _break(row: dict[str, object], kind: int) -> dict[str, object]:
 
 def build_feed(frame: pd.DataFrame, config: FeedConfig) -> list[pd.DataFrame]:
     """The events of every batch, in landing order (``seq`` increases across the feed)."""
-    if config.batch_rows * config.batches > len(frame):
+    if config.rows > len(frame):
         raise ValueError(
-            f"{config.batches} batches of {config.batch_rows} rows need "
-            f"{config.batches * config.batch_rows} rows; the data has {len(frame)}"
+            f"{config.batches} batches of {config.batch_rows} rows after a history of "
+            f"{config.history_batches} batches need {config.rows} rows; the data has {len(frame)}"
         )
     rng = np.random.default_rng(config.seed)
     seq = 0
@@ -106,7 +121,8 @@ def build_feed(frame: pd.DataFrame, config: FeedConfig) -> list[pd.DataFrame]:
     pending: list[dict[str, object]] = []  # corrections due in the next batch
     feed = []
     for batch in range(config.batches):
-        rows = frame.iloc[batch * config.batch_rows : (batch + 1) * config.batch_rows]
+        start, stop = config.span(batch)
+        rows = frame.iloc[start:stop]
         with_new = config.new_feature_at >= 0 and batch >= config.new_feature_at
         features = [*FEATURES, NEW_FEATURE] if with_new else list(FEATURES)
         records = []
@@ -174,7 +190,7 @@ def expected_rows(feed: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def land(spark: SparkSession, path: str, events: pd.DataFrame) -> None:
-    """Append one batch of events to the landing table as one commit (new columns merged in)."""
+    """Append events to the landing table as one commit (new columns merged in)."""
     features = [c for c in events.columns if c not in ("row_id", "batch", "seq", OP, LABEL)]
     schema = event_schema(features)
     records = [

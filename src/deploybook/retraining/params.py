@@ -14,6 +14,9 @@ class RetrainingParams(ReportParams):
 
     batch_rows: int = Field(ge=48, le=45_312, description="rows per batch (336 = one week)")
     batches: int = Field(ge=4, le=134, description="number of batches streamed into the table")
+    history_batches: int = Field(
+        ge=0, le=130, description="batches' worth of history the first batch also loads"
+    )
     trees_per_update: int = Field(ge=1, le=100, description="new trees trained per update")
     max_trees: int = Field(ge=1, le=500, description="trees kept in the forest")
     max_depth: int = Field(ge=1, le=30, description="maximum depth of every tree")
@@ -31,10 +34,11 @@ class RetrainingParams(ReportParams):
                 f"trees_per_update ({self.trees_per_update}) cannot exceed "
                 f"max_trees ({self.max_trees})"
             )
-        if self.batch_rows * self.batches > 45_312:
+        rows = self.batch_rows * (self.history_batches + self.batches)
+        if rows > 45_312:
             raise ValueError(
-                f"{self.batches} batches of {self.batch_rows} rows need "
-                f"{self.batch_rows * self.batches} rows; ELEC2 has 45312"
+                f"{self.batches} batches of {self.batch_rows} rows after a history of "
+                f"{self.history_batches} batches need {rows} rows; ELEC2 has 45312"
             )
         for name in ("fail_at_batch", "new_feature_at"):
             value = getattr(self, name)

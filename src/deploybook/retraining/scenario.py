@@ -18,9 +18,10 @@ from pathlib import Path
 import pandas as pd
 from pyspark.ml import Estimator
 from pyspark.ml.classification import RandomForestClassifier
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from deploybook.retraining import serving
 from deploybook.retraining.elec2 import FEATURES, load_elec2
 from deploybook.retraining.evaluation import table_growth, version_metrics
 from deploybook.retraining.expectations import rule_counts, rules_for
@@ -34,11 +35,40 @@ from deploybook.retraining.lakehouse import (
     table_versions,
 )
 from deploybook.retraining.params import RetrainingParams
-from deploybook.retraining.registry import ModelRecord, ModelRegistry
+from deploybook.retraining.registry import MODELS, ModelRecord, ModelRegistry, RegistryError
 from deploybook.retraining.sdp import PipelineRun, run_pipeline, write_project
 from deploybook.retraining.strategies import Mode, make_strategy
 
 MODES: tuple[Mode, Mode] = ("incremental", "full")
+
+
+@dataclass(frozen=True)
+class RollbackResult:
+    """What :meth:`Scenario.rollback` did."""
+
+    from_version: int
+    to_version: int | None  # None: no earlier champion may serve again
+    new_version: int | None
+    identical: bool  # serving predicts exactly what ``to_version`` predicts, from its bytes
+    changed_predictions: bool  # and not what the model it replaced predicted
+    refused: str | None = None  # why no rollback took place
+
+    def sentence(self) -> str:
+        """The outcome in one sentence for the report."""
+        if self.to_version is None:
+            return (
+                f"Here no earlier champion may serve again, as every one learned rows erased "
+                f"since; the models table refused the newest of them ({self.refused}), and "
+                f"model version {self.from_version} keeps serving"
+            )
+        same = "not what" if self.changed_predictions else "on this probe, also what"
+        return (
+            f"Here serving goes back from model version {self.from_version} to "
+            f"{self.to_version}, stored as version {self.new_version}. Read back through "
+            f"`latest_model()` after clearing every cached model, it predicts exactly what "
+            f"version {self.to_version} predicts (`rollback_identical` is {self.identical}), "
+            f"and {same} the model it replaced predicted"
+        )
 
 
 @dataclass
@@ -75,6 +105,7 @@ class Scenario:
             batches=params.batches,
             seed=params.seed,
             new_feature_at=params.new_feature_at,
+            history_batches=params.history_batches,
         )
         self.feed = build_feed(load_elec2(), self.feed_config)
         self.spec = write_project(root / "pipeline-project", self.lake)
@@ -140,17 +171,55 @@ class Scenario:
         )
         return {int(r[0]) for r in rows}
 
-    def rollback_target(self, back: int = 1) -> int:
-        """A champion ``back`` versions before the current one that learned no erased row."""
+    def rollback_target(self) -> int | None:
+        """The newest earlier champion that learned no row erased since (None if none did)."""
         registry = self.registry()
         champions = registry.summary()
         champions = champions[champions["status"] == "champion"]["model_version"].tolist()
-        for version in reversed(champions[:-back]):
+        for version in reversed(champions[:-1]):
             record = registry.record(int(version))
             erased = self.erased_since(record.data_version)
             if not any(c.saw_any(erased) for c in record.cohorts):
                 return int(version)
-        raise RuntimeError("every earlier champion learned rows erased since")
+        return None
+
+    def rollback(self, probe: DataFrame) -> RollbackResult:
+        """Serve an earlier champion again and check what serving then predicts on ``probe``.
+
+        When every earlier champion learned rows erased since, the newest of them is tried
+        anyway, to show that the models table refuses it.
+        """
+        registry = self.registry()
+        before = serving.latest_model(self.spark, registry.path)
+        target = self.rollback_target()
+        if target is None:
+            previous = registry.summary()
+            previous = previous[previous["status"] == "champion"]["model_version"].tolist()[:-1]
+            if not previous:
+                return RollbackResult(
+                    before.version, None, None, False, False, "no earlier champion"
+                )
+            erased = self.erased_since(registry.record(int(previous[-1])).data_version)
+            try:
+                registry.rollback(int(previous[-1]), erased=erased)
+            except RegistryError as exc:
+                return RollbackResult(before.version, None, None, False, False, str(exc))
+            raise AssertionError("a champion that learned erased rows was served again")
+        record = registry.record(target)
+        expected = serving.predictions_digest(
+            serving.ServedModel(record, registry.model(record)).predict(probe)
+        )
+        new_version = registry.rollback(target, erased=self.erased_since(record.data_version))
+        MODELS.clear()  # read back from the table, not from this process's cache
+        after = serving.latest_model(self.spark, registry.path)
+        digest = serving.predictions_digest(after.predict(probe))
+        identical = (
+            after.record.restored_from == target
+            and digest == expected
+            and after.record.model_sha256 == record.model_sha256
+        )
+        changed = digest != serving.predictions_digest(before.predict(probe))
+        return RollbackResult(before.version, target, new_version, identical, changed, None)
 
     def records(self, mode: Mode) -> list[tuple[int, dict[str, float]]]:
         """(table version, metrics) of every update of a pipeline, stored or shadow."""
@@ -171,8 +240,8 @@ class Scenario:
             )
         started = time.perf_counter()
         batches = list(range(self.landed, until_batch))
-        for batch in batches:
-            land(self.spark, self.lake.landing, self.feed[batch])
+        # what arrived since the last run lands as one commit; rows keep their batch number
+        land(self.spark, self.lake.landing, pd.concat([self.feed[b] for b in batches]))
         self.landed = until_batch
         landed = time.perf_counter()
         pipeline = run_pipeline(self.spark, self.spec)

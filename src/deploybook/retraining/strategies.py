@@ -102,15 +102,27 @@ def _seed(base: int, *parts: object) -> int:
 
 
 def fit(
-    estimator: Estimator, frame: DataFrame, features: Sequence[str], seed: int, **params: Any
+    estimator: Estimator,
+    frame: DataFrame,
+    features: Sequence[str],
+    seed: int,
+    *,
+    cache: bool = True,
+    **params: Any,
 ) -> tuple[Model, float]:
-    """Fit a copy of ``estimator`` (with ``params`` and ``seed``) on assembled ``frame``."""
+    """Fit a copy of ``estimator`` (with ``params`` and ``seed``) on assembled ``frame``.
+
+    ``cache`` materializes the rows first, as a fit reads its input several times; rows
+    already in memory (a persisted micro-batch) do not need it.
+    """
     settings = {estimator.getParam(name): value for name, value in params.items()}
     if estimator.hasParam("seed"):
         settings[estimator.getParam("seed")] = seed
     started = time.perf_counter()
-    # materialize the rows once: a fit makes a dozen passes over them
-    data = assemble(frame, features).select("features", "label").cache()
+    data = assemble(frame, features).select("features", "label")
+    if not cache:
+        return estimator.copy(settings).fit(data), time.perf_counter() - started
+    data = data.cache()
     try:
         data.count()
         model = estimator.copy(settings).fit(data)
@@ -225,12 +237,15 @@ class ForestMerge:
         if self.retire not in ("oldest", "weakest"):
             raise ValueError(f"retire must be 'oldest' or 'weakest', got {self.retire!r}")
 
-    def _fit_cohort(self, rows: DataFrame, cohort: Cohort) -> tuple[list[Any], float]:
+    def _fit_cohort(
+        self, rows: DataFrame, cohort: Cohort, *, cache: bool = True
+    ) -> tuple[list[Any], float]:
         model, seconds = fit(
             self.estimator,
             rows,
             cohort.features,
             _seed(self.seed, cohort.cohort_id),
+            cache=cache,
             numTrees=cohort.n_trees,
         )
         return trees_of(model), seconds  # type: ignore[arg-type]
@@ -362,7 +377,8 @@ class ForestMerge:
             self.trees_per_update,
             keys,
         )
-        new_trees, seconds = self._fit_cohort(rows, new)
+        # the change set comes from the persisted micro-batch: no need to cache it again
+        new_trees, seconds = self._fit_cohort(rows, new, cache=False)
         pairs = self._retire(
             table.spark, [*pairs, *((t, new.cohort_id) for t in new_trees)], new.cohort_id, changes
         )

@@ -83,3 +83,15 @@ def test_bad_configuration_is_refused() -> None:
         FeedConfig(batch_rows=0, batches=2, seed=0)
     with pytest.raises(ValueError, match="rows; the data has"):
         build_feed(load_elec2().head(10), FeedConfig(batch_rows=10, batches=2, seed=0))
+
+
+def test_the_first_batch_carries_the_history_and_later_batches_follow_it() -> None:
+    config = FeedConfig(batch_rows=100, batches=3, seed=1, history_batches=5, fault_rate=0)
+    feed = build_feed(load_elec2(), config)
+    inserted = [events.loc[events["op"] == "UPSERT", "row_id"] for events in feed]
+    elec2 = load_elec2()["row_id"]
+    assert inserted[0].tolist() == elec2.iloc[:600].tolist()  # 5 batches of history + batch 0
+    assert inserted[1].tolist() == elec2.iloc[600:700].tolist()
+    assert config.span(2) == (700, 800)
+    with pytest.raises(ValueError, match="after a history of 500 batches need 50300 rows"):
+        build_feed(load_elec2(), FeedConfig(batch_rows=100, batches=3, seed=1, history_batches=500))

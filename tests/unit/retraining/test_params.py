@@ -10,6 +10,7 @@ from deploybook.retraining.params import RetrainingParams
 GOOD = {
     "batch_rows": 336,
     "batches": 12,
+    "history_batches": 26,
     "trees_per_update": 10,
     "max_trees": 50,
     "max_depth": 20,
@@ -37,7 +38,9 @@ def test_defaults_validate() -> None:
         ("trees_per_update", 60, "trees_per_update .60. cannot exceed max_trees"),
         ("fail_at_batch", 12, "fail_at_batch .12. must be below batches"),
         ("new_feature_at", 0, "new_feature_at must be -1 or a later batch"),
-        ("batch_rows", 4000, "need 48000 rows; ELEC2 has 45312"),
+        ("batch_rows", 4000, "need 152000 rows; ELEC2 has 45312"),
+        ("history_batches", 130, "after a history of 130 batches need 47712 rows"),
+        ("history_batches", -1, "history_batches"),
         ("colour", "red", "colour"),
     ],
 )
