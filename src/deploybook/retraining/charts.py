@@ -7,24 +7,20 @@ import plotly.graph_objects as go
 
 from deploybook.plotting import source_note
 
+_W, _H = 0.37, 0.3  # half width and half height of a box, in grid units
 _BOXES = {
-    # name: (x, y, label, colour)
-    "producer": (0.0, 2.0, "Producer<br>weekly change events", "#e8e8e8"),
-    "landing": (1.0, 2.0, "<b>landing</b> (Delta)<br>append-only events", "#cfe2f3"),
-    "sdp": (2.0, 2.0, "Spark Declarative Pipeline<br>expectations: warn / drop / fail", "#fce5cd"),
-    "quarantine": (2.0, 3.0, "<b>quarantine</b> (Delta)<br>rows + broken rule names", "#f4cccc"),
-    "clean": (3.0, 2.0, "<b>clean_events</b> (Delta)", "#cfe2f3"),
-    "merge": (3.0, 1.0, "apply changes<br>MERGE per batch (txn)", "#fce5cd"),
-    "training": (2.0, 1.0, "<b>training</b> (Delta)<br>Change Data Feed, CHECKs", "#cfe2f3"),
-    "job": (
-        1.0,
-        1.0,
-        "retraining stream<br>readChangeFeed → foreachBatch<br>test · fit k trees · merge",
-        "#d9ead3",
-    ),
-    "gate": (1.0, 0.0, "quality gate<br>holdout: challenger vs champion", "#d9ead3"),
-    "models": (2.0, 0.0, "<b>models</b> (Delta)<br>one row per version (txn)", "#cfe2f3"),
-    "serving": (3.0, 0.0, "serving<br>latest_model · predict · model_as_of", "#ead1dc"),
+    # name: (x, y, label, colour); one column per grid unit, short lines so boxes stay legible
+    "producer": (0.0, 2.0, "producer<br>weekly events", "#e8e8e8"),
+    "landing": (1.0, 2.0, "<b>landing</b><br>append-only", "#cfe2f3"),
+    "sdp": (2.0, 2.0, "declarative<br>pipeline (SDP)<br>warn · drop · fail", "#fce5cd"),
+    "quarantine": (2.0, 3.0, "<b>quarantine</b><br>rows + rule names", "#f4cccc"),
+    "clean": (3.0, 2.0, "<b>clean_events</b>", "#cfe2f3"),
+    "merge": (3.0, 1.0, "apply changes<br>MERGE (txn)", "#fce5cd"),
+    "training": (2.0, 1.0, "<b>training</b><br>CDF · CHECKs", "#cfe2f3"),
+    "job": (1.0, 1.0, "retraining<br>stream: fit k<br>trees, merge", "#d9ead3"),
+    "gate": (1.0, 0.0, "quality gate<br>holdout accuracy", "#d9ead3"),
+    "models": (2.0, 0.0, "<b>models</b><br>a row per version", "#cfe2f3"),
+    "serving": (3.0, 0.0, "serving<br>latest_model()", "#ead1dc"),
 }
 _ARROWS = [
     ("producer", "landing", "append"),
@@ -32,13 +28,21 @@ _ARROWS = [
     ("sdp", "quarantine", "drop"),
     ("sdp", "clean", "pass"),
     ("clean", "merge", "stream"),
-    ("merge", "training", "insert / update / delete"),
-    ("training", "job", "changes only"),
+    ("merge", "training", "commit"),
+    ("training", "job", "CDF"),
     ("job", "gate", "challenger"),
-    ("gate", "models", "champion or rejected"),
-    ("models", "serving", "snapshot read"),
-    ("models", "job", "champion to build on"),
+    ("gate", "models", "verdict"),
+    ("models", "serving", "read"),
+    ("models", "job", "champion"),
 ]
+
+
+def _edge(start: str, end: str) -> tuple[float, float, float, float]:
+    """Where an arrow from box ``start`` to box ``end`` leaves and arrives (box borders)."""
+    x0, y0 = _BOXES[start][:2]
+    x1, y1 = _BOXES[end][:2]
+    dx, dy = (x1 > x0) - (x1 < x0), (y1 > y0) - (y1 < y0)
+    return x0 + _W * dx, y0 + _H * dy, x1 - _W * dx, y1 - _H * dy
 
 
 def architecture() -> go.Figure:
@@ -47,22 +51,21 @@ def architecture() -> go.Figure:
     for x, y, label, colour in _BOXES.values():
         fig.add_shape(
             type="rect",
-            x0=x - 0.45,
-            x1=x + 0.45,
-            y0=y - 0.32,
-            y1=y + 0.32,
+            x0=x - _W,
+            x1=x + _W,
+            y0=y - _H,
+            y1=y + _H,
             fillcolor=colour,
             line={"color": "#555", "width": 1},
         )
         fig.add_annotation(x=x, y=y, text=label, showarrow=False, font={"size": 11})
     for start, end, label in _ARROWS:
-        x0, y0 = _BOXES[start][:2]
-        x1, y1 = _BOXES[end][:2]
+        ax, ay, x, y = _edge(start, end)
         fig.add_annotation(
-            x=x1 - 0.45 * (x1 > x0) + 0.45 * (x1 < x0),
-            y=y1 - 0.32 * (y1 > y0) + 0.32 * (y1 < y0),
-            ax=x0 + 0.45 * (x1 > x0) - 0.45 * (x1 < x0),
-            ay=y0 + 0.32 * (y1 > y0) - 0.32 * (y1 < y0),
+            x=x,
+            y=y,
+            ax=ax,
+            ay=ay,
             xref="x",
             yref="y",
             axref="x",
@@ -71,11 +74,22 @@ def architecture() -> go.Figure:
             arrowhead=2,
             arrowwidth=1.2,
             arrowcolor="#333",
-            text=f"<i>{label}</i>",
-            font={"size": 9, "color": "#333"},
+            text="",
         )
-    fig.update_xaxes(visible=False, range=[-0.55, 3.55])
-    fig.update_yaxes(visible=False, range=[-0.5, 3.5])
+        vertical = ax == x
+        fig.add_annotation(  # the label beside the arrow's middle, clear of the boxes
+            x=(ax + x) / 2,
+            y=(ay + y) / 2,
+            text=f"<i>{label}</i>",
+            showarrow=False,
+            xanchor="left" if vertical else "center",
+            yanchor="middle" if vertical else "bottom",
+            xshift=4 if vertical else 0,
+            yshift=0 if vertical else 2,
+            font={"size": 10, "color": "#333"},
+        )
+    fig.update_xaxes(visible=False, range=[-0.45, 3.45])
+    fig.update_yaxes(visible=False, range=[-0.4, 3.4])
     fig.update_layout(
         title="Architecture: Delta tables (blue), the declarative pipeline, the retraining stream",
         height=560,
