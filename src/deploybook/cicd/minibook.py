@@ -31,6 +31,7 @@ PAGES = (
     "book/data.md",
     "book/bibliography.md",
     "book/references.bib",
+    "book/_static/favicon.svg",
     "data/retraining/elec2.csv",
     "data/retraining/SOURCES.md",
 )
