@@ -51,10 +51,15 @@ class RollbackResult:
     new_version: int | None
     identical: bool  # serving predicts exactly what ``to_version`` predicts, from its bytes
     changed_predictions: bool  # and not what the model it replaced predicted
-    refused: str | None = None  # why no rollback took place
+    refused: str | None = None  # why the models table refused a rollback
 
     def sentence(self) -> str:
         """The outcome in one sentence for the report."""
+        if self.to_version is None and self.refused is None:
+            return (
+                f"Here model version {self.from_version} is the only champion so far: there "
+                f"is nothing to roll back to"
+            )
         if self.to_version is None:
             return (
                 f"Here no earlier champion may serve again, as every one learned rows erased "
@@ -196,9 +201,7 @@ class Scenario:
             previous = registry.summary()
             previous = previous[previous["status"] == "champion"]["model_version"].tolist()[:-1]
             if not previous:
-                return RollbackResult(
-                    before.version, None, None, False, False, "no earlier champion"
-                )
+                return RollbackResult(before.version, None, None, False, False, None)
             erased = self.erased_since(registry.record(int(previous[-1])).data_version)
             try:
                 registry.rollback(int(previous[-1]), erased=erased)

@@ -19,3 +19,8 @@ def test_a_refused_rollback_gives_the_reason_and_who_keeps_serving() -> None:
     assert "no earlier champion may serve again" in text
     assert "cohorts v3 learned erased rows" in text
     assert "model version 7 keeps serving" in text
+
+
+def test_with_a_single_champion_there_is_nothing_to_roll_back_to() -> None:
+    text = RollbackResult(1, None, None, False, False).sentence()
+    assert "model version 1 is the only champion so far" in text
