@@ -16,19 +16,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from deploybook.cicd.smoke import CHROMIUM_ARGS, chromium_path
 from deploybook.payroll.api.demo import RunningService, running_service
 from deploybook.payroll.store import sqlite_url
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = secrets.token_urlsafe(12)
 
 
@@ -44,7 +35,9 @@ def svc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=chromium_path(), args=list(CHROMIUM_ARGS)
+        )
         yield chromium
         chromium.close()
 
