@@ -287,6 +287,12 @@ def readable_payslip(
     return found
 
 
+def employer_payslip_html(request: Request, run_id: int, employee_id: str) -> str:
+    """One payslip's HTML under the configured employer's name and ABN (access not checked)."""
+    employer = request.app.state.settings.employer
+    return payslip_html(store_of(request), run_id, employee_id, employer.name, abn=employer.abn)
+
+
 @router.get(
     "/{run_id}/payslips/{employee_id}",
     summary="A payslip (staff, or the employee)",
@@ -308,14 +314,7 @@ def get_payslip_html(
 ) -> HTMLResponse:
     """One payslip as the HTML the employee receives."""
     readable_payslip(request, user, run_id, employee_id)
-    html = payslip_html(
-        store_of(request),
-        run_id,
-        employee_id,
-        request.app.state.settings.employer.name,
-        abn=request.app.state.settings.employer.abn,
-    )
-    return HTMLResponse(html)
+    return HTMLResponse(employer_payslip_html(request, run_id, employee_id))
 
 
 def _report_rows(request: Request, run_id: int, build: Any) -> list[dict[str, Any]]:

@@ -37,11 +37,15 @@ from deploybook.payroll.api.accounts import (
 from deploybook.payroll.api.idempotency import run_once
 from deploybook.payroll.api.models import USER_PATTERN
 from deploybook.payroll.api.parallel import parallel_run
-from deploybook.payroll.api.pay_runs import get_aba, readable_payslip, run_body
+from deploybook.payroll.api.pay_runs import (
+    employer_payslip_html,
+    get_aba,
+    readable_payslip,
+    run_body,
+)
 from deploybook.payroll.api.problems import ApiError, from_exception
 from deploybook.payroll.domain import PayFrequency, PayPeriod
 from deploybook.payroll.payruns import PayRun, Status
-from deploybook.payroll.reports import payslip_html
 
 HERE = Path(__file__).parent
 COOKIE = "payroll_session"
@@ -418,13 +422,7 @@ def payslip_page(request: Request, run_id: int, employee_id: str) -> HTMLRespons
     user = signed_in(request)
     try:
         found = readable_payslip(request, user, run_id, employee_id)
-        html = payslip_html(
-            store_of(request),
-            run_id,
-            employee_id,
-            request.app.state.settings.employer.name,
-            abn=request.app.state.settings.employer.abn,
-        )
+        html = employer_payslip_html(request, run_id, employee_id)
     except Exception as exc:
         return _failure(request, user, exc)
     return render(request, "payslip.html", user, slip=found, run_id=run_id, payslip=html)
