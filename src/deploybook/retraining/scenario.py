@@ -176,12 +176,15 @@ class Scenario:
         )
         return {int(r[0]) for r in rows}
 
+    def _earlier_champions(self) -> list[int]:
+        """Model versions that served before the current champion, oldest first."""
+        summary = self.registry().summary()
+        return [int(v) for v in summary.loc[summary["status"] == "champion", "model_version"]][:-1]
+
     def rollback_target(self) -> int | None:
         """The newest earlier champion that learned no row erased since (None if none did)."""
         registry = self.registry()
-        champions = registry.summary()
-        champions = champions[champions["status"] == "champion"]["model_version"].tolist()
-        for version in reversed(champions[:-1]):
+        for version in reversed(self._earlier_champions()):
             record = registry.record(int(version))
             erased = self.erased_since(record.data_version)
             if not any(c.saw_any(erased) for c in record.cohorts):
@@ -198,13 +201,12 @@ class Scenario:
         before = serving.latest_model(self.spark, registry.path)
         target = self.rollback_target()
         if target is None:
-            previous = registry.summary()
-            previous = previous[previous["status"] == "champion"]["model_version"].tolist()[:-1]
+            previous = self._earlier_champions()
             if not previous:
                 return RollbackResult(before.version, None, None, False, False, None)
-            erased = self.erased_since(registry.record(int(previous[-1])).data_version)
+            erased = self.erased_since(registry.record(previous[-1]).data_version)
             try:
-                registry.rollback(int(previous[-1]), erased=erased)
+                registry.rollback(previous[-1], erased=erased)
             except RegistryError as exc:
                 return RollbackResult(before.version, None, None, False, False, str(exc))
             raise AssertionError("a champion that learned erased rows was served again")
