@@ -36,8 +36,8 @@ CHROMIUM_ARGS = (
     "--disable-component-update",
     "--disable-sync",
 )
-# Chromium asks every site for /favicon.ico by itself; the book has none, and that request
-# is the browser's, not the page's.
+# A page without an icon link (an older release, a test site) makes Chromium ask for
+# /favicon.ico by itself: that request is the browser's, not the page's.
 _BROWSER_OWN = ("/favicon.ico",)
 _REFRESH = re.compile(
     r"""<meta[^>]+http-equiv=["']refresh["'][^>]+content=["'][^;"']*;\s*url=([^"']+)""", re.I
