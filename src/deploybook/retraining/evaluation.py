@@ -5,6 +5,7 @@ was learned, then learned. The pipelines record their own scores in the models t
 module scores the peers on exactly the same rows:
 
 - a never-retrained forest, fitted once on the first version;
+- a forest refitted from scratch every version on the few versions before it (a window);
 - River's ``ARFClassifier`` (Adaptive Random Forest, an online learner): with the same batch
   protocol (predict a whole version, then learn it), and row by row (predict each row, then
   learn it), which no batch pipeline can match and is reported separately.
@@ -16,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from pyspark.ml import Estimator
-from pyspark.sql import SparkSession
+from pyspark.ml import Estimator, Model
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from river import forest
 
@@ -66,6 +67,21 @@ def pipeline_scores(
     return pd.DataFrame(rows, columns=["data_version", "method", "rows", "correct"])
 
 
+def _scores(model: Model, rows: DataFrame, features: Sequence[str], method: str) -> pd.DataFrame:
+    """Rows and correct predictions of ``model`` per table version of ``rows``."""
+    per_version = (
+        model.transform(assemble(rows, features))
+        .groupBy("data_version")
+        .agg(
+            F.count("*").alias("rows"),
+            F.sum((F.col("prediction") == F.col("label")).cast("int")).alias("correct"),
+        )
+        .toPandas()
+    )
+    per_version["method"] = method
+    return per_version[["data_version", "method", "rows", "correct"]]
+
+
 def static_scores(
     spark: SparkSession,
     inserted: pd.DataFrame,
@@ -77,21 +93,37 @@ def static_scores(
     """A model fitted on the first version only, scored on every later version."""
     first = int(inserted["data_version"].min())
     frame = spark.createDataFrame(inserted)
-    features = feature_columns(frame.where(F.col("data_version") == first).schema)
-    train = frame.where(F.col("data_version") == first)
+    features = feature_columns(frame.schema)
     params = {"numTrees": num_trees} if num_trees else {}
-    model, _ = fit(estimator, train, features, seed, **params)
-    scored = model.transform(assemble(frame.where(F.col("data_version") > first), features))
-    per_version = (
-        scored.groupBy("data_version")
-        .agg(
-            F.count("*").alias("rows"),
-            F.sum((F.col("prediction") == F.col("label")).cast("int")).alias("correct"),
-        )
-        .toPandas()
-    )
-    per_version["method"] = "never retrained"
-    return per_version[["data_version", "method", "rows", "correct"]]
+    model, _ = fit(estimator, frame.where(F.col("data_version") == first), features, seed, **params)
+    return _scores(model, frame.where(F.col("data_version") > first), features, "never retrained")
+
+
+def window_scores(
+    spark: SparkSession,
+    inserted: pd.DataFrame,
+    estimator: Estimator,
+    *,
+    versions: int,
+    num_trees: int | None,
+    seed: int,
+) -> pd.DataFrame:
+    """A model refitted from scratch for every version on the ``versions`` before it."""
+    if versions < 1:
+        raise ValueError(f"a window needs at least one version, got {versions}")
+    frame = spark.createDataFrame(inserted).cache()
+    features = feature_columns(frame.schema)
+    params = {"numTrees": num_trees} if num_trees else {}
+    order = sorted(int(v) for v in inserted["data_version"].unique())
+    parts = []
+    for position in range(1, len(order)):
+        window = order[max(0, position - versions) : position]
+        train = frame.where(F.col("data_version").isin(window))
+        model, _ = fit(estimator, train, features, seed + position, **params)
+        test = frame.where(F.col("data_version") == order[position])
+        parts.append(_scores(model, test, features, "window refit"))
+    frame.unpersist()
+    return pd.concat(parts, ignore_index=True)
 
 
 def _row_dicts(frame: pd.DataFrame, features: Sequence[str]) -> list[dict[str, float]]:

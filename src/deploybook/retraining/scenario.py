@@ -40,6 +40,7 @@ from deploybook.retraining.sdp import PipelineRun, run_pipeline, write_project
 from deploybook.retraining.strategies import Mode, make_strategy
 
 MODES: tuple[Mode, Mode] = ("incremental", "full")
+WINDOW_BATCHES = 4  # batches a windowed refit learns from (the newest)
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ class Scenario:
             trees_per_update=self.params.trees_per_update,
             max_trees=self.params.max_trees,
             seed=self.params.seed,
-            window_rows=4 * self.params.batch_rows,
+            window_rows=WINDOW_BATCHES * self.params.batch_rows,
         )
         config = JobConfig(
             pipeline=f"elec2-{name}",

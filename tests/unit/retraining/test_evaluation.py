@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from pyspark.ml.classification import RandomForestClassifier
 
 from deploybook.retraining.elec2 import load_elec2
 from deploybook.retraining.evaluation import (
     accuracy_table,
     arf_scores,
     pipeline_scores,
+    static_scores,
     update_costs,
+    window_scores,
 )
 
 
@@ -67,3 +71,34 @@ def test_update_costs_mark_versions_with_erasures_or_corrections() -> None:
     )
     assert costs["table_rows"].tolist() == [5, 9]
     assert costs["note"].tolist() == ["", "(with erasures or corrections)"]
+
+
+def _flipping(rows_per_version: int = 80) -> pd.DataFrame:
+    """Four versions of one feature; the label rule flips after version 1."""
+    x = np.random.default_rng(0).uniform(0, 1, 4 * rows_per_version)
+    version = np.repeat(np.arange(4), rows_per_version)
+    label = np.where(version < 2, x > 0.5, x <= 0.5).astype(int)
+    return pd.DataFrame(
+        {"row_id": range(len(x)), "feat_1": x, "target": label, "data_version": version}
+    )
+
+
+def _accuracy(scores: pd.DataFrame) -> dict[int, float]:
+    return {int(r.data_version): r.correct / r.rows for r in scores.itertuples()}
+
+
+@pytest.mark.spark
+def test_window_refit_follows_the_drift_and_the_static_model_does_not(spark) -> None:
+    rows = _flipping()
+    forest = RandomForestClassifier(maxDepth=3)
+    window = _accuracy(window_scores(spark, rows, forest, versions=1, num_trees=5, seed=1))
+    static = _accuracy(static_scores(spark, rows, forest, num_trees=5, seed=1))
+    assert sorted(window) == sorted(static) == [1, 2, 3]
+    # the window learns the flip one version late; the static model never does
+    assert [window[1] > 0.9, window[2] < 0.1, window[3] > 0.9] == [True, True, True]
+    assert [static[1] > 0.9, static[3] < 0.1] == [True, True]
+
+
+def test_a_window_needs_a_version(spark) -> None:
+    with pytest.raises(ValueError, match="at least one version"):
+        window_scores(spark, _flipping(), RandomForestClassifier(), versions=0, num_trees=5, seed=1)
