@@ -8,7 +8,13 @@ from papermill.exceptions import PapermillExecutionError
 pytestmark = [pytest.mark.notebook, pytest.mark.spark]
 
 GUARANTEES = ("exactly_once", "no_downtime", "rollback_identical", "deletions_propagated")
-ACCURACIES = ("accuracy_incremental", "accuracy_full", "accuracy_static", "accuracy_arf")
+ACCURACIES = (
+    "accuracy_incremental",
+    "accuracy_full",
+    "accuracy_static",
+    "accuracy_window",
+    "accuracy_arf",
+)
 
 
 def _check_common(figures: dict, batches: int) -> None:
