@@ -26,6 +26,8 @@ from deploybook.retraining.features import KEY, LABEL, MISSING, assemble, featur
 from deploybook.retraining.registry import ModelRegistry
 from deploybook.retraining.strategies import fit
 
+SCORE_COLUMNS = ["data_version", "method", "rows", "correct"]  # one row per method and version
+
 
 def inserted_rows(
     spark: SparkSession, training_path: str, starting_version: int = 0
@@ -64,7 +66,7 @@ def pipeline_scores(
         for version, metrics in records
         if "prequential_rows" in metrics
     ]
-    return pd.DataFrame(rows, columns=["data_version", "method", "rows", "correct"])
+    return pd.DataFrame(rows, columns=SCORE_COLUMNS)
 
 
 def _scores(model: Model, rows: DataFrame, features: Sequence[str], method: str) -> pd.DataFrame:
@@ -79,7 +81,7 @@ def _scores(model: Model, rows: DataFrame, features: Sequence[str], method: str)
         .toPandas()
     )
     per_version["method"] = method
-    return per_version[["data_version", "method", "rows", "correct"]]
+    return per_version[SCORE_COLUMNS]
 
 
 def static_scores(
@@ -123,7 +125,7 @@ def window_scores(
         test = frame.where(F.col("data_version") == order[position])
         parts.append(_scores(model, test, features, "window refit"))
     frame.unpersist()
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SCORE_COLUMNS)
 
 
 def _row_dicts(frame: pd.DataFrame, features: Sequence[str]) -> list[dict[str, float]]:
@@ -166,7 +168,7 @@ def arf_scores(inserted: pd.DataFrame, *, seed: int, n_models: int = 10) -> pd.D
                     "correct": correct,
                 }
             )
-    return pd.DataFrame(rows, columns=["data_version", "method", "rows", "correct"])
+    return pd.DataFrame(rows, columns=SCORE_COLUMNS)
 
 
 def accuracy_table(scores: pd.DataFrame) -> pd.DataFrame:

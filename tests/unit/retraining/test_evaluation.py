@@ -99,6 +99,10 @@ def test_window_refit_follows_the_drift_and_the_static_model_does_not(spark) -> 
     assert [static[1] > 0.9, static[3] < 0.1] == [True, True]
 
 
-def test_a_window_needs_a_version(spark) -> None:
+@pytest.mark.spark
+def test_a_window_needs_a_version_and_a_later_one_to_score(spark) -> None:
+    forest = RandomForestClassifier()
     with pytest.raises(ValueError, match="at least one version"):
-        window_scores(spark, _flipping(), RandomForestClassifier(), versions=0, num_trees=5, seed=1)
+        window_scores(spark, _flipping(), forest, versions=0, num_trees=5, seed=1)
+    first = _flipping().query("data_version == 0")
+    assert window_scores(spark, first, forest, versions=2, num_trees=5, seed=1).empty
