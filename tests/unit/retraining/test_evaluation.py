@@ -1,4 +1,4 @@
-"""Scoring helpers: pooled accuracy over common versions, ARF's two protocols, costs."""
+"""Scoring helpers: pooled accuracy, window and static peers, ARF's two protocols, costs."""
 
 from __future__ import annotations
 
