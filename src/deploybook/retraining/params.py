@@ -46,4 +46,21 @@ class RetrainingParams(ReportParams):
                 raise ValueError(f"{name} ({value}) must be below batches ({self.batches})")
         if self.new_feature_at == 0:
             raise ValueError("new_feature_at must be -1 or a later batch than the first (0)")
+        first = self.first_cycle_batches
+        if self.fail_at_batch >= first:
+            raise ValueError(
+                f"fail_at_batch ({self.fail_at_batch}) must be -1 or below {first}: the crash "
+                f"is injected in the first hourly job, which lands batches 0 to {first - 1}"
+            )
+        if 0 < self.new_feature_at < first:
+            raise ValueError(
+                f"new_feature_at ({self.new_feature_at}) must be -1 or at least {first}: the "
+                f"first hourly job lands batches 0 to {first - 1} in one commit, so a column "
+                "arriving among them would be in the table before any model"
+            )
         return self
+
+    @property
+    def first_cycle_batches(self) -> int:
+        """Batches the first hourly job lands (the second lands the rest)."""
+        return max(1, self.batches // 2)

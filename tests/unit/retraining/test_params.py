@@ -27,6 +27,7 @@ def test_defaults_validate() -> None:
     params = RetrainingParams.validate_values(GOOD)
     assert params.mode == "incremental"
     assert params.batches == 12
+    assert params.first_cycle_batches == 6
 
 
 @pytest.mark.parametrize(
@@ -38,6 +39,8 @@ def test_defaults_validate() -> None:
         ("trees_per_update", 60, "trees_per_update .60. cannot exceed max_trees"),
         ("fail_at_batch", 12, "fail_at_batch .12. must be below batches"),
         ("new_feature_at", 0, "new_feature_at must be -1 or a later batch"),
+        ("new_feature_at", 5, "new_feature_at .5. must be -1 or at least 6: the first hourly"),
+        ("fail_at_batch", 6, "fail_at_batch .6. must be -1 or below 6: the crash"),
         ("batch_rows", 4000, "need 152000 rows; ELEC2 has 45312"),
         ("history_batches", 130, "after a history of 130 batches need 47712 rows"),
         ("history_batches", -1, "history_batches"),
