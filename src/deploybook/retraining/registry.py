@@ -252,6 +252,25 @@ class ModelRegistry:
             writer = writer.option("txnAppId", pipeline).option("txnVersion", txn_version)
         writer.save(self.path)
 
+    def replay(self, model_version: int) -> int:
+        """Append ``model_version`` again as a replayed micro-batch would: same ``txnAppId``
+        (its pipeline) and ``txnVersion`` (its table version). The rows it added; 0 when Delta
+        recognised the transaction and skipped the write."""
+        record = self.record(model_version)
+        before = self._frame().count()
+        self.append(
+            self.candidate(record),
+            pipeline=record.pipeline,
+            strategy=record.strategy,
+            data_version=record.data_version,
+            status=record.status,
+            reason=record.reason,
+            metrics=record.metrics,
+            txn_version=record.data_version,
+            serialized=(record.model_class, record.payload),
+        )
+        return self._frame().count() - before
+
     def summary(self) -> pd.DataFrame:
         """Every version without the model bytes, oldest first."""
         return self._frame().select(*SUMMARY_COLUMNS).orderBy("model_version").toPandas()

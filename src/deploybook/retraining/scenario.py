@@ -289,6 +289,21 @@ class Scenario:
             rules, self.spark.table(self.lake.quarantine), self.spark.table(self.lake.clean_events)
         )
 
+    def replay_write(self, batch: int) -> int:
+        """Write the serving pipeline's model for ``batch`` again, as the restart after a crash
+        would if it did not skip finished versions: the model rows that added (0: Delta skipped)."""
+        reports = self.jobs[self.serving_mode].reports
+        versions = {r.data_version for r in reports if r.batch == batch}
+        summary = self.registry().summary()
+        written = summary[
+            summary["data_version"].isin(versions)
+            & summary["restored_from"].isna()
+            & (summary["strategy"] != "challenge")
+        ]
+        if written.empty:
+            raise ValueError(f"the serving pipeline has no model for batch {batch}")
+        return self.registry().replay(int(written["model_version"].iloc[-1]))
+
     def exactly_once(self) -> dict[str, bool]:
         """The checks behind ``exactly_once``: one model a version, no extra commit, same data."""
         registry = self.registry()

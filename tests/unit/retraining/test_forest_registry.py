@@ -87,6 +87,7 @@ def test_a_replayed_write_adds_no_second_version(spark, tmp_path: Path, forests)
             metrics={},
             txn_version=3,
         )
+    assert registry.replay(int(registry.summary()["model_version"].iloc[0])) == 0
     assert len(registry.summary()) == 1
     assert registry.last_data_version("p") == 3
     commits = registry.commits()
