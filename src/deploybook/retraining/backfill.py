@@ -14,7 +14,7 @@ from pyspark.ml import Estimator, Model
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from deploybook.retraining.features import assemble, feature_columns
+from deploybook.retraining.features import KEY, assemble, feature_columns
 from deploybook.retraining.gate import GateDecision, decide
 from deploybook.retraining.lineage import Candidate
 from deploybook.retraining.registry import ModelRegistry, RegistryError
@@ -67,7 +67,7 @@ def _accuracy(features: tuple[str, ...], model: Model, rows: DataFrame) -> float
     scored = model.transform(assemble(rows, features))
     row = scored.agg(F.avg((F.col("prediction") == F.col("label")).cast("double"))).first()
     if row is None or row[0] is None:
-        raise ValueError("no labelled rows to judge the challenger on")
+        raise ValueError("no labelled rows the champion has not learned to judge the challenger on")
     return float(row[0])
 
 
@@ -79,10 +79,16 @@ def challenge(
     tolerance: float,
     reason: str,
 ) -> ChallengeResult:
-    """Score ``candidate`` and the champion on ``newest``; store it as champion or rejected."""
+    """Score ``candidate`` and the champion on the rows of ``newest`` the champion has not
+    learned (all of them if its lineage does not list its rows); store the candidate as
+    champion or rejected."""
     champion = registry.champion()
     if champion is None:
         raise RegistryError(f"no champion in {registry.path} to challenge")
+    learned = registry.candidate(champion).rows_seen()
+    if learned:
+        keys = newest.sparkSession.createDataFrame([(k,) for k in sorted(learned)], f"{KEY} long")
+        newest = newest.join(F.broadcast(keys), KEY, "left_anti")
     mine = _accuracy(candidate.features, candidate.model, newest)
     theirs = _accuracy(champion.features, registry.model(champion), newest)
     decision = decide(

@@ -111,6 +111,15 @@ def test_the_gate_rejects_a_stale_challenger_and_rollback_restores(small_lake: S
     assert verdict.decision.status == "rejected"
     assert job.registry.champion().model_version == champion.model_version  # still serving
     assert flipped is not None
+    learned = job.registry.candidate(job.registry.champion()).rows_seen()
+    with pytest.raises(ValueError, match="champion has not learned"):  # no flattering rows
+        challenge(
+            job.registry,
+            liar,
+            newest.where(F.col("row_id").isin(sorted(learned))),
+            tolerance=0.0,
+            reason="judged on the champion's own training rows",
+        )
 
     path = job.registry.path
     scored = predict(spark, newest, path).select("row_id", "prediction").orderBy("row_id").collect()
