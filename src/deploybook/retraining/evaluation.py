@@ -183,6 +183,22 @@ def accuracy_table(scores: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index()
 
 
+def accuracy_split(scores: pd.DataFrame, first_versions: int) -> tuple[pd.Series, pd.Series]:
+    """Accuracy per method over the first ``first_versions`` versions every method scored,
+    and over the later ones (each pooled as in :func:`accuracy_table`)."""
+    counts = scores.groupby("data_version")["method"].nunique()
+    common = sorted(counts[counts == scores["method"].nunique()].index)
+    if not 0 < first_versions < len(common):
+        raise ValueError(
+            f"first_versions must be between 1 and {len(common) - 1}, got {first_versions}"
+        )
+    early = scores["data_version"].isin(common[:first_versions])
+    later = scores["data_version"].isin(common[first_versions:])
+    return tuple(  # type: ignore[return-value]
+        accuracy_table(scores[part]).set_index("method")["accuracy"] for part in (early, later)
+    )
+
+
 def table_growth(spark: SparkSession, training_path: str) -> pd.DataFrame:
     """Rows inserted, deleted and present after every version (from the change feed)."""
     changes = (

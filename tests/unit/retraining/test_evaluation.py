@@ -9,6 +9,7 @@ from pyspark.ml.classification import RandomForestClassifier
 
 from deploybook.retraining.elec2 import load_elec2
 from deploybook.retraining.evaluation import (
+    accuracy_split,
     accuracy_table,
     arf_scores,
     pipeline_scores,
@@ -32,6 +33,20 @@ def test_accuracy_is_pooled_over_versions_every_method_scored() -> None:
     assert table.loc["a", "accuracy"] == pytest.approx(35 / 40)
     assert table.loc["b", "accuracy"] == pytest.approx(10 / 40)
     assert (table["versions"] == 2).all()
+
+
+def test_accuracy_split_pools_early_and_later_versions_apart() -> None:
+    scores = pd.DataFrame(
+        [
+            {"data_version": v, "method": m, "rows": 10, "correct": c}
+            for v, m, c in [(1, "a", 10), (1, "b", 0), (2, "a", 5), (2, "b", 5), (3, "a", 0)]
+        ]
+    )
+    early, later = accuracy_split(scores, 1)
+    assert early.to_dict() == {"a": 1.0, "b": 0.0}
+    assert later.to_dict() == {"a": 0.5, "b": 0.5}  # version 3 lacks b: left out
+    with pytest.raises(ValueError, match="between 1 and 1"):
+        accuracy_split(scores, 2)
 
 
 def test_pipeline_scores_skip_versions_without_a_champion() -> None:
