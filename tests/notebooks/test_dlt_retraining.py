@@ -7,7 +7,7 @@ from papermill.exceptions import PapermillExecutionError
 
 pytestmark = [pytest.mark.notebook, pytest.mark.spark]
 
-GUARANTEES = ("exactly_once", "no_downtime", "rollback_identical", "deletions_propagated")
+GUARANTEES = ("no_downtime", "rollback_identical", "deletions_propagated")
 ACCURACIES = (
     "accuracy_incremental",
     "accuracy_full",
@@ -33,6 +33,7 @@ def _check_common(figures: dict, batches: int) -> None:
         figures["full_retrain_seconds_median"] / figures["update_seconds_median"]
     )
     assert figures["model_versions"] >= batches
+    assert figures["exactly_once"] is figures["crashed"]  # proven only by a crash
 
 
 def test_incremental_with_a_crash_and_a_new_column(run) -> None:
@@ -49,6 +50,7 @@ def test_incremental_with_a_crash_and_a_new_column(run) -> None:
     _check_common(figures, 4)
     assert figures["crashed"] is True
     assert figures["rows_after_crash"] >= 1
+    assert figures["replayed_rows_added"] == 0
     assert figures["features_final"].endswith("day_of_week")
     assert figures["old_trees_splitting_on_it"] == 0
     assert figures["trees_with_new_feature"] > 0
@@ -67,6 +69,7 @@ def test_full_mode_without_a_crash(run) -> None:
     )
     _check_common(figures, 4)
     assert figures["crashed"] is False
+    assert figures["replayed_rows_added"] is None
     assert figures["features_final"] == ""
     assert figures["initial_rows"] == 3 * 168  # two weeks of history with batch 0's own
 
@@ -74,3 +77,8 @@ def test_full_mode_without_a_crash(run) -> None:
 def test_bad_parameter_names_it(run) -> None:
     with pytest.raises(PapermillExecutionError, match="trees_per_update"):
         run("dlt_retraining", trees_per_update=80, max_trees=50)
+
+
+def test_a_column_before_the_first_model_is_refused(run) -> None:
+    with pytest.raises(PapermillExecutionError, match="new_feature_at .8. must be -1 or at least"):
+        run("dlt_retraining", new_feature_at=8)
