@@ -17,7 +17,7 @@ from pyspark.sql import functions as F
 from deploybook.retraining.features import KEY, assemble, feature_columns
 from deploybook.retraining.gate import GateDecision, decide
 from deploybook.retraining.lineage import Candidate
-from deploybook.retraining.registry import ModelRegistry, RegistryError
+from deploybook.retraining.registry import CHALLENGE, ModelRegistry, RegistryError
 from deploybook.retraining.strategies import ChangeSet, FullRetrain, TrainingTable
 
 
@@ -102,7 +102,7 @@ def challenge(
     registry.append(
         candidate,
         pipeline=champion.pipeline,
-        strategy="challenge",
+        strategy=CHALLENGE,
         data_version=champion.data_version,
         status=decision.status,
         reason=f"{reason}: {decision.reason}",

@@ -47,9 +47,8 @@ def inserted_rows(
 
 def version_metrics(registry: ModelRegistry) -> list[tuple[int, dict[str, float]]]:
     """(table version, metrics) of every weekly model in a models table."""
-    summary = registry.summary()
-    summary = summary[(summary["strategy"] != "challenge") & summary["restored_from"].isna()]
-    return [(int(r.data_version), dict(r.metrics)) for r in summary.itertuples()]
+    written = registry.stream_written(registry.summary())
+    return [(int(r.data_version), dict(r.metrics)) for r in written.itertuples()]
 
 
 def pipeline_scores(
@@ -171,11 +170,15 @@ def arf_scores(inserted: pd.DataFrame, *, seed: int, n_models: int = 10) -> pd.D
     return pd.DataFrame(rows, columns=SCORE_COLUMNS)
 
 
+def _common_versions(scores: pd.DataFrame) -> list[int]:
+    """The versions every method scored, in order."""
+    counts = scores.groupby("data_version")["method"].nunique()
+    return sorted(counts[counts == scores["method"].nunique()].index)
+
+
 def accuracy_table(scores: pd.DataFrame) -> pd.DataFrame:
     """Accuracy per method over the versions every method scored (rows pooled)."""
-    methods = scores["method"].nunique()
-    counts = scores.groupby("data_version")["method"].nunique()
-    common = counts[counts == methods].index
+    common = _common_versions(scores)
     shared = scores[scores["data_version"].isin(common)]
     table = shared.groupby("method", sort=False)[["rows", "correct"]].sum()
     table["accuracy"] = table["correct"] / table["rows"]
@@ -186,8 +189,7 @@ def accuracy_table(scores: pd.DataFrame) -> pd.DataFrame:
 def accuracy_split(scores: pd.DataFrame, first_versions: int) -> tuple[pd.Series, pd.Series]:
     """Accuracy per method over the first ``first_versions`` versions every method scored,
     and over the later ones (each pooled as in :func:`accuracy_table`)."""
-    counts = scores.groupby("data_version")["method"].nunique()
-    common = sorted(counts[counts == scores["method"].nunique()].index)
+    common = _common_versions(scores)
     if not 0 < first_versions < len(common):
         raise ValueError(
             f"first_versions must be between 1 and {len(common) - 1}, got {first_versions}"

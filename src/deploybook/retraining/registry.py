@@ -38,6 +38,7 @@ from deploybook.spark import jvm
 
 CHAMPION = "champion"
 REJECTED = "rejected"
+CHALLENGE = "challenge"  # the strategy of a model submitted by hand (backfill.challenge)
 
 SCHEMA = """
     model_version BIGINT GENERATED ALWAYS AS IDENTITY (START WITH 1 INCREMENT BY 1),
@@ -270,6 +271,12 @@ class ModelRegistry:
             serialized=(record.model_class, record.payload),
         )
         return self._frame().count() - before
+
+    @staticmethod
+    def stream_written(summary: pd.DataFrame) -> pd.DataFrame:
+        """The rows of a :meth:`summary` the retraining stream wrote (no challenges, no
+        rollbacks)."""
+        return summary[(summary["strategy"] != CHALLENGE) & summary["restored_from"].isna()]
 
     def summary(self) -> pd.DataFrame:
         """Every version without the model bytes, oldest first."""

@@ -294,12 +294,8 @@ class Scenario:
         would if it did not skip finished versions: the model rows that added (0: Delta skipped)."""
         reports = self.jobs[self.serving_mode].reports
         versions = {r.data_version for r in reports if r.batch == batch}
-        summary = self.registry().summary()
-        written = summary[
-            summary["data_version"].isin(versions)
-            & summary["restored_from"].isna()
-            & (summary["strategy"] != "challenge")
-        ]
+        written = ModelRegistry.stream_written(self.registry().summary())
+        written = written[written["data_version"].isin(versions)]
         if written.empty:
             raise ValueError(f"the serving pipeline has no model for batch {batch}")
         return self.registry().replay(int(written["model_version"].iloc[-1]))
@@ -308,8 +304,7 @@ class Scenario:
         """The checks behind ``exactly_once``: one model a version, no extra commit, same data."""
         registry = self.registry()
         summary = registry.summary()
-        written = summary[summary["strategy"] != "challenge"]
-        written = written[written["restored_from"].isna()]
+        written = registry.stream_written(summary)
         processed = {r.data_version for r in self.jobs[self.serving_mode].reports}
         commits = registry.commits()
         appends = int((commits["operation"] == "WRITE").sum())
