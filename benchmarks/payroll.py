@@ -4,7 +4,7 @@ For each size a synthetic company (fortnightly, July 2024) is imported into a fr
 database with its timesheets (not timed); then one pay run is calculated through the
 service layer, timing the computation (engine 1.0, and engine 2.0 on the same inputs) and
 the persistence (payslips and lines written in one transaction) separately
-(:func:`deploybook.payroll.throughput.measure`). Ratios are against the first size, run in
+(:func:`deploybook.payroll.report.throughput.measure`). Ratios are against the first size, run in
 the same process. The last line is one JSON object:
 {"employees": [...], "compute_s": [...], "persist_s": [...]} (engine 1.0, the default).
 
@@ -18,7 +18,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from deploybook.payroll.throughput import throughput
+from deploybook.payroll.report.throughput import throughput
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ def fast_password_hashing() -> Iterator[None]:
     slow the tests down. The payroll conftests use this for every test."""
     from argon2 import PasswordHasher
 
-    from deploybook.payroll.api import accounts
+    from deploybook.payroll.service.api import accounts
 
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     with pytest.MonkeyPatch.context() as patch:

@@ -52,8 +52,8 @@ def _setup(args: argparse.Namespace) -> None:
 
 
 def _payroll_serve(args: argparse.Namespace) -> None:
-    from deploybook.payroll.api.server import serve, settings_for  # FastAPI only when serving
-    from deploybook.payroll.api.settings import default_state_dir
+    from deploybook.payroll.service.server import serve, settings_for  # FastAPI only when serving
+    from deploybook.payroll.service.settings import default_state_dir
 
     state = Path(args.state_dir) if args.state_dir else default_state_dir()
     employer = Path(args.employer) if args.employer else None

@@ -11,11 +11,11 @@ import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from deploybook.payroll import withholding
-from deploybook.payroll.aba import aba_file, parse_aba
-from deploybook.payroll.domain import Employee, PayPeriod, Timesheet
-from deploybook.payroll.payruns import PayrollService, PermissionDenied
-from deploybook.payroll.reports import lines_frame, payments, payslip_frame
-from deploybook.payroll.store import PayrollStore, sqlite_url
+from deploybook.payroll.engine.aba import aba_file, parse_aba
+from deploybook.payroll.engine.domain import Employee, PayPeriod, Timesheet
+from deploybook.payroll.service.payruns import PayrollService, PermissionDenied
+from deploybook.payroll.service.reports import lines_frame, payments, payslip_frame
+from deploybook.payroll.service.store import PayrollStore, sqlite_url
 
 scenarios("features/payroll.feature")
 

@@ -1,19 +1,20 @@
 """Report 3: a payroll engine (ATO PAYG withholding, super, pay runs) and its phased rollout.
 
-The modules, from the rules up:
+Four layers, each importing only the ones before it:
 
-- :mod:`.rules` rule sets as data (``data/payroll/rulesets``), :mod:`.money` rounding,
-  :mod:`.withholding` Schedule 1 in ``Decimal`` (:func:`withholding` is the public contract);
-- :mod:`.domain` employees, timesheets, periods, payslips; :mod:`.calculation` the payslip
-  engines 1.0 and 2.0; :mod:`.importing` employee CSV; :mod:`.synthetic` a generated company;
-- :mod:`.schema`, :mod:`.store` (SQLAlchemy, Alembic migrations in ``migrations/``),
-  :mod:`.payruns` the service layer with roles, segregation of duties and the audit log;
-- :mod:`.reports` payslip HTML, summary, journal; :mod:`.aba` the bank file;
-- :mod:`.rollout` plans, parallel runs, reconciliation, rollback; :mod:`.pyramid`,
-  :mod:`.mutation`, :mod:`.security`, :mod:`.throughput`, :mod:`.charts`, :mod:`.params`
-  the report's testing and figures; :mod:`.pgserver` a throwaway PostgreSQL for tests.
+- :mod:`.engine` the payroll rules and calculations, no database: rule sets as data
+  (:mod:`.engine.rules`), money and rounding, Schedule 1 withholding (:func:`withholding` is
+  the public contract), employees and payslips, the two payslip engines, the ABA bank file;
+- :mod:`.service` the payroll as a product: the database (:mod:`.service.store`, Alembic
+  migrations), pay runs with their controls (:mod:`.service.payruns`), the HTTP API
+  (:mod:`.service.api`) and the payroll officer's web pages (:mod:`.service.web`), composed
+  into one app by :mod:`.service.app`;
+- :mod:`.rollout` a new engine version rolled out in phases with parallel runs and a
+  data-safe rollback;
+- :mod:`.report` the report's instruments: the live test pyramid, mutation testing, load
+  tests, security checks, tables, charts and figures.
 """
 
-from deploybook.payroll.withholding import withholding
+from deploybook.payroll.engine.withholding import withholding
 
 __all__ = ["withholding"]

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from deploybook.payroll.pgserver import (
+from deploybook.payroll.report.postgres import (
     PostgresUnavailable,
     drop_database,
     fresh_database,
     throwaway_postgres,
 )
-from deploybook.payroll.store import PayrollStore, sqlite_url
+from deploybook.payroll.service.store import PayrollStore, sqlite_url
 
 
 @pytest.fixture(scope="session")

@@ -11,13 +11,13 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from deploybook.payroll.aba import parse_aba
-from deploybook.payroll.api.demo import RunningService, running_service
-from deploybook.payroll.domain import PayPeriod
-from deploybook.payroll.importing import COLUMNS
-from deploybook.payroll.pgserver import drop_database, fresh_database
-from deploybook.payroll.schema import audit_log, service_accounts
-from deploybook.payroll.store import sqlite_url
+from deploybook.payroll.engine.aba import parse_aba
+from deploybook.payroll.engine.domain import PayPeriod
+from deploybook.payroll.engine.importing import COLUMNS
+from deploybook.payroll.report.demo import RunningService, running_service
+from deploybook.payroll.report.postgres import drop_database, fresh_database
+from deploybook.payroll.service.schema import audit_log, service_accounts
+from deploybook.payroll.service.store import sqlite_url
 
 PASSWORD = secrets.token_urlsafe(12)
 PROBLEM = "application/problem+json"

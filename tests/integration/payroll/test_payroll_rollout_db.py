@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from deploybook.payroll.rollout import load_plan, run_rollout
-from deploybook.payroll.schema import pay_runs
+from deploybook.payroll.rollout.plan import load_plan
+from deploybook.payroll.rollout.run import run_rollout
+from deploybook.payroll.service.schema import pay_runs
 
 
 @pytest.mark.parametrize("inject_defect", [True, False], ids=["defect", "clean"])

@@ -7,13 +7,18 @@ import json
 
 from sqlalchemy import select
 
-from deploybook.payroll.api.accounts import hash_password, open_session, save_account
-from deploybook.payroll.api.idempotency import run_once
-from deploybook.payroll.payruns import PayrollService
-from deploybook.payroll.rollout import check_rollback, snapshot
-from deploybook.payroll.schema import audit_log, feature_flags, idempotency_keys, service_accounts
-from deploybook.payroll.store import PayrollStore
-from deploybook.payroll.synthetic import synthetic_company
+from deploybook.payroll.engine.synthetic import synthetic_company
+from deploybook.payroll.rollout.rollback import check_rollback, snapshot
+from deploybook.payroll.service.api.accounts import hash_password, open_session, save_account
+from deploybook.payroll.service.api.idempotency import run_once
+from deploybook.payroll.service.payruns import PayrollService
+from deploybook.payroll.service.schema import (
+    audit_log,
+    feature_flags,
+    idempotency_keys,
+    service_accounts,
+)
+from deploybook.payroll.service.store import PayrollStore
 
 
 def _rows(store: PayrollStore) -> tuple[list[tuple], list[tuple]]:

@@ -10,9 +10,11 @@ from decimal import ROUND_CEILING, Decimal
 import pytest
 from sqlalchemy import func, select
 
-from deploybook.payroll.aba import aba_file, parse_aba
-from deploybook.payroll.domain import Employee, PayPeriod, Timesheet
-from deploybook.payroll.payruns import (
+from deploybook.payroll.engine.aba import aba_file, parse_aba
+from deploybook.payroll.engine.domain import Employee, PayPeriod, Timesheet
+from deploybook.payroll.engine.synthetic import synthetic_company, synthetic_timesheets
+from deploybook.payroll.rollout.rollback import check_rollback, snapshot
+from deploybook.payroll.service.payruns import (
     InvalidState,
     NotFound,
     PayrollService,
@@ -20,11 +22,9 @@ from deploybook.payroll.payruns import (
     PermissionDenied,
     Status,
 )
-from deploybook.payroll.reports import journal, lines_frame, payments, payslip_html, summary
-from deploybook.payroll.rollout import check_rollback, snapshot
-from deploybook.payroll.schema import audit_log, employees, payslips, reconciliation_items
-from deploybook.payroll.store import PayrollStore, save_reconciliation
-from deploybook.payroll.synthetic import synthetic_company, synthetic_timesheets
+from deploybook.payroll.service.reports import journal, lines_frame, payments, payslip_html, summary
+from deploybook.payroll.service.schema import audit_log, employees, payslips, reconciliation_items
+from deploybook.payroll.service.store import PayrollStore, save_reconciliation
 
 USERS = {"root": ["admin"], "clara": ["clerk"], "alex": ["approver"], "both": ["clerk", "approver"],
          "audrey": ["auditor"]}  # fmt: skip

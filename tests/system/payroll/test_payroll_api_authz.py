@@ -19,9 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
-from deploybook.payroll.api.demo import RunningService, running_service
-from deploybook.payroll.api.reporting import AUTHZ_FILE
-from deploybook.payroll.store import sqlite_url
+from deploybook.payroll.report.demo import RunningService, running_service
+from deploybook.payroll.report.service_results import AUTHZ_FILE
+from deploybook.payroll.service.store import sqlite_url
 
 ROLES = ["anonymous", "clerk", "approver", "auditor", "admin", "employee"]
 USER = {

@@ -17,8 +17,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from deploybook.cicd.smoke import CHROMIUM_ARGS, chromium_path
-from deploybook.payroll.api.demo import RunningService, running_service
-from deploybook.payroll.store import sqlite_url
+from deploybook.payroll.report.demo import RunningService, running_service
+from deploybook.payroll.service.store import sqlite_url
 
 PASSWORD = secrets.token_urlsafe(12)
 

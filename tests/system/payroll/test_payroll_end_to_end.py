@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from deploybook.payroll.aba import aba_file, parse_aba
-from deploybook.payroll.domain import PayPeriod
-from deploybook.payroll.importing import read_employees, write_employees
-from deploybook.payroll.payruns import PayrollService, Status
-from deploybook.payroll.reports import journal, payments, payslip_html, summary
-from deploybook.payroll.store import PayrollStore, sqlite_url
-from deploybook.payroll.synthetic import synthetic_company, synthetic_timesheets
+from deploybook.payroll.engine.aba import aba_file, parse_aba
+from deploybook.payroll.engine.domain import PayPeriod
+from deploybook.payroll.engine.importing import read_employees, write_employees
+from deploybook.payroll.engine.synthetic import synthetic_company, synthetic_timesheets
+from deploybook.payroll.service.payruns import PayrollService, Status
+from deploybook.payroll.service.reports import journal, payments, payslip_html, summary
+from deploybook.payroll.service.store import PayrollStore, sqlite_url
 
 
 def test_from_employee_file_to_payment_file(tmp_path: Path) -> None:

@@ -8,9 +8,15 @@ import os
 import secrets
 from pathlib import Path
 
-from deploybook.payroll.api.accounts import hash_password, save_account
-from deploybook.payroll.api.demo import running_service
-from deploybook.payroll.api.fuzzing import LAST, fuzz
+import pytest
+from fuzzing import LAST, fuzz  # tests/system/payroll/fuzzing.py: test-only code
+
+from deploybook.payroll.report.demo import running_service
+from deploybook.payroll.service.api.accounts import hash_password, save_account
+from deploybook.payroll.service.app import create_app
+from deploybook.payroll.service.server import bootstrap_admin, serve_in_thread
+from deploybook.payroll.service.settings import ADMIN_PASSWORD_ENV, ServiceSettings
+from deploybook.payroll.service.store import sqlite_url
 
 MAX_EXAMPLES = int(os.environ.get("PAYROLL_FUZZ_EXAMPLES", "4"))  # per operation and mode
 
@@ -54,3 +60,21 @@ def test_the_contract_holds_under_fuzzing(pg_url: str, artifacts: Path) -> None:
     assert {op for op, _ in report.cases} >= set(LAST)  # the session-changing ones ran too
     assert report.statuses[422] > 0
     assert report.statuses[200] > 0
+
+
+def test_fuzzing_can_select_operations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ADMIN_PASSWORD_ENV, "a fuzzing password")
+    app = create_app(ServiceSettings(database_url=sqlite_url(tmp_path / "p.db")))
+    bootstrap_admin(app.state.store, tmp_path)
+    with serve_in_thread(app) as base:
+        report = fuzz(
+            base,
+            "admin",
+            "a fuzzing password",
+            max_examples=3,
+            select=lambda label: label.endswith("/rule-sets/{name}"),
+        )
+    assert report.operations == 1
+    assert report.failures == []
+    assert {mode for _, mode in report.cases} == {"positive", "negative"}
+    assert report.total_cases == sum(report.statuses.values()) > 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from deploybook.payroll.api.loadtest import load_test, server_process
+from deploybook.payroll.report.loadtest import load_test, server_process
 
 pytestmark = pytest.mark.tooling  # the live pyramid does not test its own instruments
 

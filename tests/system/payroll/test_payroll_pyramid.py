@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from deploybook.payroll.pyramid import combined_coverage, run_level
+from deploybook.payroll.report.pyramid import combined_coverage, run_level
 
 pytestmark = pytest.mark.tooling  # the live pyramid does not test its own instruments
 

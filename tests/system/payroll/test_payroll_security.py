@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 import deploybook.payroll
-from deploybook.payroll.domain import PayPeriod
-from deploybook.payroll.payruns import PayrollService, PermissionDenied
-from deploybook.payroll.security import bandit_findings, formatted_sql
-from deploybook.payroll.store import PayrollStore, sqlite_url
-from deploybook.payroll.synthetic import synthetic_company, synthetic_timesheets
+from deploybook.payroll.engine.domain import PayPeriod
+from deploybook.payroll.engine.synthetic import synthetic_company, synthetic_timesheets
+from deploybook.payroll.report.security import bandit_findings, formatted_sql
+from deploybook.payroll.service.payruns import PayrollService, PermissionDenied
+from deploybook.payroll.service.store import PayrollStore, sqlite_url
 
 PACKAGE = Path(deploybook.payroll.__file__).parent
 PERIOD = PayPeriod.starting("fortnightly", date(2024, 7, 1))

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from deploybook.payroll.domain import Employee, PayBasis, PayFrequency, Timesheet
+from deploybook.payroll.engine.domain import Employee, PayBasis, PayFrequency, Timesheet
 
 SCALES = ["1", "2", "3", "5", "6", "4-resident", "4-foreign-resident"]
 PAID_ON = [date(2023, 8, 2), date(2024, 7, 17), date(2025, 9, 3)]

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from deploybook.payroll.aba import Payment, aba_file, parse_aba
+from deploybook.payroll.engine.aba import Payment, aba_file, parse_aba
 
 PAYMENTS = [
     Payment("032-000", "12345678", "Pat Doe", Decimal("2392.00"), "PAY 170724"),

@@ -9,15 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deploybook.payroll.calculation import (
+from deploybook.payroll.engine.calculation import (
     CentsEngine,
     PayContext,
     ReferenceEngine,
     compute_payslips,
     get_engine,
 )
-from deploybook.payroll.domain import LineKind, PayFrequency, PayPeriod, Timesheet
-from deploybook.payroll.rules import rule_set_named
+from deploybook.payroll.engine.domain import LineKind, PayFrequency, PayPeriod, Timesheet
+from deploybook.payroll.engine.rules import rule_set_named
 
 from .conftest import PAID_ON, employee, employees, timesheets
 

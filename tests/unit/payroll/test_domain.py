@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from deploybook.payroll.domain import Employee, PayFrequency, PayPeriod, Timesheet
+from deploybook.payroll.engine.domain import Employee, PayFrequency, PayPeriod, Timesheet
 
 from .conftest import employee
 

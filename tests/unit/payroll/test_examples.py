@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from deploybook.payroll.examples import examples_path, load_examples, reproduce_examples
+from deploybook.payroll.engine.examples import examples_path, load_examples, reproduce_examples
 
 
 def test_every_published_figure_is_reproduced() -> None:

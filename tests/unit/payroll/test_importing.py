@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from deploybook.payroll.importing import read_employees, write_employees
-from deploybook.payroll.synthetic import synthetic_company
+from deploybook.payroll.engine.importing import read_employees, write_employees
+from deploybook.payroll.engine.synthetic import synthetic_company
 
 
 def test_round_trip(tmp_path: Path) -> None:

@@ -6,7 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from deploybook.payroll.money import cents_up, ignore_cents, nearest_cent, nearest_dollar, to_money
+from deploybook.payroll.engine.money import (
+    cents_up,
+    ignore_cents,
+    nearest_cent,
+    nearest_dollar,
+    to_money,
+)
 
 D = Decimal
 

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from deploybook.params import ParameterError
-from deploybook.payroll.charts import pyramid_figure, throughput_figure, timeline_figure
-from deploybook.payroll.params import PayrollParams
-from deploybook.payroll.pyramid import LevelResult
-from deploybook.payroll.rollout import load_plan, run_rollout
-from deploybook.payroll.throughput import throughput
+from deploybook.payroll.report.charts import pyramid_figure, throughput_figure, timeline_figure
+from deploybook.payroll.report.params import PayrollParams
+from deploybook.payroll.report.pyramid import LevelResult
+from deploybook.payroll.report.throughput import throughput
+from deploybook.payroll.rollout.plan import load_plan
+from deploybook.payroll.rollout.run import run_rollout
 
 GOOD = {"employees": 100, "pay_frequency": "weekly", "period_start": "2024-07-01", "rule_set": "",
         "rollout_plan": "rollout_plan.yaml", "inject_defect": True, "test_levels": ["unit"],

@@ -7,10 +7,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from deploybook.payroll.domain import PayPeriod, Timesheet
-from deploybook.payroll.payruns import PayrollService
-from deploybook.payroll.reports import payslip_html
-from deploybook.payroll.store import PayrollStore, sqlite_url
+from deploybook.payroll.engine.domain import PayPeriod, Timesheet
+from deploybook.payroll.service.payruns import PayrollService
+from deploybook.payroll.service.reports import payslip_html
+from deploybook.payroll.service.store import PayrollStore, sqlite_url
 
 from .conftest import employee
 

@@ -8,17 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from deploybook.payroll.calculation import CentsEngine, PayContext, ReferenceEngine
-from deploybook.payroll.domain import PayPeriod, Timesheet
-from deploybook.payroll.payruns import EngineScope
-from deploybook.payroll.rollout import (
-    Population,
-    check_rollback,
-    default_plan_path,
-    load_plan,
-    reconcile,
-)
-from deploybook.payroll.rules import RuleFileError
+from deploybook.payroll.engine.calculation import CentsEngine, PayContext, ReferenceEngine
+from deploybook.payroll.engine.domain import PayPeriod, Timesheet
+from deploybook.payroll.engine.reconcile import reconcile
+from deploybook.payroll.engine.rules import RuleFileError
+from deploybook.payroll.rollout.plan import Population, default_plan_path, load_plan
+from deploybook.payroll.rollout.rollback import check_rollback
+from deploybook.payroll.service.payruns import EngineScope
 
 from .conftest import employee
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from deploybook.paths import data_dir
-from deploybook.payroll.rules import (
+from deploybook.payroll.engine.rules import (
     RuleFileError,
     Status,
     default_super_rules,
@@ -23,7 +23,7 @@ from deploybook.payroll.rules import (
     rule_set_named,
     rules_dir,
 )
-from deploybook.payroll.withholding import calculate
+from deploybook.payroll.engine.withholding import calculate
 
 
 @pytest.fixture

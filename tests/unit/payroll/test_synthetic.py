@@ -7,8 +7,12 @@ from datetime import date
 
 import pytest
 
-from deploybook.payroll.domain import PayBasis, PayPeriod
-from deploybook.payroll.synthetic import BANK_PREFIXES, synthetic_company, synthetic_timesheets
+from deploybook.payroll.engine.domain import PayBasis, PayPeriod
+from deploybook.payroll.engine.synthetic import (
+    BANK_PREFIXES,
+    synthetic_company,
+    synthetic_timesheets,
+)
 
 
 def test_same_seed_same_company() -> None:

@@ -9,14 +9,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from deploybook.payroll import tables
-from deploybook.payroll.aba import Payment, aba_file
-from deploybook.payroll.examples import reproduce_examples
-from deploybook.payroll.mutation import Mutant, MutationResult
-from deploybook.payroll.pyramid import LevelResult
-from deploybook.payroll.reports import journal, summary
-from deploybook.payroll.rollout import load_plan, run_rollout
-from deploybook.payroll.rules import Status, default_rule_sets
+from deploybook.payroll.engine.aba import Payment, aba_file
+from deploybook.payroll.engine.examples import reproduce_examples
+from deploybook.payroll.engine.rules import Status, default_rule_sets
+from deploybook.payroll.report import tables
+from deploybook.payroll.report.mutation import Mutant, MutationResult
+from deploybook.payroll.report.pyramid import LevelResult
+from deploybook.payroll.rollout.plan import load_plan
+from deploybook.payroll.rollout.run import run_rollout
+from deploybook.payroll.service.reports import journal, summary
 
 
 def _html(styler) -> str:

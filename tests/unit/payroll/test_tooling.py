@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from deploybook.payroll.mutation import (
+from deploybook.payroll.report.mutation import (
     MAX_EXAMPLES,
     TARGET,
     TESTS,
@@ -14,7 +14,7 @@ from deploybook.payroll.mutation import (
     _sandbox,
     surviving_changes,
 )
-from deploybook.payroll.pyramid import _cases, run_level
+from deploybook.payroll.report.pyramid import _cases, run_level
 
 
 def test_mutation_score_counts_survivors_and_untested() -> None:
@@ -29,12 +29,14 @@ def test_mutation_sandbox_holds_the_package_and_the_tests(tmp_path: Path) -> Non
     (tmp_path / "sandbox" / "stale").write_text("x")
     _sandbox(tmp_path / "sandbox")
     assert not (tmp_path / "sandbox" / "stale").exists()
-    assert (tmp_path / "sandbox" / "src" / "deploybook" / "payroll" / "withholding.py").is_file()
+    assert (
+        tmp_path / "sandbox" / "src" / "deploybook" / "payroll" / "engine" / "withholding.py"
+    ).is_file()
     assert sorted(
         p.name for p in (tmp_path / "sandbox" / "tests" / "unit" / "payroll").iterdir()
     ) == sorted(TESTS)
     assert (
-        'only_mutate = ["src/deploybook/payroll/withholding.py"]'
+        'only_mutate = ["src/deploybook/payroll/engine/withholding.py"]'
         in (tmp_path / "sandbox" / "pyproject.toml").read_text()
     )
     profile = (tmp_path / "sandbox" / "tests" / "conftest.py").read_text()
@@ -58,7 +60,7 @@ def test_surviving_changes_are_read_from_the_mutated_module(tmp_path: Path) -> N
         "        if x < upper:  # the first upper above x\n"
         "            return index + 1\n"
     )
-    names = [f"deploybook.payroll.withholding.x_bracket_index__mutmut_{n}" for n in (5, 7)]
+    names = [f"deploybook.payroll.engine.withholding.x_bracket_index__mutmut_{n}" for n in (5, 7)]
     found = surviving_changes(tmp_path, names)
     assert [(m.name, m.original, m.mutated, m.x_comparison) for m in found] == [
         ("bracket_index 5", "if x < upper:", "if x <= upper:", True),

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from deploybook.paths import data_dir
 from deploybook.payroll import withholding
-from deploybook.payroll.rules import PERIODS, rule_set_for
-from deploybook.payroll.withholding import (
+from deploybook.payroll.engine.rules import PERIODS, rule_set_for
+from deploybook.payroll.engine.withholding import (
     Withholding,
     calculate,
     offset_reduction,

@@ -10,8 +10,9 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
-from deploybook.payroll.api import accounts
-from deploybook.payroll.api.accounts import (
+from deploybook.payroll.engine.synthetic import synthetic_company
+from deploybook.payroll.service.api import accounts
+from deploybook.payroll.service.api.accounts import (
     MAX_FAILURES,
     TooManyAttempts,
     account_links,
@@ -23,10 +24,9 @@ from deploybook.payroll.api.accounts import (
     resolve,
     save_account,
 )
-from deploybook.payroll.payruns import PayrollService
-from deploybook.payroll.schema import service_accounts, service_sessions
-from deploybook.payroll.store import PayrollStore, now, sqlite_url
-from deploybook.payroll.synthetic import synthetic_company
+from deploybook.payroll.service.payruns import PayrollService
+from deploybook.payroll.service.schema import service_accounts, service_sessions
+from deploybook.payroll.service.store import PayrollStore, now, sqlite_url
 
 PRODUCTION = accounts.HASHER  # as imported, before the tests make hashing cheap
 SECRET = "a long enough password"  # noqa: S105 - a test password

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select, update
 
-from deploybook.payroll.api.idempotency import REPLAYED, fingerprint, run_once
-from deploybook.payroll.api.problems import ApiError
-from deploybook.payroll.schema import idempotency_keys
-from deploybook.payroll.store import PayrollStore, now, sqlite_url
+from deploybook.payroll.service.api.idempotency import REPLAYED, fingerprint, run_once
+from deploybook.payroll.service.api.problems import ApiError
+from deploybook.payroll.service.schema import idempotency_keys
+from deploybook.payroll.service.store import PayrollStore, now, sqlite_url
 
 
 @pytest.fixture

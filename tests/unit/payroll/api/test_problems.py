@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from deploybook.payroll.api.problems import (
+from deploybook.payroll.service.api.problems import (
     MEDIA_TYPE,
     ApiError,
     FieldError,
@@ -15,7 +15,7 @@ from deploybook.payroll.api.problems import (
     responses,
     translated,
 )
-from deploybook.payroll.payruns import InvalidState, NotFound, PayRunError, PermissionDenied
+from deploybook.payroll.service.payruns import InvalidState, NotFound, PayRunError, PermissionDenied
 
 
 def test_locations_read_like_field_paths() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from deploybook.payroll.api.loadtest import LoadReport, LoadResult
-from deploybook.payroll.api.reporting import (
+from deploybook.payroll.report.loadtest import LoadReport, LoadResult
+from deploybook.payroll.report.service_results import (
     AUTHZ_FILE,
     FUZZ_FILE,
     authz_cases,

@@ -1,5 +1,5 @@
 """Starting the service: the first administrator, settings from the command line, the
-server in a thread, and the parts the load test and the fuzzing are made of."""
+server in a thread, and the parts the load test is made of."""
 
 from __future__ import annotations
 
@@ -11,14 +11,13 @@ import pytest
 from pydantic import ValidationError
 
 from deploybook.cli import build_parser
-from deploybook.payroll.api.accounts import authenticate
-from deploybook.payroll.api.app import create_app
-from deploybook.payroll.api.fuzzing import fuzz
-from deploybook.payroll.api.loadtest import LoadResult, free_port
-from deploybook.payroll.api.models import EmployeeIn, Page
-from deploybook.payroll.api.server import bootstrap_admin, serve_in_thread, settings_for
-from deploybook.payroll.api.settings import ADMIN_PASSWORD_ENV, ServiceSettings
-from deploybook.payroll.store import PayrollStore, sqlite_url
+from deploybook.payroll.report.loadtest import LoadResult, free_port
+from deploybook.payroll.service.api.accounts import authenticate
+from deploybook.payroll.service.api.models import EmployeeIn, Page
+from deploybook.payroll.service.app import create_app
+from deploybook.payroll.service.server import bootstrap_admin, serve_in_thread, settings_for
+from deploybook.payroll.service.settings import ADMIN_PASSWORD_ENV, ServiceSettings
+from deploybook.payroll.service.store import PayrollStore, sqlite_url
 
 
 def test_the_first_admin_gets_a_generated_password(
@@ -69,24 +68,6 @@ def test_a_server_in_a_thread(tmp_path: Path) -> None:
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{base}/api/v1/health")  # stopped
     assert 1024 < free_port() < 65536
-
-
-def test_fuzzing_can_select_operations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ADMIN_PASSWORD_ENV, "a fuzzing password")
-    app = create_app(ServiceSettings(database_url=sqlite_url(tmp_path / "p.db")))
-    bootstrap_admin(app.state.store, tmp_path)
-    with serve_in_thread(app) as base:
-        report = fuzz(
-            base,
-            "admin",
-            "a fuzzing password",
-            max_examples=3,
-            select=lambda label: label.endswith("/rule-sets/{name}"),
-        )
-    assert report.operations == 1
-    assert report.failures == []
-    assert {mode for _, mode in report.cases} == {"positive", "negative"}
-    assert report.total_cases == sum(report.statuses.values()) > 0
 
 
 def test_load_figures() -> None:

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from deploybook.payroll.api.demo import RunningService, running_service
-from deploybook.payroll.store import sqlite_url
+from deploybook.payroll.report.demo import RunningService, running_service
+from deploybook.payroll.service.store import sqlite_url
 
 PASSWORD = secrets.token_urlsafe(12)
 

@@ -1,1 +1,0 @@
-"""Alembic migrations of the payroll database (run through :mod:`deploybook.payroll.store`)."""

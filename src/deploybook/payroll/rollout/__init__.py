@@ -1,0 +1,1 @@
+"""A new engine version rolled out in phases, with parallel runs, go/no-go and rollback."""

@@ -1,0 +1,1 @@
+"""The payroll service: database, pay runs with their controls, HTTP API and web pages."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the payroll database (run through :mod:`..store`)."""
