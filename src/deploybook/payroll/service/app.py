@@ -18,7 +18,16 @@ from fastapi import FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 
-from deploybook.payroll.service.api import pay_runs, people
+from deploybook.payroll.service.api import (
+    audit,
+    auth,
+    employees,
+    engine_scope,
+    pay_runs,
+    rule_sets,
+    timesheets,
+    users,
+)
 from deploybook.payroll.service.api.problems import PROBLEMS, FieldError, Problem, install
 from deploybook.payroll.service.payruns import PayrollService
 from deploybook.payroll.service.settings import ServiceSettings
@@ -84,7 +93,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.state.service = PayrollService(store, inject_defect=settings.inject_defect)
     app.state.revision = store.revision()
     install(app)
-    app.include_router(people.router)
+    for routes in (auth, users, employees, timesheets, rule_sets, audit, engine_scope):
+        app.include_router(routes.router)
     app.include_router(pay_runs.router)
     pages.mount(app)
     app.openapi = _openapi(app)  # type: ignore[method-assign]

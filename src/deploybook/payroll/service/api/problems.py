@@ -275,3 +275,13 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+
+
+def refuse_duplicates(ids: list[str], what: str, key: str) -> None:
+    """A 422 problem naming the first id of ``ids`` that appears twice (``what[i].key``)."""
+    seen: set[str] = set()
+    for position, value in enumerate(ids):
+        if value in seen:
+            path = f"{what}[{position}].{key}"
+            raise ApiError(422, "validation", f"{path}: {value} appears more than once", field=path)
+        seen.add(value)
