@@ -13,6 +13,7 @@ from deploybook import reports
 from deploybook.bookcache import invalidate_stale
 from deploybook.figures import figures_json
 from deploybook.notebooks import freeze
+from deploybook.payroll.service.commands import add_payroll_commands
 from deploybook.spark import SparkSetupError, resolve_delta_jars
 
 
@@ -49,23 +50,6 @@ def _refresh_cache(args: argparse.Namespace) -> None:
 def _setup(args: argparse.Namespace) -> None:
     jars = resolve_delta_jars(force=args.force)
     print(f"Delta Lake JARs ready ({len(jars)} files in the project's .ivy2/ cache)")
-
-
-def _payroll_serve(args: argparse.Namespace) -> None:
-    from deploybook.payroll.service.server import serve, settings_for  # FastAPI only when serving
-    from deploybook.payroll.service.settings import default_state_dir
-
-    state = Path(args.state_dir) if args.state_dir else default_state_dir()
-    employer = Path(args.employer) if args.employer else None
-    settings = settings_for(
-        args.url,
-        state,
-        employer_file=employer,
-        session_minutes=args.session_minutes,
-        secure_cookies=args.secure_cookies,
-        inject_defect=args.inject_defect,
-    )
-    serve(settings, host=args.host, port=args.port, state_dir=state)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,28 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--force", action="store_true", help="resolve again even if cached")
     setup.set_defaults(func=_setup)
 
-    payroll = sub.add_parser("payroll", help="the payroll service").add_subparsers(
-        dest="payroll_command", required=True
-    )
-    srv = payroll.add_parser(
-        "serve",
-        help="serve the payroll API and web pages (SQLite in _work/payroll_service/ by default); "
-        "on an empty database user 'admin' is created, its password taken from "
-        "$DEPLOYBOOK_PAYROLL_ADMIN_PASSWORD or written to <state-dir>/admin-password.txt",
-    )
-    srv.add_argument("--url", help="database URL, e.g. postgresql+psycopg://user@host/payroll")
-    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
-    srv.add_argument("--port", type=int, default=8000, help="port to listen on")
-    srv.add_argument("--state-dir", help="folder of the default database and admin password")
-    srv.add_argument("--employer", help="YAML file: employer name and bank file details")
-    srv.add_argument("--session-minutes", type=int, default=60, help="login session lifetime")
-    srv.add_argument("--secure-cookies", action="store_true", help="HTTPS-only cookie (TLS)")
-    srv.add_argument(
-        "--inject-defect",
-        action="store_true",
-        help="rehearsal: engine 2.0 pays double time at 1.5x (see parallel runs)",
-    )
-    srv.set_defaults(func=_payroll_serve)
+    add_payroll_commands(sub)
     return parser
 
 

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from deploybook.payroll.engine.domain import Employee, PayBasis, PayFrequency, Timesheet
 
 SCALES = ["1", "2", "3", "5", "6", "4-resident", "4-foreign-resident"]
-PAID_ON = [date(2023, 8, 2), date(2024, 7, 17), date(2025, 9, 3)]
+PAID_ON = [date(2023, 8, 2), date(2024, 7, 17), date(2025, 9, 3), date(2025, 10, 8),
+           date(2026, 12, 10)]  # fmt: skip
+STUDY_LOANS_FROM = date(2025, 9, 24)  # the marginal Schedule 8
 
 
 def money(low: int, high: int) -> st.SearchStrategy[Decimal]:
@@ -24,11 +26,14 @@ def hours(high: int) -> st.SearchStrategy[Decimal]:
 
 
 @st.composite
-def employees(draw: st.DrawFn, frequency: PayFrequency | None = None) -> Employee:
-    """Any valid employee."""
+def employees(
+    draw: st.DrawFn, frequency: PayFrequency | None = None, study_loans: bool = False
+) -> Employee:
+    """Any valid employee (with a study loan only if ``study_loans``)."""
     scale = draw(st.sampled_from(SCALES))
     basis = draw(st.sampled_from(list(PayBasis)))
     levy = scale in ("2", "6") and draw(st.booleans())
+    loan = study_loans and not levy and not scale.startswith("4") and draw(st.booleans())
     return Employee(
         id=f"E{draw(st.integers(1, 999_999)):06d}",
         name="Test Person",
@@ -44,6 +49,7 @@ def employees(draw: st.DrawFn, frequency: PayFrequency | None = None) -> Employe
         tax_offsets=draw(money(0, 3000)) if scale in ("2", "5", "6") else Decimal(0),
         medicare_spouse=levy and draw(st.booleans()),
         medicare_children=draw(st.integers(0, 6)) if levy else 0,
+        stsl=loan,
         salary_sacrifice=draw(st.one_of(st.just(Decimal(0)), money(0, 3000))),
         post_tax_deductions=draw(st.one_of(st.just(Decimal(0)), money(0, 6000))),
     )

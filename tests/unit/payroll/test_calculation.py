@@ -19,7 +19,7 @@ from deploybook.payroll.engine.calculation import (
 from deploybook.payroll.engine.domain import LineKind, PayFrequency, PayPeriod, Timesheet
 from deploybook.payroll.engine.rules import rule_set_named
 
-from .conftest import PAID_ON, employee, employees, timesheets
+from .conftest import PAID_ON, STUDY_LOANS_FROM, employee, employees, timesheets
 
 D = Decimal
 JULY_2024 = PayPeriod.starting("fortnightly", date(2024, 7, 1))  # paid 17 July 2024
@@ -142,7 +142,7 @@ def test_injected_defect_pays_double_time_as_time_and_a_half() -> None:
     quarter=st.integers(0, 70_000),
 )
 def test_engine_2_agrees_with_engine_1_to_the_cent(data, paid_on, frequency, quarter) -> None:
-    worker = data.draw(employees(frequency))
+    worker = data.draw(employees(frequency, study_loans=paid_on >= STUDY_LOANS_FROM))
     sheet = data.draw(timesheets(worker))
     period = PayPeriod.starting(frequency, date(paid_on.year, paid_on.month, 1), paid_on)
     ctx = PayContext.for_period(period)
@@ -156,7 +156,7 @@ def test_engine_2_agrees_with_engine_1_to_the_cent(data, paid_on, frequency, qua
 @settings(max_examples=200, deadline=None)
 @given(data=st.data(), paid_on=st.sampled_from(PAID_ON))
 def test_payslip_invariants(data, paid_on) -> None:
-    worker = data.draw(employees())
+    worker = data.draw(employees(study_loans=paid_on >= STUDY_LOANS_FROM))
     sheet = data.draw(timesheets(worker))
     period = PayPeriod.starting(worker.frequency, date(paid_on.year, paid_on.month, 1), paid_on)
     slip = ReferenceEngine().compute(worker, sheet, PayContext.for_period(period), D(0))

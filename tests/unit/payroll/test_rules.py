@@ -11,6 +11,7 @@ import pytest
 
 from deploybook.paths import data_dir
 from deploybook.payroll.engine.rules import (
+    ContributionBase,
     RuleFileError,
     Status,
     default_super_rules,
@@ -34,14 +35,29 @@ def rules_copy(tmp_path: Path) -> Path:
     return folder / "rulesets"
 
 
-def test_bundled_rule_sets_cover_both_schedules() -> None:
+def test_bundled_rule_sets_cover_every_schedule_to_today() -> None:
     sets = load_rule_sets()
-    assert [r.name for r in sets] == ["ato-schedule1-2020-10-13", "ato-schedule1-2024-07-01"]
+    assert [r.name for r in sets] == [
+        "ato-schedule1-2020-10-13",
+        "ato-schedule1-2024-07-01",
+        "ato-schedule1-2026-07-01",
+    ]
     assert rule_set_for(date(2020, 10, 13)).name == "ato-schedule1-2020-10-13"
     assert rule_set_for(date(2024, 6, 30)).name == "ato-schedule1-2020-10-13"
     assert rule_set_for(date(2024, 7, 1)).name == "ato-schedule1-2024-07-01"
-    with pytest.raises(ValueError, match="paid_on: no rule set covers 2020-10-12"):
+    assert rule_set_for(date(2026, 12, 10)).name == "ato-schedule1-2026-07-01"
+    with pytest.raises(
+        ValueError,
+        match=r"paid_on: no rule set covers 2020-10-12; the nearest "
+        r"are after it: ato-schedule1-2020-10-13 \(2020-10-13 to 2024-06-30\)$",
+    ):
         rule_set_for(date(2020, 10, 12))
+    with pytest.raises(
+        ValueError,
+        match=r"before it: ato-schedule1-2026-07-01 \(2026-07-01 "
+        r"to 2027-06-30\)$",
+    ):
+        rule_set_for(date(2027, 7, 1))
     assert rule_set_named("ato-schedule1-2024-07-01").applies_from == date(2024, 7, 1)
     with pytest.raises(ValueError, match="unknown"):
         rule_set_named("nope")
@@ -145,7 +161,11 @@ def test_empty_folder_is_refused(tmp_path: Path) -> None:
         (3, "1,50,0.2348,3.9639", r":3: x_upper must increase"),
         (3, "1,371,0.2348", r":3: expected 4 fields"),
         (3, "1,371,0.2348,", r":3: give both 'a' and 'b'"),
-        (8, "1,and over,0.4700,398.9324\n1,99999,0.5,1", r":9: scale 1 has a row after 'and over'"),
+        (
+            8,
+            "1,and over,0.4700,398.9324\n1,99999,0.5,1",
+            r":9: scale 1 has a row after 'and over'",
+        ),
         (1, "scale,upper,a,b", r":1: expected columns"),
         (
             21,
@@ -183,13 +203,19 @@ def test_super_guarantee_by_payment_date() -> None:
     assert rules.rate_on(date(2024, 6, 30)) == Decimal("0.11")
     assert rules.rate_on(date(2024, 7, 1)) == Decimal("0.115")
     assert rules.rate_on(date(2025, 7, 1)) == Decimal("0.12")
-    assert rules.quarter_base(date(2024, 9, 30)) == 65070
-    assert rules.quarter_base(date(2026, 1, 15)) == 62500
-    assert rules.quarter_base(date(2024, 1, 15)) == 62270  # derived from a secondary quote
+    assert rules.rate_on(date(2026, 12, 10)) == Decimal("0.12")
+    assert rules.base_on(date(2024, 9, 30)) == ContributionBase(Decimal(65070), "quarter")
+    assert rules.base_on(date(2026, 1, 15)) == ContributionBase(Decimal(62500), "quarter")
+    assert rules.base_on(date(2024, 1, 15)).amount == 62270  # derived from a secondary quote
+    # Payday Super: from 1 July 2026 the base is a financial year's (ATO formula, D7):
+    # concessional cap 32,500 x 100 / 12 = 270,833.33, down to a multiple of $10
+    assert rules.base_on(date(2026, 12, 10)) == ContributionBase(Decimal(270830), "year")
+    assert rules.base_on(date(2026, 12, 10)).start(date(2026, 12, 10)) == date(2026, 7, 1)
+    assert rules.base_on(date(2026, 1, 15)).start(date(2026, 2, 15)) == date(2026, 1, 1)
     with pytest.raises(ValueError, match="no super guarantee rate for 2023-06-30"):
         rules.rate_on(date(2023, 6, 30))
-    with pytest.raises(ValueError, match="no maximum super contribution base for 2026-27"):
-        rules.quarter_base(date(2026, 7, 1))
+    with pytest.raises(ValueError, match="no maximum super contribution base for 2027-28"):
+        rules.base_on(date(2027, 7, 1))
     assert financial_year(date(2024, 6, 30)) == 2023
     assert financial_year(date(2024, 7, 1)) == 2024
 
@@ -197,20 +223,24 @@ def test_super_guarantee_by_payment_date() -> None:
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ("super_guarantee_rate,July 2024,11.5,%,t,u,s,x", r":9: period must read"),
-        ("super_guarantee_rate,1 July 2024 - 30 Jun 2025,11.5,%,t,u,s,x", r":9: not a date"),
+        ("super_guarantee_rate,July 2024,11.5,%,t,u,s,x", r":11: period must read"),
+        ("super_guarantee_rate,1 July 2024 - 30 Jun 2025,11.5,%,t,u,s,x", r":11: not a date"),
         (
             "super_guarantee_rate,1 July 2030 - 30 June 2031,150,%,t,u,s,x",
-            r":9: a rate is a percentage",
+            r":11: a rate is a percentage",
         ),
         (
             "maximum_super_contribution_base,2024-26,1,$,t,u,s,x",
-            r":9: period must be a financial year",
+            r":11: period must be a financial year",
         ),
-        ("bonus,2024-25,1,$,t,u,s,x", r":9: unknown item 'bonus'"),
+        (
+            "maximum_super_contribution_base,2027-28,1,$ per fortnight,t,u,s,x",
+            r":11: unit must be one of",
+        ),
+        ("bonus,2024-25,1,$,t,u,s,x", r":11: unknown item 'bonus'"),
         (
             "super_guarantee_rate,1 July 2024 - 30 June 2025,x,%,t,u,s,x",
-            r":9: column 'value' is not a number",
+            r":11: column 'value' is not a number",
         ),
         ("super_guarantee_rate,1 January 2025 - 30 June 2025,11.5,%,t,u,s,x", r"overlap"),
     ],

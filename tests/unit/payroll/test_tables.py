@@ -35,10 +35,11 @@ def test_formats() -> None:
 
 def test_rule_and_example_tables() -> None:
     counts = tables.provenance_table(default_rule_sets()).data.set_index("rule set")
-    assert list(counts.columns) == ["V", "E", "O", "S", "NC"]
+    assert list(counts.columns) == ["V", "E", "O", "S", "D", "NC"]
     assert counts.loc["ato-schedule1-2024-07-01", "S"] > 0
+    assert counts.loc["ato-schedule1-2026-07-01", "D"] >= 3  # coefficients, STSL table, constants
     assumed = tables.assumptions_table(default_rule_sets()).data
-    assert set(assumed["rule set"]) == {"ato-schedule1-2024-07-01"}
+    assert set(assumed["rule set"]) == {"ato-schedule1-2024-07-01", "ato-schedule1-2026-07-01"}
     assert len(assumed) == sum(
         p.status is Status.NC for r in default_rule_sets() for p in r.provenance
     )

@@ -7,7 +7,6 @@ result, the example is not asserted here; ``test_examples.py`` shows those as co
 
 from __future__ import annotations
 
-import csv
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -15,7 +14,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deploybook.paths import data_dir
 from deploybook.payroll import withholding
 from deploybook.payroll.engine.rules import PERIODS, rule_set_for
 from deploybook.payroll.engine.withholding import (
@@ -229,7 +227,10 @@ def test_nothing_below_nil_after_offsets() -> None:
             r"paid_on must be a datetime.date \(not a datetime\)",
         ),
         ({"paid_on": date(2019, 1, 1)}, "paid_on: no rule set covers 2019-01-01"),
-        ({"paid_on": date(2026, 7, 1)}, "paid_on: no rule set covers 2026-07-01"),
+        (
+            {"paid_on": date(2027, 7, 1)},
+            "paid_on: no rule set covers 2027-07-01; the nearest are before",
+        ),
         ({"tax_offsets": "-1"}, "tax_offsets must not be negative"),
         (
             {"scale": 1, "tax_offsets": 100},
@@ -262,6 +263,7 @@ def test_every_intermediate_figure_is_reported() -> None:
         "weekly",
         D("1103.99"),
         5,
+        False,
         D(198),
         D(198),
         D(0),
@@ -276,6 +278,7 @@ def test_every_intermediate_figure_is_reported() -> None:
         "monthly",
         D(0),
         -1,
+        False,
         D(0),
         D(516),
         D(0),
@@ -348,35 +351,32 @@ def test_levy_adjustment_only_lowers_withholding(earnings, children, paid_on) ->
     assert with_levy <= withholding(earnings, **kw)
 
 
-def _coefficient_rows(rules) -> list[tuple[str, int, Decimal, Decimal | None, Decimal | None]]:
-    """(scale, bracket, weekly earnings in the middle of it, a, b) read from the CSV itself."""
-    name = "2020-10-13_to_2024-06-30" if rules is R2020 else "2024-25"
-    rows = []
-    lower: dict[str, Decimal] = {}
-    with (data_dir() / "payroll" / f"coefficients_{name}.csv").open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            scale = row["scale"]
-            if scale.startswith("4"):
-                continue
-            index = sum(1 for r in rows if r[0] == scale)
-            low = lower.get(scale, D(0))
-            high = None if row["x_upper"].startswith("and over") else D(row["x_upper"])
-            middle = (low + 1000) if high is None else ((low + high) / 2).to_integral_value()
-            a, b = (D(row[k]) if row[k] else None for k in ("a", "b"))
-            rows.append((scale, index, middle, a, b))
-            if high is not None:
-                lower[scale] = high
-    return rows
+def test_study_loan_is_withheld_by_schedule_8() -> None:
+    """F1 (Nat3539, 24 September 2025): weekly $1,845 on scale 2 with a study loan: $485;
+    without: $409 (1 July 2026 rows of the same suite). The difference is about the marginal
+    15 cents a dollar over $69,528 a year (1,845.99 - 1,337.08) x 0.15 = $76."""
+    paid_on = date(2026, 7, 15)
+    assert withholding("1845", period="weekly", scale=2, paid_on=paid_on, stsl=True) == 485
+    assert withholding("1845", period="weekly", scale=2, paid_on=paid_on) == 409
 
 
-@pytest.mark.parametrize("rules", [R2020, R2024], ids=["2020", "2024"])
-def test_every_bracket_of_every_scale_uses_its_own_coefficients(rules) -> None:
-    # y = a * x - b with x = whole dollars + 99 cents, rounded half up, for a weekly amount in
-    # the middle of each bracket (the first and the top "and over" brackets included)
-    rows = _coefficient_rows(rules)
-    assert len(rows) == sum(len(b) for b in rules.brackets.values())
-    for scale, index, middle, a, b in rows:
-        result = calculate(str(middle), period="weekly", scale=scale, rules=rules)
-        x = middle + D("0.99")
-        expected = 0 if a is None else max(0, int((a * x - b + D("0.5")) // 1))
-        assert (result.bracket, result.weekly_amount) == (index, expected), (scale, middle)
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"paid_on": date(2025, 9, 23)},
+            r"stsl: no study and training support loan schedule"
+            r" \(Schedule 8\) covers 2025-09-23",
+        ),
+        (
+            {"scale": "4-resident"},
+            "stsl: no study and training support loan component is withheld on scale 4",
+        ),
+        ({"medicare_children": 1}, "stsl with medicare_spouse/medicare_children"),
+        ({"stsl": "yes"}, "stsl must be True or False"),
+    ],
+)
+def test_study_loan_errors_name_the_field(kwargs, message) -> None:
+    args = {"period": "weekly", "scale": 2, "paid_on": date(2026, 7, 15), "stsl": True} | kwargs
+    with pytest.raises(ValueError, match=f"^{message}"):
+        withholding("1845", **args)

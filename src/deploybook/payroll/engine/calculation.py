@@ -16,8 +16,10 @@ the cent) plus allowances; salary sacrifice comes off before tax, capped at the 
 earnings; post-tax deductions are taken only as far as pay allows (the rest is reported as a
 shortfall, so net pay is never negative); the super guarantee is the rate in force on the
 payment date times ordinary time earnings (salary or ordinary hours, before salary
-sacrifice; overtime and allowances excluded), capped at what is left of the quarter's
-maximum contribution base, rounded up to the cent so it never falls below the legal minimum.
+sacrifice; overtime and allowances excluded), capped at what is left of the maximum
+contribution base (a quarter's to 30 June 2026; from 1 July 2026, under Payday Super, the
+financial year's, on qualifying earnings, which this engine takes to be the same ordinary
+time earnings), rounded up to the cent so it never falls below the legal minimum.
 
 A limit: a timesheet's allowances are one taxable amount, and the engine treats it as an
 expense allowance, which is not ordinary time earnings. The ATO's ruling SGR 2009/2 counts
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import ClassVar, Protocol
 
@@ -43,6 +46,8 @@ from deploybook.payroll.engine.domain import (
 )
 from deploybook.payroll.engine.money import ZERO, cents_up, nearest_cent
 from deploybook.payroll.engine.rules import (
+    Bracket,
+    ContributionBase,
     RuleSet,
     SuperRules,
     default_super_rules,
@@ -61,7 +66,7 @@ class PayContext:
     period: PayPeriod
     rules: RuleSet
     super_rate: Decimal
-    quarter_base: Decimal
+    base: ContributionBase  # the maximum contribution base and its period
 
     @classmethod
     def for_period(
@@ -76,7 +81,7 @@ class PayContext:
             period,
             rules or rule_set_for(period.paid_on),
             super_rules.rate_on(period.paid_on),
-            super_rules.quarter_base(period.paid_on),
+            super_rules.base_on(period.paid_on),
         )
 
 
@@ -86,9 +91,10 @@ class Engine(Protocol):
     version: str
 
     def compute(
-        self, employee: Employee, timesheet: Timesheet | None, ctx: PayContext, quarter_ote: Decimal
+        self, employee: Employee, timesheet: Timesheet | None, ctx: PayContext, base_used: Decimal
     ) -> Payslip:
-        """The payslip of ``employee`` for ``ctx.period``; ``quarter_ote`` is the quarter's OTE so far."""  # noqa: E501
+        """The payslip of ``employee`` for ``ctx.period``; ``base_used`` is the earnings
+        already counted against the maximum contribution base in its quarter or year."""
         ...
 
 
@@ -126,7 +132,7 @@ class ReferenceEngine:
     version: ClassVar[str] = "1.0"
 
     def compute(
-        self, employee: Employee, timesheet: Timesheet | None, ctx: PayContext, quarter_ote: Decimal
+        self, employee: Employee, timesheet: Timesheet | None, ctx: PayContext, base_used: Decimal
     ) -> Payslip:
         """The payslip of ``employee`` for ``ctx.period``."""
         sheet = timesheet or Timesheet(employee.id)
@@ -166,10 +172,12 @@ class ReferenceEngine:
             tax_offsets=employee.tax_offsets,
             medicare_spouse=employee.medicare_spouse,
             medicare_children=employee.medicare_children,
+            stsl=employee.stsl,
+            paid_on=ctx.period.paid_on,
         )
         taxable = gross - sacrifice
         deductions = min(employee.post_tax_deductions, taxable - result.amount)
-        remaining_base = max(ZERO, ctx.quarter_base - quarter_ote)
+        remaining_base = max(ZERO, ctx.base.amount - base_used)
         super_guarantee = cents_up(min(ordinary, remaining_base) * ctx.super_rate)
         return Payslip(
             employee_id=employee.id,
@@ -217,9 +225,13 @@ class _Levy:
     taper: int
 
 
+_Table = Mapping[str, tuple[tuple[int | None, int | None, int | None], ...]]
+
+
 @dataclass(frozen=True)
 class _Compiled:
-    brackets: Mapping[str, tuple[tuple[int | None, int | None, int | None], ...]]
+    brackets: _Table
+    stsl: Mapping[date, _Table]  # Schedule 8 tables by the day they apply from
     scale4: Mapping[str, int]
     offsets: Mapping[str, int]
     offset_scales: frozenset[str]
@@ -230,8 +242,8 @@ class _Compiled:
     levy: Mapping[str, _Levy]
 
 
-def _compile(rules: RuleSet) -> _Compiled:
-    brackets = {
+def _table(brackets: Mapping[str, tuple[Bracket, ...]]) -> _Table:
+    return {
         scale: tuple(
             (
                 None if b.upper is None else _scaled(b.upper, 100, "x_upper"),
@@ -240,8 +252,11 @@ def _compile(rules: RuleSet) -> _Compiled:
             )
             for b in rows
         )
-        for scale, rows in rules.brackets.items()
+        for scale, rows in brackets.items()
     }
+
+
+def _compile(rules: RuleSet) -> _Compiled:
     medicare = rules.medicare
     levy = {
         scale: _Levy(
@@ -255,7 +270,8 @@ def _compile(rules: RuleSet) -> _Compiled:
         for scale, p in medicare.scales.items()
     }
     return _Compiled(
-        brackets=brackets,
+        brackets=_table(rules.brackets),
+        stsl={s.applies_from: _table(s.brackets) for s in rules.stsl},
         scale4={k: _scaled(v, _E4, "scale 4 rate") for k, v in rules.scale4_rates.items()},
         offsets={k: _scaled(v, _E4, "offset rate") for k, v in rules.offset_rates.items()},
         offset_scales=rules.offset_scales,
@@ -308,7 +324,7 @@ class CentsEngine:
         return weekly * factor if factor else _round_div(weekly * 13, 3)
 
     def _withholding(
-        self, t: _Compiled, employee: Employee, earnings: int, allowances: int
+        self, t: _Compiled, employee: Employee, earnings: int, allowances: int, ctx: PayContext
     ) -> tuple[int, int, int]:
         """(amount in dollars, x in cents, bracket) for one payment."""
         period = employee.frequency.value
@@ -317,7 +333,10 @@ class CentsEngine:
         if scale in t.scale4:
             return (total // 100) * t.scale4[scale] // _E4, 0, -1
         x = self._weekly_x(total, period)
-        for index, (upper, a, b) in enumerate(t.brackets[scale]):  # noqa: B007
+        table = t.brackets
+        if employee.stsl:  # the schedule in force names itself (or says why there is none)
+            table = t.stsl[ctx.rules.stsl_for(ctx.period.paid_on).applies_from]
+        for index, (upper, a, b) in enumerate(table[scale]):  # noqa: B007
             if upper is None or x < upper:
                 break
         weekly = 0 if a is None or b is None else max(0, (a * x - b * 100 + _E6 // 2) // _E6)
@@ -345,7 +364,7 @@ class CentsEngine:
         return max(0, (value + _E6 // 2) // _E6)
 
     def compute(
-        self, employee: Employee, timesheet: Timesheet | None, ctx: PayContext, quarter_ote: Decimal
+        self, employee: Employee, timesheet: Timesheet | None, ctx: PayContext, base_used: Decimal
     ) -> Payslip:
         """The payslip of ``employee`` for ``ctx.period``, computed in integer cents."""
         t = self._tables(ctx.rules)
@@ -391,11 +410,11 @@ class CentsEngine:
         earnings.append(Line(LineKind.ALLOWANCE, "Allowances", sheet.allowances))
         sacrifice = min(_cents(employee.salary_sacrifice), gross)
         taxable = gross + allowances - sacrifice
-        tax_dollars, x, bracket = self._withholding(t, employee, gross - sacrifice, allowances)
+        tax_dollars, x, bracket = self._withholding(t, employee, gross - sacrifice, allowances, ctx)
         tax = tax_dollars * 100
         wanted = _cents(employee.post_tax_deductions)
         deductions = min(wanted, taxable - tax)
-        remaining = max(0, _cents(ctx.quarter_base) - _cents(quarter_ote))
+        remaining = max(0, _cents(ctx.base.amount) - _cents(base_used))
         super_rate = _scaled(ctx.super_rate, _E4 * 100, "super rate")  # 1e-6
         super_guarantee = -(-min(ordinary, remaining) * super_rate // _E6)
         return Payslip(
@@ -441,10 +460,10 @@ def compute_payslips(
     employees: Iterable[Employee],
     timesheets: Mapping[str, Timesheet],
     ctx: PayContext,
-    quarter_ote: Mapping[str, Decimal] | None = None,
+    base_used: Mapping[str, Decimal] | None = None,
 ) -> tuple[list[Payslip], dict[str, str]]:
     """Payslips of every employee paid at ``ctx.period``'s frequency, and errors by employee."""
-    quarter_ote = quarter_ote or {}
+    base_used = base_used or {}
     payslips: list[Payslip] = []
     errors: dict[str, str] = {}
     for employee in employees:
@@ -453,7 +472,7 @@ def compute_payslips(
         try:
             payslips.append(
                 engine.compute(
-                    employee, timesheets.get(employee.id), ctx, quarter_ote.get(employee.id, ZERO)
+                    employee, timesheets.get(employee.id), ctx, base_used.get(employee.id, ZERO)
                 )
             )
         except (ValueError, ArithmeticError) as exc:

@@ -112,6 +112,7 @@ class Employee:
     tax_offsets: Decimal = ZERO  # annual amount claimed on the withholding declaration
     medicare_spouse: bool = False
     medicare_children: int = 0
+    stsl: bool = False  # a study and training support loan (HELP, VSL, SSL, AASL...) declared
     salary_sacrifice: Decimal = ZERO  # per pay period, to super, before tax
     post_tax_deductions: Decimal = ZERO  # per pay period
     active: bool = True
@@ -134,7 +135,7 @@ class Employee:
             raise ValueError(f"basis must be salaried or hourly: {self.basis!r}") from None
         set_(self, "rate", to_money(self.rate, "rate"))
         set_(self, "scale", check_scale(self.scale))
-        for name in ("tax_free_threshold", "medicare_spouse", "active"):
+        for name in ("tax_free_threshold", "medicare_spouse", "stsl", "active"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be true or false, got {getattr(self, name)!r}")
         if self.tax_free_threshold != (self.scale in TAX_FREE_THRESHOLD_SCALES):
@@ -153,6 +154,13 @@ class Employee:
         if (self.medicare_spouse or children) and self.scale not in ("2", "6"):
             raise ValueError(
                 f"a Medicare levy variation applies only on scales 2 and 6, not {self.scale}"
+            )
+        if self.stsl and self.scale in ("4-resident", "4-foreign-resident"):
+            raise ValueError("stsl: no study loan component is withheld on scale 4 (no TFN)")
+        if self.stsl and (self.medicare_spouse or children):
+            raise ValueError(
+                "stsl with a Medicare levy variation (medicare_spouse/medicare_children) is "
+                "not covered by Schedule 8's formulas"
             )
         set_(self, "salary_sacrifice", to_money(self.salary_sacrifice, "salary_sacrifice"))
         set_(self, "post_tax_deductions", to_money(self.post_tax_deductions, "post_tax_deductions"))

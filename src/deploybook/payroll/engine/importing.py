@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from dataclasses import asdict, fields
+from dataclasses import MISSING, asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from deploybook.payroll.engine.domain import Employee
 
 COLUMNS = [f.name for f in fields(Employee)]
 _BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
-_BOOL_FIELDS = {"tax_free_threshold", "medicare_spouse", "active"}
+_BOOL_FIELDS = {f.name for f in fields(Employee) if f.type in ("bool", bool)}
 
 
 def _value(name: str, text: str) -> Any:
@@ -41,10 +41,13 @@ def read_employees(path: Path) -> list[Employee]:
 def parse_employees(lines: Iterable[str], source: str) -> list[Employee]:
     """Every employee of CSV text (``source`` names it in errors, with the line)."""
     reader = csv.DictReader(lines)
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    required = [f.name for f in fields(Employee) if f.default is MISSING]
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
     unknown = [c for c in reader.fieldnames or [] if c not in COLUMNS]
     if missing or unknown:
-        raise ValueError(f"{source}:1: missing columns {missing}, unknown columns {unknown}")
+        problems = [f"{what} columns {names}" for what, names in
+                    (("missing", missing), ("unknown", unknown)) if names]  # fmt: skip
+        raise ValueError(f"{source}:1: {', '.join(problems)}")
     employees = []
     seen: set[str] = set()
     for line, row in enumerate(reader, start=2):

@@ -1,9 +1,11 @@
 """Rules as data: PAYG withholding rule sets and superannuation guarantee rates, loaded and checked.
 
 A rule set is a YAML file (``data/payroll/rulesets/*.yaml``) naming its dates, its
-coefficient CSV and the offset and Medicare-levy parameters, each value tagged with how
-sure its source is (``V`` verbatim, ``E`` worked example, ``O`` other ATO page, ``S``
-secondary, ``NC`` not captured and carried over). Adding a schedule or changing a
+coefficient CSV, the offset and Medicare-levy parameters, the legislated rates the
+coefficients derive from (:mod:`.legislation`) and the study and training support loan
+schedules (Schedule 8), each value tagged with how sure its source is (``V`` verbatim,
+``E`` worked example, ``O`` other ATO page, ``S`` secondary, ``D`` derived here from other
+values, ``NC`` not captured and carried over). Adding a schedule or changing a
 threshold is a data change: drop a file in the folder. Every file is validated on load;
 a malformed one raises :class:`RuleFileError` naming the file and the line.
 """
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from fractions import Fraction
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -34,6 +37,7 @@ from pydantic import (
 )
 
 from deploybook.paths import data_dir
+from deploybook.payroll.engine.legislation import Legislation, Lito, Stsl, coefficient_csv
 
 PERIODS = ("weekly", "fortnightly", "monthly", "quarterly")
 FORMULA_SCALES = ("1", "2", "3", "5", "6")
@@ -53,10 +57,11 @@ class Status(StrEnum):
     E = "E"
     O = "O"  # noqa: E741 - the tag used by the data files
     S = "S"
+    D = "D"
     NC = "NC"
 
 
-Fraction = Annotated[Decimal, Field(ge=0, le=1)]
+Rate = Annotated[Decimal, Field(ge=0, le=1)]
 Amount = Annotated[Decimal, Field(ge=0)]
 
 
@@ -77,7 +82,7 @@ class _Sourced(_Model):
 
 
 class _Rate(_Sourced):
-    value: Fraction
+    value: Rate
 
 
 class _Money(_Sourced):
@@ -101,10 +106,10 @@ class LevyScale(_Sourced):
 
     entry: Amount  # weekly earnings from which an adjustment may apply
     shade_in_base: Amount  # formula (1): (x - shade_in_base) * shade_in_rate
-    shade_in_rate: Fraction
+    shade_in_rate: Rate
     full_from: Amount  # formula (2) from here: x * rate
-    rate: Fraction
-    taper: Fraction  # formula (3): WFT * rate - (x - WFT) * taper
+    rate: Rate
+    taper: Rate  # formula (3): WFT * rate - (x - WFT) * taper
 
     @model_validator(mode="after")
     def _ordered(self) -> LevyScale:
@@ -126,6 +131,93 @@ class _CoefficientsRef(_Sourced):
     file: str = Field(min_length=1)
 
 
+Income = Annotated[Decimal, Field(ge=0)]
+
+
+class _Rates(_Sourced):
+    value: list[tuple[Income, Rate]] = Field(min_length=1)
+
+
+class _LitoValues(_Model):
+    amount: Amount
+    taper_from: Income
+    taper_rate: Rate
+    second_from: Income
+    second_rate: Rate
+
+
+class _Lito(_Sourced):
+    value: _LitoValues
+
+
+class _MedicareValues(_Model):
+    rate: Rate
+    shade_in: Rate
+    low_income_threshold: Income
+    family_threshold: Income
+
+
+class _MedicareLaw(_Sourced):
+    value: _MedicareValues
+
+
+class _ConstantsValues(_Model):
+    lito_share: Rate
+    margin: Amount
+
+
+class _Constants(_Sourced):
+    value: _ConstantsValues
+
+
+class _Legislated(_Model):
+    tax_free_threshold: _Money
+    resident_rates: _Rates
+    foreign_rates: _Rates
+    lito: _Lito
+    medicare: _MedicareLaw
+    withholding_constants: _Constants
+
+    def law(self) -> Legislation:
+        """These values as the generator's input."""
+        lito, medicare = self.lito.value, self.medicare.value
+        constants = self.withholding_constants.value
+
+        def rates(item: _Rates) -> tuple[tuple[Fraction, Fraction], ...]:
+            return tuple((Fraction(start), Fraction(rate)) for start, rate in item.value)
+
+        return Legislation(
+            tax_free_threshold=Fraction(self.tax_free_threshold.value),
+            resident_rates=rates(self.resident_rates),
+            foreign_rates=rates(self.foreign_rates),
+            lito=Lito(*(Fraction(getattr(lito, f)) for f in _LitoValues.model_fields)),
+            medicare_rate=Fraction(medicare.rate),
+            medicare_shade_in=Fraction(medicare.shade_in),
+            low_income_threshold=Fraction(medicare.low_income_threshold),
+            family_threshold=Fraction(medicare.family_threshold),
+            lito_share=Fraction(constants.lito_share),
+            margin=Fraction(constants.margin),
+        )
+
+
+class _StslValues(_Model):
+    first_threshold: Income
+    first_rate: Rate
+    second_threshold: Income
+    second_rate: Rate
+    total_rate: Rate
+
+
+class _StslLaw(_Sourced):
+    value: _StslValues
+
+
+class _StslSchedule(_Model):
+    applies_from: date
+    law: _StslLaw
+    coefficients: _CoefficientsRef
+
+
 class _Assumption(_Sourced):
     rule: str = Field(min_length=1)
 
@@ -139,6 +231,8 @@ class _RuleSetFile(_Model):
     rounding: _Sourced
     tax_offsets: _Offsets
     medicare: _Medicare
+    legislated: _Legislated | None = None
+    stsl: list[_StslSchedule] = []
     assumptions: list[_Assumption] = []
 
     @field_validator("applies_to")
@@ -181,6 +275,16 @@ class MedicareRules:
 
 
 @dataclass(frozen=True)
+class StslSchedule:
+    """Schedule 8 (study and training support loans) from ``applies_from`` to the end of
+    its rule set: the marginal repayment law and the combined coefficient brackets."""
+
+    applies_from: date
+    law: Stsl
+    brackets: Mapping[str, tuple[Bracket, ...]]  # scales 1, 2, 3, 5, 6, with the component
+
+
+@dataclass(frozen=True)
 class RuleSet:
     """One version of Schedule 1, ready to compute with."""
 
@@ -195,10 +299,24 @@ class RuleSet:
     medicare: MedicareRules
     provenance: tuple[Provenance, ...]
     path: Path
+    legislation: Legislation | None = None
+    stsl: tuple[StslSchedule, ...] = ()
 
     def covers(self, paid_on: date) -> bool:
         """Whether a payment made on ``paid_on`` falls under this rule set."""
         return self.applies_from <= paid_on <= self.applies_to
+
+    def stsl_for(self, paid_on: date) -> StslSchedule:
+        """The study and training support loan schedule for a payment on ``paid_on``;
+        ``ValueError`` naming ``stsl`` and the dates covered if there is none."""
+        for schedule in sorted(self.stsl, key=lambda s: s.applies_from, reverse=True):
+            if schedule.applies_from <= paid_on <= self.applies_to:
+                return schedule
+        covered = ", ".join(f"{s.applies_from} to {self.applies_to}" for s in self.stsl) or "none"
+        raise ValueError(
+            f"stsl: no study and training support loan schedule (Schedule 8) covers {paid_on} "
+            f"in {self.name}; the marginal schedules cover: {covered}"
+        )
 
 
 def node_lines(node: yaml.Node, path: tuple[str | int, ...] = ()) -> dict[tuple, int]:
@@ -315,16 +433,37 @@ def _provenance(model: _RuleSetFile) -> tuple[Provenance, ...]:
         row(f"SOP divisor {medicare.sop_divisor.value}", medicare.sop_divisor),
         row("levy adjustment, scale 2", medicare.scale_2),
         row("levy adjustment, scale 6", medicare.scale_6),
+        *_legislated_provenance(model.legislated),
+        *(
+            item
+            for s in model.stsl
+            for item in (
+                row(f"STSL from {s.applies_from}: {s.law.value.model_dump(mode='json')}", s.law),
+                row(f"STSL coefficients from {s.applies_from}", s.coefficients),
+            )
+        ),
         *(row(a.rule, a) for a in model.assumptions),
     )
 
 
-def load_rule_set(path: Path) -> RuleSet:
-    """Read and validate one rule set file (and the coefficient CSV it names)."""
-    path = Path(path)
+def _legislated_provenance(legislated: _Legislated | None) -> list[Provenance]:
+    if legislated is None:
+        return []
+    return [
+        Provenance(
+            f"legislated {name}: {item.model_dump(mode='json')['value']}",
+            item.status,
+            item.source,
+            item.note,
+        )
+        for name, item in legislated
+    ]
+
+
+def _read_rule_set(path: Path) -> tuple[_RuleSetFile, dict[tuple, int]]:
     data, lines = read_yaml(path)
     try:
-        model = _RuleSetFile.model_validate(data)
+        return _RuleSetFile.model_validate(data), lines
     except ValidationError as exc:
         problems = [
             f"{path}:{line_for(lines, err['loc'])}: "
@@ -332,12 +471,51 @@ def load_rule_set(path: Path) -> RuleSet:
             for err in exc.errors()
         ]
         raise RuleFileError("\n".join(problems)) from None
+
+
+def derived_files(path: Path) -> dict[Path, str]:
+    """The coefficient files of rule set ``path`` marked derived (status ``D``), as
+    :mod:`.legislation` derives them from the rule set's ``legislated`` values."""
+    path = Path(path)
+    model, lines = _read_rule_set(path)
+    wanted = [(model.coefficients, None)] + [(s.coefficients, s) for s in model.stsl]
+    files = {}
+    for ref, schedule in wanted:
+        if ref.status is not Status.D:
+            continue
+        if model.legislated is None:
+            line = line_for(lines, ("coefficients",))
+            raise RuleFileError(f"{path}:{line}: derived coefficients need a 'legislated' section")
+        law = schedule.law.value if schedule else None
+        stsl = Stsl(*(Fraction(getattr(law, f)) for f in _StslValues.model_fields)) if law else None
+        files[(path.parent / ref.file).resolve()] = coefficient_csv(model.legislated.law(), stsl)
+    return files
+
+
+def load_rule_set(path: Path) -> RuleSet:
+    """Read and validate one rule set file (and the coefficient CSVs it names)."""
+    path = Path(path)
+    model, lines = _read_rule_set(path)
     bad_scales = [s for s in model.tax_offsets.scales.value if str(s) not in FORMULA_SCALES]
     if bad_scales:
         line = line_for(lines, ("tax_offsets", "scales"))
         raise RuleFileError(f"{path}:{line}: tax_offsets.scales: unknown scales {bad_scales}")
     brackets, scale4 = load_coefficients(path.parent / model.coefficients.file)
     medicare = model.medicare
+    stsl = []
+    for index, schedule in enumerate(model.stsl):
+        if not model.applies_from <= schedule.applies_from <= model.applies_to:
+            line = line_for(lines, ("stsl", index, "applies_from"))
+            raise RuleFileError(f"{path}:{line}: stsl.{index}.applies_from is outside the rule set")
+        law = schedule.law.value
+        stsl_brackets, _ = load_coefficients(path.parent / schedule.coefficients.file)
+        stsl.append(
+            StslSchedule(
+                schedule.applies_from,
+                Stsl(*(Fraction(getattr(law, f)) for f in _StslValues.model_fields)),
+                stsl_brackets,
+            )
+        )
     return RuleSet(
         name=model.name,
         title=model.title,
@@ -356,6 +534,8 @@ def load_rule_set(path: Path) -> RuleSet:
         ),
         provenance=_provenance(model),
         path=path,
+        legislation=model.legislated.law() if model.legislated else None,
+        stsl=tuple(stsl),
     )
 
 
@@ -390,13 +570,26 @@ def default_rule_sets() -> tuple[RuleSet, ...]:
 
 
 def rule_set_for(paid_on: date, rule_sets: Iterable[RuleSet] | None = None) -> RuleSet:
-    """The rule set in force for a payment made on ``paid_on``; ``ValueError`` if none is."""
-    candidates = tuple(rule_sets) if rule_sets is not None else default_rule_sets()
+    """The rule set in force for a payment made on ``paid_on``; ``ValueError`` naming
+    ``paid_on`` and the nearest rule sets before and after it if none is."""
+    candidates = sorted(
+        rule_sets if rule_sets is not None else default_rule_sets(), key=lambda r: r.applies_from
+    )
     for rule_set in candidates:
         if rule_set.covers(paid_on):
             return rule_set
-    spans = ", ".join(f"{r.name} ({r.applies_from} to {r.applies_to})" for r in candidates)
-    raise ValueError(f"paid_on: no rule set covers {paid_on}; the rule sets are {spans}")
+    before = [r for r in candidates if r.applies_to < paid_on]
+    after = [r for r in candidates if r.applies_from > paid_on]
+    nearest = [
+        f"{label} {r.name} ({r.applies_from} to {r.applies_to})"
+        for label, r in (("before it:", before[-1] if before else None),
+                         ("after it:", after[0] if after else None))
+        if r is not None
+    ]  # fmt: skip
+    raise ValueError(
+        f"paid_on: no rule set covers {paid_on}; the nearest are "
+        f"{'; '.join(nearest) or 'none (no rule sets are loaded)'}"
+    )
 
 
 def rule_set_named(name: str, rule_sets: Iterable[RuleSet] | None = None) -> RuleSet:
@@ -413,7 +606,24 @@ def rule_set_named(name: str, rule_sets: Iterable[RuleSet] | None = None) -> Rul
 SUPER_COLUMNS = ["item", "period", "value", "unit", "source_title", "source_url",
                  "stored_copy_stamp", "status"]  # fmt: skip
 _FY = re.compile(r"^(\d{4})-(\d{2})$")
+_BASE_UNITS = {"$ per quarter": "quarter", "$ per year": "year"}
 _SPAN = re.compile(r"^(\d{1,2} \w+ \d{4}) - (\d{1,2} \w+ \d{4})$")
+
+
+@dataclass(frozen=True)
+class ContributionBase:
+    """The maximum super contribution base in force on a payday: the ordinary time (from
+    1 July 2026, qualifying) earnings of a quarter or of a financial year above which no
+    super guarantee is owed."""
+
+    amount: Decimal
+    period: str  # "quarter" (to 30 June 2026) or "year" (Payday Super, from 1 July 2026)
+
+    def start(self, paid_on: date) -> date:
+        """The first day of the quarter or financial year of ``paid_on``."""
+        if self.period == "year":
+            return date(financial_year(paid_on), 7, 1)
+        return date(paid_on.year, 3 * ((paid_on.month - 1) // 3) + 1, 1)
 
 
 @dataclass(frozen=True)
@@ -421,7 +631,7 @@ class SuperRules:
     """Superannuation guarantee rate by payment date and maximum contribution base by year."""
 
     rates: tuple[tuple[date, date, Decimal], ...]  # (from, to, fraction)
-    max_base: Mapping[int, Decimal]  # financial year starting 1 July <year> -> $ per quarter
+    bases: Mapping[int, ContributionBase]  # by the financial year starting 1 July <year>
     path: Path
 
     def rate_on(self, paid_on: date) -> Decimal:
@@ -431,15 +641,15 @@ class SuperRules:
                 return rate
         raise ValueError(f"paid_on: {self.path.name} has no super guarantee rate for {paid_on}")
 
-    def quarter_base(self, paid_on: date) -> Decimal:
-        """The maximum super contribution base for the quarter of ``paid_on``."""
+    def base_on(self, paid_on: date) -> ContributionBase:
+        """The maximum super contribution base for a payment on ``paid_on``."""
         year = financial_year(paid_on)
-        if year not in self.max_base:
+        if year not in self.bases:
             raise ValueError(
                 f"paid_on: {self.path.name} has no maximum super contribution base for "
                 f"{year}-{(year + 1) % 100:02d}"
             )
-        return self.max_base[year]
+        return self.bases[year]
 
 
 def financial_year(day: date) -> int:
@@ -451,7 +661,7 @@ def load_super_rules(path: Path | None = None) -> SuperRules:
     """Read ``super_guarantee.csv``; a malformed row is a :class:`RuleFileError` naming its line."""
     path = Path(path) if path else data_dir() / "payroll" / "super_guarantee.csv"
     rates: list[tuple[date, date, Decimal]] = []
-    bases: dict[int, Decimal] = {}
+    bases: dict[int, ContributionBase] = {}
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames != SUPER_COLUMNS:
@@ -474,7 +684,10 @@ def load_super_rules(path: Path | None = None) -> SuperRules:
                     raise RuleFileError(
                         f"{path}:{line}: period must be a financial year like 2024-25"
                     )
-                bases[int(match.group(1))] = value
+                per = _BASE_UNITS.get(row["unit"])
+                if per is None:
+                    raise RuleFileError(f"{path}:{line}: unit must be one of {list(_BASE_UNITS)}")
+                bases[int(match.group(1))] = ContributionBase(value, per)
             else:
                 raise RuleFileError(f"{path}:{line}: unknown item {row['item']!r}")
     rates.sort()

@@ -16,6 +16,12 @@ The steps, each as the schedule words it (see ``data/payroll/rules_*.md``):
    formulas (1)-(3) with the weekly family threshold and shading-out point, converted to
    the period like step 3 [O: 2012-13 edition; not captured for 2020 or 2024];
 6. never below nil [O].
+
+An employee with a study and training support loan (STSL) is withheld by Schedule 8's
+combined coefficients instead of Schedule 1's in step 2 (from 24 September 2025, the
+marginal repayment system; the rule set's ``stsl`` schedules). Schedule 8 does not apply
+without a tax file number (scale 4) and is not combined here with a Medicare levy
+adjustment (its formulas are given for employees who did not claim one).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from deploybook.payroll.engine.rules import (
     PERIODS,
     SCALE_4,
     SCALES,
+    Bracket,
     RuleSet,
     rule_set_for,
 )
@@ -52,6 +59,7 @@ class Withholding:
     period: str
     weekly_earnings: Decimal  # x; zero for scale 4
     bracket: int  # index of the coefficient row used; -1 for scale 4
+    stsl: bool  # withheld with Schedule 8's study and training support loan coefficients
     weekly_amount: Decimal  # rounded y before offsets
     period_amount: Decimal
     offset_reduction: Decimal
@@ -94,22 +102,21 @@ def weekly_earnings(earnings: Decimal, allowances: Decimal, period: str) -> Deci
     return ignore_cents(weekly) + NINETY_NINE_CENTS
 
 
-def bracket_index(x: Decimal, scale: str, rules: RuleSet) -> int:
+def bracket_index(x: Decimal, brackets: tuple[Bracket, ...]) -> int:
     """The coefficient row for weekly earnings ``x``: the first whose ``x_upper`` exceeds ``x``.
 
     The loader guarantees that every table ends with an "and over" row.
     """
-    brackets = rules.brackets[scale]
     for index, bracket in enumerate(brackets[:-1]):
         if x < bracket.upper:  # type: ignore[operator]  # only the last row has no upper
             return index
     return len(brackets) - 1
 
 
-def weekly_amount(x: Decimal, scale: str, rules: RuleSet) -> tuple[int, Decimal]:
+def weekly_amount(x: Decimal, brackets: tuple[Bracket, ...]) -> tuple[int, Decimal]:
     """The bracket used and ``y = a*x - b`` rounded to the nearest dollar (never negative)."""
-    index = bracket_index(x, scale, rules)
-    bracket = rules.brackets[scale][index]
+    index = bracket_index(x, brackets)
+    bracket = brackets[index]
     if bracket.a is None or bracket.b is None:
         return index, ZERO
     return index, max(ZERO, nearest_dollar(bracket.a * x - bracket.b))
@@ -162,6 +169,22 @@ def weekly_levy_adjustment(
     return max(ZERO, nearest_dollar(wla))
 
 
+def _check_stsl(stsl: object, scale: str, spouse: bool, children: int) -> bool:
+    if not isinstance(stsl, bool):
+        raise ValueError(f"stsl must be True or False; got {stsl!r}")
+    if stsl and scale in SCALE_4:
+        raise ValueError(
+            "stsl: no study and training support loan component is withheld on scale 4 "
+            "(no tax file number)"
+        )
+    if stsl and (spouse or children):
+        raise ValueError(
+            "stsl with medicare_spouse/medicare_children: Schedule 8's formulas are for "
+            "employees without a Medicare levy adjustment"
+        )
+    return stsl
+
+
 def _check_claims(
     scale: str, tax_offsets: object, spouse: object, children: object, rules: RuleSet
 ) -> tuple[Decimal, bool, int]:
@@ -193,8 +216,14 @@ def calculate(
     medicare_spouse: object = False,
     medicare_children: object = 0,
     allowances: object = 0,
+    stsl: object = False,
+    paid_on: date | None = None,
 ) -> Withholding:
-    """The withholding for one payment under ``rules``, with every intermediate figure."""
+    """The withholding for one payment under ``rules``, with every intermediate figure.
+
+    ``stsl`` withholds the study and training support loan component too, from the rule
+    set's Schedule 8 in force on ``paid_on`` (which it then needs).
+    """
     amount = to_money(earnings, "earnings")
     extra = to_money(allowances, "allowances")
     period = check_period(period)
@@ -202,17 +231,23 @@ def calculate(
     offsets, spouse, children = _check_claims(
         key, tax_offsets, medicare_spouse, medicare_children, rules
     )
+    loan = _check_stsl(stsl, key, spouse, children)
     if key in SCALE_4:
         withheld = ignore_cents(ignore_cents(amount + extra) * rules.scale4_rates[key])
-        return Withholding(rules.name, key, period, ZERO, -1, ZERO, withheld, ZERO, ZERO, withheld)
+        return Withholding(
+            rules.name, key, period, ZERO, -1, False, ZERO, withheld, ZERO, ZERO, withheld
+        )
+    if loan and paid_on is None:
+        raise ValueError("paid_on: the study and training support loan schedule needs the payday")
+    brackets = rules.stsl_for(paid_on).brackets[key] if loan and paid_on else rules.brackets[key]
     x = weekly_earnings(amount, extra, period)
-    index, weekly = weekly_amount(x, key, rules)
+    index, weekly = weekly_amount(x, brackets)
     gross = period_amount(weekly, period)
     reduction = offset_reduction(offsets, period, rules)
     wla = weekly_levy_adjustment(x, key, spouse=spouse, children=children, rules=rules)
     levy = period_amount(wla, period)
     net = max(ZERO, gross - reduction - levy)
-    return Withholding(rules.name, key, period, x, index, weekly, gross, reduction, levy, net)
+    return Withholding(rules.name, key, period, x, index, loan, weekly, gross, reduction, levy, net)
 
 
 def withholding(
@@ -225,8 +260,10 @@ def withholding(
     medicare_spouse: bool = False,
     medicare_children: int = 0,
     allowances: object = 0,
+    stsl: bool = False,
 ) -> Decimal:
-    """The whole-dollar amount to withhold from one payment (ATO Schedule 1).
+    """The whole-dollar amount to withhold from one payment (ATO Schedule 1, and Schedule 8
+    for an employee with a study and training support loan, ``stsl``).
 
     ``period`` is ``"weekly"``, ``"fortnightly"``, ``"monthly"`` or ``"quarterly"``;
     ``scale`` 1-6, scale 4 as ``"4-resident"`` or ``"4-foreign-resident"``; ``paid_on``
@@ -244,4 +281,6 @@ def withholding(
         medicare_spouse=medicare_spouse,
         medicare_children=medicare_children,
         allowances=allowances,
+        stsl=stsl,
+        paid_on=paid_on,
     ).amount
