@@ -9,6 +9,8 @@ import pytest
 
 from deploybook.payroll.engine.aba import Payment, aba_file, parse_aba
 
+from .aba_reader import read_aba
+
 PAYMENTS = [
     Payment("032-000", "12345678", "Pat Doe", Decimal("2392.00"), "PAY 170724"),
     Payment("062-111", "99887", "Sam Lee", Decimal("1234.56"), "PAY 170724"),
@@ -57,7 +59,7 @@ def test_unbalanced_file_nets_the_credits() -> None:
         ({"apca_id": 1234567}, "apca_id"),
         ({"trace_bsb": "032999"}, "trace_bsb"),
         ({"trace_account": "12-34"}, "trace_account"),
-        ({"remitter": "ACMÉ"}, "remitter has characters outside the ABA set"),
+        ({"remitter": "🙂"}, r"remitter \('🙂'\): no letters or digits in the ABA character set"),
     ],
 )
 def test_bad_file_settings_are_named(change, message) -> None:
@@ -151,3 +153,36 @@ def test_reader_returns_every_detail_field() -> None:
          "account_name": "Pat Doe", "reference": "PAY 170724", "trace_bsb": "032-999",
          "trace_account": "7654321", "remitter": "ACME PAYROLL", "withholding_cents": 0}
     ]  # fmt: skip
+
+
+NAMES = [
+    "Zoë O'Brien",
+    "José Núñez",
+    "Đặng Thị Thu",
+    "Søren Øster",
+    "张伟",
+    "Ana\u2010María",
+]  # a Unicode hyphen
+
+
+def test_everyone_is_paid_whatever_their_name() -> None:
+    """A name outside the ABA character set is transliterated, never refused: read back with
+    the tests' own reader (``aba_reader``, from the banks' published layout)."""
+    payments = [Payment("062-000", f"1234{i}", name, Decimal("100.00") + i, f"PAY Zoë {i}")
+                for i, name in enumerate(NAMES)]  # fmt: skip
+    data = aba_file(payments, **KW).encode("ascii")
+    read = read_aba(data)
+    credits = [d for d in read.details if d.code == "53"]
+    assert [d.title for d in credits] == [
+        "Zoe O'Brien", "Jose Nunez", "Dang Thi Thu", "Soren Oster", "ZhangWei", "Ana-Maria",
+    ]  # fmt: skip
+    assert credits[0].reference == "PAY Zoe 0"
+    assert read.credit_cents == read.debit_cents == sum(10000 + 100 * i for i in range(6))
+    assert read.count == len(NAMES) + 1  # and the balancing debit
+    assert (read.bank, read.user, read.apca, read.date) == ("WBC", "ACME PTY LTD", "123456",
+                                                            "170724")  # fmt: skip
+
+
+def test_a_name_that_is_nothing_in_ascii_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match=r"account_name of payment 1 .* no letters"):
+        aba_file([Payment("062-000", "12345", "🙂", Decimal(1), "PAY")], **KW)

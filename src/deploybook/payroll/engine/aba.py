@@ -8,15 +8,23 @@ ends the details with one debit (code 13) from the employer's account for the to
 Field positions follow the Australian Bankers' Association layout as published by the
 banks (e.g. the Cemtex ABA file format reference); :func:`parse_aba` reads a file back
 and checks every rule :func:`aba_file` is meant to follow.
+
+Text fields hold printable ASCII only. A name or reference outside it is transliterated
+(``anyascii``: Zoë -> Zoe, Núñez -> Nunez, 张伟 -> ZhangWei; symbols and invisible
+characters are dropped), so nobody goes unpaid for the spelling of their name; only a text
+with no letter or digit left is refused, by name.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+
+from anyascii import anyascii
 
 RECORD = 120
 CREDIT_PAY = "53"
@@ -48,10 +56,21 @@ class AbaTotals:
     count: int
 
 
+def to_aba_text(value: str) -> str:
+    """``value`` in the ABA character set: transliterated to ASCII, symbols and control or
+    invisible characters dropped, runs of spaces made one."""
+    kept = "".join(c for c in value if unicodedata.category(c)[0] not in "SC" or c == " ")
+    ascii_text = "".join(c for c in anyascii(kept) if _TEXT.match(c))
+    return " ".join(ascii_text.split())
+
+
 def _alpha(value: str, width: int, name: str) -> str:
-    if not _TEXT.match(value):
-        raise ValueError(f"{name} has characters outside the ABA set: {value!r}")
-    return value[:width].ljust(width)
+    text = to_aba_text(value)
+    if value.strip() and not any(c.isalnum() for c in text):
+        raise ValueError(
+            f"{name} ({value!r}): no letters or digits in the ABA character set once transliterated"
+        )
+    return text[:width].ljust(width)
 
 
 def _numeric(value: int, width: int, name: str) -> str:
@@ -91,8 +110,8 @@ def _detail(
         + " "
         + code
         + _numeric(cents, 10, "amount")
-        + _alpha(title, 32, "account_name")
-        + _alpha(reference, 18, "reference")
+        + title  # both already in the ABA set, padded (see _alpha)
+        + reference
         + _bsb(trace_bsb, "trace_bsb")
         + _account(trace_account, "trace_account")
         + _alpha(remitter, 16, "remitter")
@@ -135,7 +154,7 @@ def aba_file(
     )
     details = []
     credits = 0
-    for payment in payments:
+    for number, payment in enumerate(payments, start=1):
         cents = _cents(payment.amount, f"amount of {payment.account_name}")
         if cents == 0:
             continue
@@ -146,8 +165,8 @@ def aba_file(
                 payment.account_number,
                 CREDIT_PAY,
                 cents,
-                payment.account_name,
-                payment.reference,
+                _alpha(payment.account_name, 32, f"account_name of payment {number}"),
+                _alpha(payment.reference, 18, f"reference of payment {number}"),
                 trace_bsb,
                 trace_account,
                 remitter,
@@ -162,8 +181,8 @@ def aba_file(
                 trace_account,
                 DEBIT,
                 debits,
-                user_name,
-                description,
+                _alpha(user_name, 32, "user_name"),
+                _alpha(description, 18, "description"),
                 trace_bsb,
                 trace_account,
                 remitter,
