@@ -43,7 +43,8 @@ def _system(tmp_path: Path, clerk: str, approver: str) -> Office:
     store = PayrollStore(sqlite_url(tmp_path / "payroll.db"))
     store.upgrade()
     service = PayrollService(store)
-    service.add_users("admin", {"admin": ["admin"], clerk: ["clerk"], approver: ["approver"]})
+    service.add_users("admin", {"admin": ["admin"], "adele": ["admin"], clerk: ["clerk"],
+                                approver: ["approver"]})  # fmt: skip
     return Office(service)
 
 
@@ -79,7 +80,8 @@ def _hours(office: Office, name: str, ordinary: int, double: int) -> None:
 
 @given(parsers.parse('"{name}" also holds the approver role'))
 def _both(office: Office, name: str) -> None:
-    office.service.add_users("admin", {name: ["clerk", "approver"]})
+    (request,) = office.service.add_users("admin", {name: ["clerk", "approver"]})
+    office.service.decide_role_request("adele", request.id, approve=True)  # a second admin
 
 
 def _period(start: str) -> PayPeriod:

@@ -94,7 +94,7 @@ def test_health_openapi_and_security_headers(svc: RunningService) -> None:
     with svc.client() as c:
         health = c.get("/api/v1/health")
         spec = c.get("/openapi.json").json()
-    assert health.json() == {"status": "ok", "revision": "0003"}
+    assert health.json() == {"status": "ok", "revision": "0004"}
     for name in ("content-security-policy", "x-frame-options", "x-content-type-options"):
         assert name in health.headers
     assert health.headers["cache-control"] == "no-store"
@@ -129,8 +129,8 @@ def test_logging_in(svc: RunningService) -> None:
 
 
 def test_lockout_after_five_failed_logins(svc: RunningService) -> None:
+    _grant(svc, "locky", {"roles": ["auditor"], "password": PASSWORD})
     with svc.client("admin") as c:
-        c.put("/api/v1/users/locky", json={"roles": ["auditor"], "password": PASSWORD})
         for _ in range(5):
             problem(
                 c.post("/api/v1/auth/token", data={"username": "locky", "password": "bad"}), 401
@@ -530,11 +530,22 @@ def test_users_are_managed_by_admins(svc: RunningService) -> None:
             422,
             "password",
         )
-        made = c.put(
+        filed = c.put(
             "/api/v1/users/erin",
             json={"roles": ["employee"], "password": PASSWORD, "employee_id": "E000005"},
-        ).json()
+        )
+        assert filed.status_code == 202  # a role grant waits for a second admin
+        request = filed.json()
+        assert (request["status"], request["roles"]) == ("pending", ["employee"])
+        assert [r["id"] for r in c.get("/api/v1/role-requests").json()] == [request["id"]]
+        problem(c.post(f"/api/v1/role-requests/{request['id']}/approve"), 403, None)  # own grant
+    with svc.client("adele") as c:
+        decided = c.post(f"/api/v1/role-requests/{request['id']}/approve").json()
+        assert (decided["status"], decided["decided_by"]) == ("approved", "adele")
+        problem(c.post(f"/api/v1/role-requests/{request['id']}/reject"), 409)
+        problem(c.post("/api/v1/role-requests/99999/approve"), 404)
         users = c.get("/api/v1/users", params={"limit": 500}).json()
+    made = next(u for u in users["items"] if u["name"] == "erin")
     assert made == {
         "name": "erin",
         "roles": ["employee"],
@@ -549,9 +560,17 @@ def test_users_are_managed_by_admins(svc: RunningService) -> None:
         problem(c.put("/api/v1/users/mallory", json={"roles": ["admin"]}), 403)
 
 
-def test_changing_ones_password(svc: RunningService) -> None:
+def _grant(svc: RunningService, name: str, body: dict) -> None:
+    """Give ``name`` roles: filed by one admin, approved by the second."""
     with svc.client("admin") as c:
-        c.put("/api/v1/users/pat", json={"roles": ["auditor"], "password": PASSWORD})
+        filed = c.put(f"/api/v1/users/{name}", json=body)
+    assert filed.status_code == 202, filed.text
+    with svc.client("adele") as c:
+        c.post(f"/api/v1/role-requests/{filed.json()['id']}/approve").raise_for_status()
+
+
+def test_changing_ones_password(svc: RunningService) -> None:
+    _grant(svc, "pat", {"roles": ["auditor"], "password": PASSWORD})
     new = PASSWORD + "-2"
     with svc.client("pat") as c:
         problem(
@@ -604,6 +623,7 @@ def test_engine_scope_rule_sets_and_audit_log(svc: RunningService) -> None:
     assert [r["name"] for r in rule_sets] == [
         "ato-schedule1-2020-10-13",
         "ato-schedule1-2024-07-01",
+        "ato-schedule1-2026-07-01",
     ]
     assert set(detail["brackets"]) == {"1", "2", "3", "5", "6"}
     assert [e["action"] for e in log["items"]][-2:] == ["flag.set", "flag.set"]

@@ -46,14 +46,14 @@ def _prepare(service: PayrollService, period: PayPeriod = JULY, actor: str = "cl
 
 
 def test_migrations_round_trip_and_keep_data(store: PayrollStore) -> None:
-    assert store.revisions() == ["0001", "0002", "0003"]
+    assert store.revisions() == ["0001", "0002", "0003", "0004"]
     service = _service(store, "0001")
     run_id = _prepare(service)
     service.calculate("clara", run_id)
     service.approve("alex", run_id)
     before = snapshot(store)
     store.upgrade()
-    assert store.revision() == "0003"
+    assert store.revision() == "0004"
     assert store.has_engine_column()
     with store.transaction() as conn:  # existing payslips were all computed by engine 1.0
         assert set(conn.scalars(select(payslips.c.engine))) == {"1.0"}
@@ -66,7 +66,7 @@ def test_migrations_round_trip_and_keep_data(store: PayrollStore) -> None:
     assert store.revision() == "0001"
     assert check_rollback(before, snapshot(store), store.revision()).intact
     store.upgrade()
-    assert store.revision() == "0003"
+    assert store.revision() == "0004"
 
 
 def test_an_empty_database_downgrades_to_nothing(store: PayrollStore) -> None:
@@ -74,7 +74,7 @@ def test_an_empty_database_downgrades_to_nothing(store: PayrollStore) -> None:
     store.downgrade("base")
     assert store.table_columns() == {}
     store.upgrade()
-    assert store.revision() == "0003"
+    assert store.revision() == "0004"
     if store.is_sqlite:  # the failed-or-not migration left foreign keys checked
         with store.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -91,7 +91,9 @@ def test_downgrade_preserves_engine_2_attribution_in_the_audit_log(store: Payrol
     store.downgrade("0001")
     with store.transaction() as conn:
         rows = conn.execute(
-            select(audit_log).where(audit_log.c.action == "downgrade.preserve")
+            select(audit_log.c.detail).where(
+                audit_log.c.action == "downgrade.preserve", audit_log.c.entity == "pay_run"
+            )
         ).all()
     assert len(rows) == 1
     assert f'"payslips_by_engine_2_0": {calc.engine_counts["2.0"]}' in rows[0].detail
@@ -114,7 +116,9 @@ def test_downgrade_keeps_the_reconciliation_and_upgrade_restores_it(store: Payro
     store.downgrade("0001")
     with store.transaction() as conn:
         (kept,) = conn.execute(
-            select(audit_log.c.detail).where(audit_log.c.action == "downgrade.preserve")
+            select(audit_log.c.detail).where(
+                audit_log.c.action == "downgrade.preserve", audit_log.c.entity == "pay_run"
+            )
         ).all()
     detail = json.loads(kept.detail)
     assert detail["employees_by_engine_2_0"] == paid_by_2
@@ -353,6 +357,7 @@ def test_every_change_is_audited(store: PayrollStore) -> None:
     actions = [(e["actor"], e["action"]) for e in service.audit_log("audrey")]
     assert actions == [
         ("root", "users.set"),
+        *[("clara", "employee.create")] * 60,  # each with its fields (before: none)
         ("clara", "employees.import"),
         ("clara", "timesheets.record"),
         ("clara", "pay_run.create"),

@@ -44,6 +44,8 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/me/payslips"): {"employee"},
     ("GET", "/api/v1/users"): {"admin"},
     ("PUT", "/api/v1/users/{name}"): {"admin"},
+    ("GET", "/api/v1/role-requests"): {"admin"},
+    ("POST", "/api/v1/role-requests/{request_id}/{decision}"): {"admin"},
     ("GET", "/api/v1/employees"): STAFF,
     ("POST", "/api/v1/employees"): {"clerk"},
     ("POST", "/api/v1/employees/csv"): {"clerk"},
@@ -53,6 +55,7 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/rule-sets"): ANY,
     ("GET", "/api/v1/rule-sets/{name}"): ANY,
     ("GET", "/api/v1/audit-log"): {"auditor", "admin"},
+    ("GET", "/api/v1/audit-log/verify"): {"auditor", "admin"},
     ("GET", "/api/v1/engine-scope"): {"admin"},
     ("PUT", "/api/v1/engine-scope"): {"admin"},
     ("GET", "/api/v1/pay-runs"): STAFF,
@@ -70,6 +73,7 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/pay-runs/{run_id}/summary"): STAFF,
     ("GET", "/api/v1/pay-runs/{run_id}/journal"): STAFF,
     ("GET", "/api/v1/pay-runs/{run_id}/aba"): {"approver", "auditor"},
+    ("GET", "/api/v1/pay-runs/{run_id}/exceptions"): STAFF,
 }
 SESSION_ENDING = [("POST", "/api/v1/auth/logout"), ("PUT", "/api/v1/me/password")]
 # the employee tries their own record and someone else's; the cases that end the user's
@@ -109,6 +113,8 @@ def _request(svc: RunningService, method: str, path: str, role: str) -> tuple[st
         path.replace("{run_id}", str(run))
         .replace("{employee_id}", employee)
         .replace("{name}", "matrix-user")
+        .replace("{request_id}", "99999")  # none: an admin gets past access to a 404
+        .replace("{decision}", "reject")
     )
     if path.endswith("/rule-sets/{name}"):
         url = "/api/v1/rule-sets/ato-schedule1-2024-07-01"

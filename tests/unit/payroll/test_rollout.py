@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -95,12 +96,60 @@ def test_reconcile_counts_missing_payslips() -> None:
     assert result.items["shadow"].isna().all()
 
 
+def test_reconcile_counts_a_payslip_only_the_shadow_engine_made() -> None:
+    """Both directions: an employee the official engine did not pay is a mismatch too."""
+    slip = ReferenceEngine().compute(employee(), None, CTX, Decimal(0))
+    result = reconcile([], [slip])
+    assert result.mismatched_employees == 1
+    assert result.employees == 1
+    assert result.items["official"].isna().all()
+    assert set(result.items["shadow_engine"]) == {"1.0"}
+
+
+def test_reconcile_tolerance_is_exact_to_the_cent() -> None:
+    """In Decimal: a difference of exactly the tolerance passes, one cent more does not."""
+    slip = ReferenceEngine().compute(employee(), None, CTX, Decimal(0))
+    for cents, mismatched in ((7, 0), (8, 1)):
+        other = replace(slip, net=slip.net + Decimal(cents) / 100, engine="2.0")
+        result = reconcile([other], [slip], tolerance_cents=7)
+        assert result.mismatched_employees == mismatched
+        if mismatched:
+            (difference,) = result.items["difference"]
+            assert isinstance(difference, Decimal)
+            assert difference == Decimal("0.08")
+
+
+def _table(columns: list[str], rows: dict[str, tuple[str, ...]]) -> dict:
+    return {"columns": columns, "rows": {k: dict(zip(columns, v, strict=True))
+                                         for k, v in rows.items()}}  # fmt: skip
+
+
 def test_check_rollback() -> None:
-    before = {"t": {"columns": ["a", "b"], "rows": {"1": "x", "2": "y", "3": "z"}}}
-    same = {"t": {"columns": ["a", "b"], "rows": {"1": "x", "2": "y", "3": "z", "4": "new"}}}
+    before = {"t": _table(["a", "b"], {"1": ("x", "1"), "2": ("y", "2"), "3": ("z", "3")})}
+    same = {"t": _table(["a", "b"], {"1": ("x", "1"), "2": ("y", "2"), "3": ("z", "3"),
+                                     "4": ("new", "4")})}  # fmt: skip
     assert check_rollback(before, same, "0001").intact
-    lost = {"t": {"columns": ["a", "b"], "rows": {"1": "x", "2": "CHANGED"}}}
+    lost = {"t": _table(["a", "b"], {"1": ("x", "1"), "2": ("CHANGED", "2")})}
     check = check_rollback(before, lost, "0001")
     assert (check.rows_missing, check.rows_changed, check.intact) == (1, 1, False)
-    wider = {"t": {"columns": ["a", "b", "engine"], "rows": before["t"]["rows"]}}
+    rows = {k: (*v.values(), "1.0") for k, v in before["t"]["rows"].items()}
+    wider = {"t": _table(["a", "b", "engine"], rows)}
     assert not check_rollback(before, wider, "0002").schema_restored
+
+
+def test_check_rollback_covers_rows_written_under_the_new_revision() -> None:
+    """A row written after the upgrade must survive the downgrade too, in the columns the
+    old schema has (its new columns go, and tables only the new schema has are kept in the
+    audit log instead)."""
+    before = {"t": _table(["a"], {"1": ("x",)})}
+    during = {
+        "t": _table(["a", "engine"], {"1": ("x", "1.0"), "2": ("y", "2.0"), "3": ("z", "2.0")}),
+        "new_only": _table(["id"], {"9": ("9",)}),
+    }
+    kept = {"t": _table(["a"], {"1": ("x",), "2": ("y",), "3": ("z",)})}
+    assert check_rollback(before, kept, "0001", during).intact
+    assert check_rollback(before, kept, "0001", during).rows_since_upgrade == 2
+    lost = {"t": _table(["a"], {"1": ("x",), "2": ("CHANGED",)})}
+    check = check_rollback(before, lost, "0001", during)
+    assert (check.rows_since_missing, check.rows_since_changed, check.intact) == (1, 1, False)
+    assert (check.rows_missing, check.rows_changed) == (0, 0)

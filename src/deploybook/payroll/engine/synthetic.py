@@ -4,7 +4,9 @@ No real payroll data can be published, so the report pays a generated workforce 
 mix is set out here: salaried head-office departments, hourly operations staff with
 overtime, and hourly warehouse staff who also work double-time (Sunday) shifts; most
 employees on scale 2, some on every other scale, a few with Medicare levy variations,
-tax offsets, salary sacrifice and post-tax deductions. The same seed gives the same company.
+tax offsets, salary sacrifice, post-tax deductions and (where the paydays have a Schedule 8)
+study and training support loans. Some names are spelt outside ASCII, as names are. The
+same seed gives the same company.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ SCALES = ("2", "1", "3", "5", "6", "4-resident")
 SCALE_WEIGHTS = (0.84, 0.06, 0.03, 0.02, 0.04, 0.01)
 HOURS_PER_WEEK = Decimal(38)
 BANK_PREFIXES = ("032", "062", "083", "013", "033", "082", "012", "063")  # the BSBs' bank digits
-_FIRST = ("Alex", "Sam", "Jordan", "Chris", "Taylor", "Morgan", "Jamie", "Casey", "Riley")
-_LAST = ("Nguyen", "Smith", "Williams", "Brown", "Jones", "Singh", "Chen", "Taylor", "Wilson")
+_FIRST = ("Alex", "Sam", "Jordan", "Chris", "Zoë", "Morgan", "José", "Casey", "Riley", "Søren")
+_LAST = ("Nguyen", "Smith", "O'Brien", "Brown", "Núñez", "Singh", "Chen", "Đặng", "Wilson")
 
 
 def _money(value: float) -> Decimal:
@@ -33,9 +35,14 @@ def _money(value: float) -> Decimal:
 
 
 def synthetic_company(
-    employees: int, frequency: PayFrequency | str = PayFrequency.FORTNIGHTLY, seed: int = 0
+    employees: int,
+    frequency: PayFrequency | str = PayFrequency.FORTNIGHTLY,
+    seed: int = 0,
+    *,
+    study_loans: bool = False,
 ) -> list[Employee]:
-    """``employees`` generated employees, all paid at ``frequency``."""
+    """``employees`` generated employees, all paid at ``frequency``; with ``study_loans``,
+    about one in ten who may have one declares a study and training support loan."""
     if employees < 1:
         raise ValueError(f"employees must be at least 1, got {employees}")
     frequency = PayFrequency(frequency)
@@ -55,6 +62,7 @@ def synthetic_company(
         salaried = department in SALARIED_DEPARTMENTS
         levy_ok = scale in ("2", "6") and u[i, 0] < 0.06
         offsets_ok = scale in ("2", "5", "6") and u[i, 1] < 0.05
+        loan = study_loans and not levy_ok and scale != "4-resident" and u[i, 5] < 0.1
         result.append(
             Employee(
                 id=f"E{i + 1:06d}",
@@ -71,6 +79,7 @@ def synthetic_company(
                 tax_offsets=Decimal(1645) if offsets_ok else Decimal(0),
                 medicare_spouse=bool(levy_ok and u[i, 2] < 0.7),
                 medicare_children=int(children[i]) if levy_ok else 0,
+                stsl=bool(loan),
                 salary_sacrifice=_money(50 + 450 * u[i, 3]) if u[i, 3] < 0.1 else Decimal(0),
                 post_tax_deductions=_money(20 + 20 * u[i, 4]) if u[i, 4] < 0.15 else Decimal(0),
             )

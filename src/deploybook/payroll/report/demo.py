@@ -22,14 +22,16 @@ from deploybook.payroll.engine.domain import Employee, PayPeriod
 from deploybook.payroll.engine.synthetic import synthetic_company, synthetic_timesheets
 from deploybook.payroll.service.api.accounts import hash_password
 from deploybook.payroll.service.app import create_app
+from deploybook.payroll.service.audit import write_audit
 from deploybook.payroll.service.payruns import PayrollService
 from deploybook.payroll.service.schema import service_accounts
 from deploybook.payroll.service.server import serve_in_thread
 from deploybook.payroll.service.settings import ServiceSettings
-from deploybook.payroll.service.store import PayrollStore, now, write_audit
+from deploybook.payroll.service.store import PayrollStore, now
 
 STAFF = {
     "admin": ["admin"],
+    "adele": ["admin"],  # the second admin, who approves the role grants "admin" files
     "clara": ["clerk"],
     "alex": ["approver"],
     "audrey": ["auditor"],

@@ -38,7 +38,7 @@ def measure(employees: int, folder: Path, seed: int = 1) -> dict[str, float]:
     inputs = calc.inputs
     started = time.perf_counter()
     compute_payslips(
-        get_engine("2.0"), inputs.employees, inputs.timesheets, inputs.context, inputs.quarter_ote
+        get_engine("2.0"), inputs.employees, inputs.timesheets, inputs.context, inputs.base_used
     )
     v2 = time.perf_counter() - started
     if calc.run.employees != employees:

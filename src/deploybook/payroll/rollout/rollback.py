@@ -1,21 +1,26 @@
-"""Rollback safety: a digest of every row before the upgrade, compared after the downgrade.
+"""Rollback safety: every row kept through ``alembic downgrade``, old rows and new ones.
 
-:func:`snapshot` takes every table's columns and a digest of every row; :func:`check_rollback`
-compares a snapshot taken before ``alembic upgrade`` with one taken after ``alembic
-downgrade``; :func:`rehearse_fallback` rehearses the fallback on a copy of production.
+:func:`snapshot` takes every table's columns and every row; :func:`check_rollback` compares
+a snapshot taken before ``alembic upgrade`` (every row must come back unchanged) and one
+taken just before ``alembic downgrade`` (every row written under the new revision must come
+back too, in the columns the old schema has) with one taken after the downgrade. Rows of
+tables only the new schema has are kept in the audit log by the downgrade
+(:func:`kept_by_downgrade`). :func:`rehearse_fallback` rehearses all this on a copy of
+production, on SQLite (its online backup) or PostgreSQL (a database made from production
+as a template).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, Table, inspect, select
+from psycopg import sql
+from sqlalchemy import MetaData, Table, create_engine, inspect, select
 
 from deploybook.payroll.service.schema import audit_log
 from deploybook.payroll.service.store import (
@@ -24,10 +29,12 @@ from deploybook.payroll.service.store import (
     sqlite_url,
 )
 
+Snapshot = dict[str, dict[str, Any]]  # table -> {"columns": [...], "rows": {key: {column: text}}}
 
-def snapshot(store: PayrollStore) -> dict[str, dict[str, Any]]:
-    """Every table's columns and a digest of every row, keyed by primary key."""
-    tables: dict[str, dict[str, Any]] = {}
+
+def snapshot(store: PayrollStore) -> Snapshot:
+    """Every table's columns and every row (each value as its ``repr``), by primary key."""
+    tables: Snapshot = {}
     with store.engine.connect() as conn:
         inspector = inspect(conn)
         for name in sorted(inspector.get_table_names()):
@@ -35,18 +42,17 @@ def snapshot(store: PayrollStore) -> dict[str, dict[str, Any]]:
                 continue
             table = Table(name, MetaData(), autoload_with=conn)
             key = [c.name for c in table.primary_key.columns]
-            rows = {}
-            for row in conn.execute(select(table)):
-                values = row._mapping
-                digest = hashlib.sha256(repr(tuple(values[c.name] for c in table.columns)).encode())
-                rows[repr(tuple(values[k] for k in key))] = digest.hexdigest()
+            rows = {
+                repr(tuple(row[k] for k in key)): {c.name: repr(row[c.name]) for c in table.columns}
+                for row in conn.execute(select(table)).mappings()
+            }
             tables[name] = {"columns": sorted(c.name for c in table.columns), "rows": rows}
     return tables
 
 
 @dataclass(frozen=True)
 class RollbackCheck:
-    """What the downgrade left of the data written before the upgrade."""
+    """What the downgrade left of the data written before the upgrade and after it."""
 
     tables: int
     rows_before: int
@@ -54,34 +60,63 @@ class RollbackCheck:
     rows_changed: int
     schema_restored: bool
     revision: str | None
+    rows_since_upgrade: int = 0  # written under the new revision, in tables both schemas have
+    rows_since_missing: int = 0
+    rows_since_changed: int = 0  # in the columns the old schema has
     engine_2_payslips_kept: int = 0  # written into the audit log by the downgrade
     reconciliation_items_kept: int = 0
 
     @property
     def intact(self) -> bool:
-        """Every earlier row is there unchanged and the schema is the old one."""
-        return self.schema_restored and self.rows_missing == 0 and self.rows_changed == 0
+        """Every row, old or new, is there unchanged and the schema is the old one."""
+        return self.schema_restored and not (
+            self.rows_missing or self.rows_changed
+            or self.rows_since_missing or self.rows_since_changed
+        )  # fmt: skip
+
+
+def _compare(rows: dict[str, dict[str, str]], after: dict[str, Any] | None) -> tuple[int, int]:
+    """(missing, changed) of ``rows`` in the ``after`` table, in the columns it has."""
+    kept = after["rows"] if after else {}
+    columns = after["columns"] if after else []
+    missing = changed = 0
+    for key, values in rows.items():
+        if key not in kept:
+            missing += 1
+        elif any(values.get(c) != kept[key][c] for c in columns if c in values):
+            changed += 1
+    return missing, changed
 
 
 def check_rollback(
-    before: Mapping[str, Mapping[str, Any]],
-    after: Mapping[str, Mapping[str, Any]],
-    revision: str | None,
+    before: Snapshot, after: Snapshot, revision: str | None, during: Snapshot | None = None
 ) -> RollbackCheck:
-    """Compare a snapshot taken before the upgrade with one taken after the downgrade."""
+    """Compare a snapshot taken before the upgrade (and one just before the downgrade) with
+    one taken after the downgrade."""
     missing = changed = total = 0
     for name, table in before.items():
-        rows_after = after.get(name, {"rows": {}})["rows"]
-        for key, digest in table["rows"].items():
-            total += 1
-            if key not in rows_after:
-                missing += 1
-            elif rows_after[key] != digest:
-                changed += 1
+        lost, altered = _compare(table["rows"], after.get(name))
+        missing, changed, total = missing + lost, changed + altered, total + len(table["rows"])
+    since = since_missing = since_changed = 0
+    for name, table in (during or {}).items():
+        if name not in after:  # a table of the new schema: the downgrade keeps it elsewhere
+            continue
+        new = {
+            k: v
+            for k, v in table["rows"].items()
+            if k not in before.get(name, {"rows": {}})["rows"]
+        }
+        lost, altered = _compare(new, after[name])
+        since, since_missing, since_changed = (
+            since + len(new),
+            since_missing + lost,
+            since_changed + altered,
+        )
     schema = {n: t["columns"] for n, t in before.items()} == {
         n: t["columns"] for n, t in after.items()
     }
-    return RollbackCheck(len(before), total, missing, changed, schema, revision)
+    return RollbackCheck(len(before), total, missing, changed, schema, revision, since,
+                         since_missing, since_changed)  # fmt: skip
 
 
 def kept_by_downgrade(store: PayrollStore) -> dict[str, int]:
@@ -100,23 +135,49 @@ def kept_by_downgrade(store: PayrollStore) -> dict[str, int]:
     }
 
 
-def rehearse_fallback(
-    store: PayrollStore, before: dict[str, dict[str, Any]], workdir: Path
-) -> RollbackCheck:
-    """Rehearse the fallback on a copy of production: downgrade it and check the data."""
-    copy = workdir / "fallback-drill.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{copy}{suffix}").unlink(missing_ok=True)
-    raw = store.engine.raw_connection()
+def _copy(store: PayrollStore, workdir: Path) -> tuple[PayrollStore, Callable[[], None]]:
+    """A copy of the database of ``store`` and a function that removes it."""
+    if store.is_sqlite:
+        path = workdir / "fallback-drill.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        raw = store.engine.raw_connection()
+        try:
+            target = sqlite3.connect(path)
+            raw.driver_connection.backup(target)  # SQLite's online backup: a consistent copy
+            target.close()
+        finally:
+            raw.close()
+        return PayrollStore(sqlite_url(path)), lambda: path.unlink(missing_ok=True)
+    source = store.url.database or ""
+    name = f"{source}_drill"[:63]
+    server = create_engine(store.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    store.close()  # a template database must have no other session
+    with server.connect() as conn:
+        conn.exec_driver_sql(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        conn.exec_driver_sql(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(source)
+            )
+        )
+
+    def drop() -> None:
+        with server.connect() as conn:
+            conn.exec_driver_sql(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        server.dispose()
+
+    return PayrollStore(store.url.set(database=name).render_as_string(hide_password=False)), drop
+
+
+def rehearse_fallback(store: PayrollStore, before: Snapshot, workdir: Path) -> RollbackCheck:
+    """Rehearse the fallback on a copy of production (SQLite or PostgreSQL): downgrade it to
+    engine 1.0's revision and check every row, written before the upgrade or after it."""
+    during = snapshot(store)
+    copy, remove = _copy(store, workdir)
     try:
-        target = sqlite3.connect(copy)
-        raw.driver_connection.backup(target)  # SQLite's online backup: a consistent copy
-        target.close()
+        copy.downgrade(ENGINE_1_REVISION)
+        return replace(check_rollback(before, snapshot(copy), copy.revision(), during),
+                       **kept_by_downgrade(copy))  # fmt: skip
     finally:
-        raw.close()
-    rehearsal = PayrollStore(sqlite_url(copy))
-    rehearsal.downgrade(ENGINE_1_REVISION)
-    check = replace(check_rollback(before, snapshot(rehearsal), rehearsal.revision()),
-                    **kept_by_downgrade(rehearsal))  # fmt: skip
-    rehearsal.close()
-    return check
+        copy.close()
+        remove()

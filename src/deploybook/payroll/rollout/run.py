@@ -9,13 +9,18 @@ goes ahead only if the plan's go/no-go criteria hold; otherwise the rollout stop
 back: the feature flag returns everyone to engine 1.0, ``alembic downgrade`` takes the
 schema back to revision 0001 (keeping in the audit log who engine 2.0 paid and every
 reconciliation item), and :func:`check_rollback` proves that every row written before the
-upgrade is still there, unchanged (:mod:`.rollback`). Then engine 1.0 pays the period.
+upgrade, and every row written under the new revision, is still there (:mod:`.rollback`).
+Then engine 1.0 pays the period. When no phase fails, the same fallback is rehearsed on a
+copy of production (SQLite or PostgreSQL) after engine 2.0 has paid.
+
+Every parallel run goes through the product (:func:`parallel_run`), which records it; the
+product refuses to approve a run paid partly by engine 2.0 without a clean one. Dev and
+staging replay the last paid period on a sample that covers every feature production's
+pay has (:mod:`.sampling`), and each phase says which features its sample lacks.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -24,32 +29,36 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from deploybook.payroll.engine.calculation import compute_payslips, get_engine
-from deploybook.payroll.engine.domain import Employee, PayFrequency, PayPeriod
-from deploybook.payroll.engine.reconcile import Reconciliation, reconcile
+from deploybook.payroll.engine.domain import Employee, PayFrequency, PayPeriod, Timesheet
+from deploybook.payroll.engine.reconcile import Reconciliation
+from deploybook.payroll.engine.rules import rule_set_for
 from deploybook.payroll.engine.synthetic import synthetic_company, synthetic_timesheets
-from deploybook.payroll.rollout.plan import RolloutPlan
+from deploybook.payroll.rollout.plan import Phase, RolloutPlan
 from deploybook.payroll.rollout.rollback import (
     RollbackCheck,
+    Snapshot,
     check_rollback,
     kept_by_downgrade,
     rehearse_fallback,
     snapshot,
 )
-from deploybook.payroll.service.payruns import EngineScope, PayrollService, PayRunError
+from deploybook.payroll.rollout.sampling import covering_sample, features_of, missing_features
+from deploybook.payroll.service.parallel import parallel_run
+from deploybook.payroll.service.payruns import (
+    EngineScope,
+    InvalidState,
+    PayrollService,
+    PayRunError,
+)
 from deploybook.payroll.service.store import (
     ENGINE_1_REVISION,
     ENGINE_2_REVISION,
     PayrollStore,
-    save_reconciliation,
     sqlite_url,
 )
 
 USERS = {"release": ["admin"], "clara": ["clerk"], "alex": ["approver"], "audrey": ["auditor"]}
 CLERK, APPROVER, ADMIN = "clara", "alex", "release"
-
-
-# --- the rollout --------------------------------------------------------------------------
 
 
 @dataclass
@@ -66,9 +75,11 @@ class PhaseOutcome:
     mismatched_employees: int = 0
     mismatched_lines: int = 0
     errors: int = 0
-    new_seconds: float = 0.0  # the new engine computing the payslips it is trusted with
-    old_seconds: float = 0.0  # the old engine computing the same payslips alongside
+    new_seconds: float = 0.0  # engine 2.0 computing the phase's payslips
+    old_seconds: float = 0.0  # engine 1.0 computing the same payslips alongside
+    missing_features: list[str] = field(default_factory=list)  # of production's pay
     decision: str = "not run"
+    refused: str = ""  # why the product refused to approve, if it did
     rolled_back: bool = False
 
 
@@ -85,6 +96,7 @@ class RolloutResult:
     reconciliation_phase: str
     production: PayrollStore
     last_run_id: int
+    production_features: list[str] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
 
     def monitoring(self) -> pd.DataFrame:
@@ -92,16 +104,18 @@ class RolloutResult:
         return pd.DataFrame([vars(p) for p in self.phases])
 
 
-def _setup(store: PayrollStore, revision: str, employees: list[Employee]) -> PayrollService:
+def _setup(
+    store: PayrollStore, revision: str, employees: list[Employee], *, inject_defect: bool = False
+) -> PayrollService:
     store.upgrade(revision)
-    service = PayrollService(store)
+    service = PayrollService(store, inject_defect=inject_defect)
     service.add_users(ADMIN, USERS)
     service.import_employees(CLERK, employees)
     return service
 
 
-def _pay(service: PayrollService, period: PayPeriod, employees: list[Employee], seed: int) -> int:
-    service.record_timesheets(CLERK, period, synthetic_timesheets(employees, period, seed).values())
+def _pay(service: PayrollService, period: PayPeriod, sheets: dict[str, Timesheet]) -> int:
+    service.record_timesheets(CLERK, period, sheets.values())
     return service.create_pay_run(CLERK, period).id
 
 
@@ -109,6 +123,53 @@ def _fresh_sqlite(path: Path) -> PayrollStore:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return PayrollStore(sqlite_url(path))
+
+
+def _with_study_loans(periods: list[PayPeriod]) -> bool:
+    """Whether every period's payday has a study loan schedule (so the company may have
+    employees with a loan)."""
+    try:
+        for period in periods:
+            rule_set_for(period.paid_on).stsl_for(period.paid_on)
+    except ValueError:
+        return False
+    return True
+
+
+def _compare(
+    service: PayrollService, run_id: int, tolerance: int, outcome: PhaseOutcome
+) -> Reconciliation:
+    """Run both engines on ``run_id`` through the product and note what they found."""
+    try:
+        found = parallel_run(service, CLERK, run_id, tolerance)
+    except PayRunError as exc:
+        outcome.errors = len(exc.errors)
+        return Reconciliation(0, 0, pd.DataFrame())
+    outcome.new_seconds, outcome.old_seconds = found.seconds["2.0"], found.seconds["1.0"]
+    outcome.new_engine_employees = found.official_engines.get("2.0", 0)
+    return found.reconciliation
+
+
+def _replay(
+    phase: Phase, chosen: list[Employee], sheets: dict[str, Timesheet], period: PayPeriod,
+    workdir: Path, rule_set: str | None, inject_defect: bool, tolerance: int,
+    outcome: PhaseOutcome,
+) -> tuple[Reconciliation, int]:  # fmt: skip
+    """Dev or staging: the replayed period paid by engine 2.0 on a copy of the sample."""
+    store = _fresh_sqlite(workdir / f"{phase.environment}.db")
+    try:
+        env = _setup(store, "head", chosen, inject_defect=inject_defect)
+        run_id = _pay(env, period, {e.id: sheets[e.id] for e in chosen if e.id in sheets})
+        env.set_engine_scope(ADMIN, [{"all": True}])
+        outcome.employees_paid = len(chosen)
+        try:
+            env.calculate(CLERK, run_id, rule_set=rule_set)
+        except PayRunError as exc:
+            outcome.errors = len(exc.errors)
+            return Reconciliation(0, 0, pd.DataFrame()), run_id
+        return _compare(env, run_id, tolerance, outcome), run_id
+    finally:
+        store.close()
 
 
 def run_rollout(
@@ -131,116 +192,78 @@ def run_rollout(
     first, so production has a payment history to protect.
     """
     workdir.mkdir(parents=True, exist_ok=True)
-    company = synthetic_company(employees, frequency, seed)
+    periods = [PayPeriod.starting(frequency, period_start)]
+    for _ in range(history_periods):
+        periods.insert(0, periods[0].previous())
+    production_phases = sum(p.environment == "production" for p in plan.phases)
+    ahead = [periods[-1]]
+    for _ in range(production_phases):
+        ahead.append(ahead[-1].next())
+    company = synthetic_company(employees, frequency, seed,
+                                study_loans=_with_study_loans(periods + ahead))  # fmt: skip
     production = (
         PayrollStore(production_url) if production_url else _fresh_sqlite(workdir / "production.db")
     )
     if production.revision() is not None:
         raise ValueError("production_url: the rollout needs an empty database")
     service = _setup(production, ENGINE_1_REVISION, company)
-    periods = [PayPeriod.starting(frequency, period_start)]
-    for _ in range(history_periods):
-        periods.insert(0, periods[0].previous())
     events: list[dict[str, Any]] = []
     for period in periods[:history_periods]:
-        run_id = _pay(service, period, company, seed)
+        run_id = _pay(service, period, synthetic_timesheets(company, period, seed))
         service.calculate(CLERK, run_id, rule_set=rule_set)
         service.approve(APPROVER, run_id)
         service.mark_paid(APPROVER, run_id)
         events.append({"phase": "history", "period": period.start, "event": "paid by engine 1.0"})
     replay = periods[history_periods - 1] if history_periods else periods[0]
+    replay_sheets = synthetic_timesheets(company, replay, seed)
+    everything = features_of(company, replay_sheets)
     next_period = periods[-1]
     outcomes: list[PhaseOutcome] = []
     scope: list[dict[str, Any]] = []
-    before: dict[str, dict[str, Any]] | None = None
+    before: Snapshot | None = None
     caught: str | None = None
     rollback: RollbackCheck | None = None
     last = Reconciliation(0, 0, pd.DataFrame())
     last_phase = ""
     last_run_id = 0
     rng = np.random.default_rng(seed)
-    new_engine = get_engine(plan.to_version, inject_defect=inject_defect)
-    old_engine = get_engine(plan.from_version)
     for phase in plan.phases:
         tolerance = plan.tolerance_cents if phase.tolerance_cents is None else phase.tolerance_cents
         flt = phase.population.scope_filter()
-        if caught:
-            period = next_period if phase.environment == "production" else replay
-            outcomes.append(
-                PhaseOutcome(phase.name, phase.environment, period.start, period.paid_on)
-            )
-            if phase.environment == "production":
-                next_period = next_period.next()
-            continue
-        if phase.environment != "production":
-            period = replay
-            chosen = [e for e in company if _in(flt, e)]
-            if phase.population.sample and len(chosen) > phase.population.sample:
-                picks = rng.choice(len(chosen), phase.population.sample, replace=False)
-                chosen = [chosen[i] for i in sorted(picks)]
-            env = _setup(_fresh_sqlite(workdir / f"{phase.environment}.db"), "head", chosen)
-            run_id = _pay(env, period, chosen, seed)
-            inputs = env.inputs(run_id)
-            outcome = PhaseOutcome(phase.name, phase.environment, period.start, period.paid_on)
-            started = time.perf_counter()
-            official, errors = compute_payslips(
-                new_engine, inputs.employees, inputs.timesheets, inputs.context, inputs.quarter_ote
-            )
-            outcome.new_seconds = time.perf_counter() - started
-            started = time.perf_counter()
-            shadow, _ = compute_payslips(
-                old_engine, inputs.employees, inputs.timesheets, inputs.context, inputs.quarter_ote
-            )
-            outcome.old_seconds = time.perf_counter() - started
-            env.store.close()
-            outcome.employees_paid = outcome.new_engine_employees = len(inputs.employees)
-        else:
-            period = next_period
+        production_phase = phase.environment == "production"
+        period = next_period if production_phase else replay
+        if production_phase:
             next_period = next_period.next()
-            outcome = PhaseOutcome(phase.name, phase.environment, period.start, period.paid_on)
+        outcome = PhaseOutcome(phase.name, phase.environment, period.start, period.paid_on)
+        outcomes.append(outcome)
+        if caught:
+            continue
+        if not production_phase:
+            population = [e for e in company if EngineScope((flt,)).matches(e)]
+            chosen = covering_sample(population, replay_sheets, phase.population.sample, rng)
+            outcome.missing_features = missing_features(chosen, everything, replay_sheets)
+            result, run_id = _replay(phase, chosen, replay_sheets, period, workdir, rule_set,
+                                     inject_defect, tolerance, outcome)  # fmt: skip
+        else:
             if before is None:
                 before = snapshot(production)
                 production.upgrade(ENGINE_2_REVISION)
-                events.append(
-                    {
-                        "phase": phase.name,
-                        "period": period.start,
-                        "event": "alembic upgrade 0001 -> 0002",
-                    }
-                )
+                events.append({"phase": phase.name, "period": period.start,
+                               "event": "alembic upgrade 0001 -> 0002"})  # fmt: skip
                 service = PayrollService(production, inject_defect=inject_defect)
             scope.append(flt)
             service.set_engine_scope(ADMIN, scope)
-            events.append(
-                {
-                    "phase": phase.name,
-                    "period": period.start,
-                    "event": f"flag: engine 2.0 for {len(scope)} group(s)",
-                }
-            )
-            run_id = _pay(service, period, company, seed)
+            events.append({"phase": phase.name, "period": period.start,
+                           "event": f"flag: engine 2.0 for {len(scope)} group(s)"})  # fmt: skip
+            run_id = _pay(service, period, synthetic_timesheets(company, period, seed))
             try:
                 calc = service.calculate(CLERK, run_id, rule_set=rule_set)
             except PayRunError as exc:
                 outcome.errors = len(exc.errors)
-                official, shadow = [], []
+                result = Reconciliation(0, 0, pd.DataFrame())
             else:
-                outcome.new_seconds = calc.engine_seconds.get(plan.to_version, 0.0)
-                official = [p for p in calc.payslips if p.engine == plan.to_version]
-                in_scope = [e for e in calc.inputs.employees if service.engine_scope().matches(e)]
-                started = time.perf_counter()
-                shadow, errors = compute_payslips(
-                    old_engine,
-                    in_scope,
-                    calc.inputs.timesheets,
-                    calc.inputs.context,
-                    calc.inputs.quarter_ote,
-                )
-                outcome.old_seconds = time.perf_counter() - started
-                outcome.errors = len(errors)
                 outcome.employees_paid = len(calc.payslips)
-                outcome.new_engine_employees = len(official)
-        result = reconcile(official, shadow, tolerance)
+                result = _compare(service, run_id, tolerance, outcome)
         outcome.compared_lines = result.lines
         outcome.mismatched_employees = result.mismatched_employees
         outcome.mismatched_lines = len(result.items)
@@ -249,52 +272,43 @@ def run_rollout(
             outcome.mismatched_employees <= plan.go_no_go.max_mismatched_employees
             and outcome.errors <= plan.go_no_go.max_errors
         )
-        outcome.decision = "go" if go else "no-go"
-        if phase.environment == "production":
-            with production.transaction() as conn:
-                save_reconciliation(conn, run_id, [
-                    {k: r[k] for k in ("employee_id", "line", "official", "shadow", "official_engine", "shadow_engine")}  # noqa: E501
-                    for r in result.items.to_dict("records")
-                ])  # fmt: skip
-            if go:
+        if production_phase and go:
+            try:
                 service.approve(APPROVER, run_id)
-                service.mark_paid(APPROVER, run_id)
-                events.append(
-                    {"phase": phase.name, "period": period.start, "event": "go: approved and paid"}
-                )
+            except InvalidState as exc:  # the product's own go/no-go
+                outcome.refused, go = str(exc), False
             else:
-                caught = phase.name
-                rollback = _roll_back(
-                    service, production, before or {}, run_id, rule_set, events, phase.name, period
-                )
-                outcome.rolled_back = True
-        elif not go:
-            caught = phase.name
-            events.append(
-                {
-                    "phase": phase.name,
-                    "period": period.start,
-                    "event": "no-go: rollout stopped before production",
-                }
-            )
-        outcomes.append(outcome)
+                service.mark_paid(APPROVER, run_id)
+                events.append({"phase": phase.name, "period": period.start,
+                               "event": "go: approved and paid"})  # fmt: skip
+        outcome.decision = "go" if go else "no-go"
+        if go:
+            continue
+        caught = phase.name
+        if production_phase:
+            rollback = _roll_back(service, production, before or {}, run_id, rule_set, events,
+                                  phase.name, period)  # fmt: skip
+            outcome.rolled_back = True
+        else:
+            events.append({"phase": phase.name, "period": period.start,
+                           "event": "no-go: rollout stopped before production"})  # fmt: skip
     drill = False
-    if rollback is None and before is not None and production.is_sqlite:
+    if rollback is None and before is not None:
         rollback = rehearse_fallback(production, before, workdir)
         drill = True
+        kind = production.url.get_backend_name()
+        events.append({"phase": "drill", "period": next_period.start,
+                       "event": f"fallback rehearsed on a copy ({kind})"})  # fmt: skip
     return RolloutResult(
-        plan, outcomes, caught, rollback, drill, last, last_phase, production, last_run_id, events
-    )
-
-
-def _in(flt: Mapping[str, Any], employee: Employee) -> bool:
-    return EngineScope((flt,)).matches(employee)
+        plan, outcomes, caught, rollback, drill, last, last_phase, production, last_run_id,
+        sorted(everything), events,
+    )  # fmt: skip
 
 
 def _roll_back(
     service: PayrollService,
     store: PayrollStore,
-    before: dict[str, dict[str, Any]],
+    before: Snapshot,
     run_id: int,
     rule_set: str | None,
     events: list[dict[str, Any]],
@@ -306,11 +320,12 @@ def _roll_back(
     events.append(
         {"phase": phase, "period": period.start, "event": "no-go: flag back to engine 1.0"}
     )
+    during = snapshot(store)
     store.downgrade(ENGINE_1_REVISION)
     events.append(
         {"phase": phase, "period": period.start, "event": "alembic downgrade 0002 -> 0001"}
     )
-    check = replace(check_rollback(before, snapshot(store), store.revision()),
+    check = replace(check_rollback(before, snapshot(store), store.revision(), during),
                     **kept_by_downgrade(store))  # fmt: skip
     old = PayrollService(store)
     old.calculate(CLERK, run_id, rule_set=rule_set)

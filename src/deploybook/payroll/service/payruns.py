@@ -6,10 +6,19 @@ and writes the audit log in that same transaction. The rules:
 
 - clerks import employees, record timesheets, create and calculate pay runs;
 - approvers approve, reject and mark pay runs paid, but never a run they created or
-  calculated themselves, or whose hours they recorded (segregation of duties), whatever
-  roles they hold;
-- auditors read the audit log; admins manage users and feature flags; employees hold no
-  right here (the HTTP API lets them read their own payslips);
+  calculated themselves, whose hours they recorded, or whose employees' pay or bank
+  details they changed since the period began (segregation of duties), whatever roles
+  they hold;
+- a run with payslips computed by an engine version under rollout (engine 2.0 while it
+  pays only part of the company) is approved only after a parallel run recorded since its
+  last calculation found no difference: go/no-go lives here, not in a rollout script;
+- auditors read the audit log (hash-chained, :mod:`.audit`); admins manage users and
+  feature flags, and a role an admin grants waits for a second admin (:mod:`.roles`);
+  employees hold no right here (the HTTP API lets them read their own payslips);
+- employee records are changed with their before and after values audited, and not at all
+  while an approved run that pays the employee awaits payment (:mod:`.master_data`);
+- each payslip keeps the bank details it was calculated with; the bank file pays there,
+  and every bank file is hashed and its downloads audited (:mod:`.bankfile`);
 - a period has at most one pay run (creating it again returns the same run), so a
   period can never be paid twice; calculating replaces a draft's payslips atomically; a
   run with an employee whose pay cannot be computed is not written at all;
@@ -19,6 +28,7 @@ and writes the audit log in that same transaction. The rules:
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,13 +37,31 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from deploybook.payroll.engine.calculation import Engine, PayContext, compute_payslips, get_engine
 from deploybook.payroll.engine.domain import Employee, PayFrequency, PayPeriod, Payslip, Timesheet
 from deploybook.payroll.engine.money import ZERO
 from deploybook.payroll.engine.rules import RuleSet, rule_set_named
-from deploybook.payroll.service.schema import audit_log, pay_runs, payslips, users
+from deploybook.payroll.service import bankfile, roles
+from deploybook.payroll.service.audit import (
+    AuditVerification,
+    append_audit,
+    latest_entry,
+    read_audit,
+    verify_audit,
+    write_audit,
+)
+from deploybook.payroll.service.exceptions import ExceptionReport, exception_report
+from deploybook.payroll.service.master_data import (
+    awaiting_payment,
+    change_entries,
+    pay_or_bank_changed_by,
+    start_of,
+)
+from deploybook.payroll.service.roles import RoleRequest
+from deploybook.payroll.service.schema import audit_log, feature_flags, pay_runs, payslips, users
+from deploybook.payroll.service.settings import Employer
 from deploybook.payroll.service.store import (
     PayrollStore,
     delete_payslips,
@@ -44,12 +72,10 @@ from deploybook.payroll.service.store import (
     load_timesheets,
     now,
     paid_totals,
-    read_audit,
     save_employees,
     save_timesheets,
     save_users,
-    set_flag,
-    write_audit,
+    table_columns,
 )
 
 ENGINE_FLAG = "engine.2.0.scope"  # feature flag: who is paid by engine 2.0
@@ -63,6 +89,9 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     ADMIN = "admin"
     EMPLOYEE = "employee"
+
+
+STAFF_ROLES = (Role.CLERK, Role.APPROVER, Role.AUDITOR)
 
 
 class Status(StrEnum):
@@ -135,6 +164,11 @@ class EngineScope:
         """Whether ``employee`` falls in the scope."""
         return any(_matches(f, employee) for f in self.filters)
 
+    @property
+    def covers_everyone(self) -> bool:
+        """Whether engine 2.0 pays everyone (its rollout is complete)."""
+        return any(f.get("all") for f in self.filters)
+
 
 def _matches(flt: Mapping[str, Any], employee: Employee) -> bool:
     if flt.get("all"):
@@ -155,7 +189,7 @@ class PayInputs:
     timesheets: dict[str, Timesheet]
     context: PayContext
     ytd: dict[str, dict[str, Decimal]]
-    quarter_ote: dict[str, Decimal]
+    base_used: dict[str, Decimal]
 
 
 @dataclass
@@ -211,19 +245,48 @@ class PayrollService:
         if role.value not in load_roles(conn, actor):
             raise PermissionDenied(f"{actor!r} needs the {role.value} role for this")
 
-    def add_users(self, actor: str, roles_by_user: Mapping[str, Iterable[str]]) -> None:
-        """Create or change users (admin); the first user of an empty database bootstraps."""
+    def add_users(
+        self, actor: str, roles_by_user: Mapping[str, Iterable[str]]
+    ) -> list[RoleRequest]:
+        """Create or change users (admin). The users of an empty database are created at
+        once (bootstrap); after that a change that grants a role is filed as a request for
+        a second admin (returned), and one that grants nothing applies at once."""
         with self.store.transaction() as conn:
             bootstrap = conn.execute(select(users.c.name).limit(1)).first() is None
             if not bootstrap:
                 self._require(conn, actor, Role.ADMIN)
-            for name, roles in roles_by_user.items():
-                unknown = set(roles) - {r.value for r in Role}
+            for name, wanted in roles_by_user.items():
+                unknown = set(wanted) - {r.value for r in Role}
                 if unknown:
                     raise ValueError(f"roles of {name}: unknown {sorted(unknown)}")
-            save_users(conn, roles_by_user)
-            write_audit(conn, actor, "users.set", "user", ",".join(roles_by_user),
-                        roles={k: sorted(v) for k, v in roles_by_user.items()})  # fmt: skip
+            if bootstrap:
+                save_users(conn, roles_by_user)
+                write_audit(conn, actor, "users.set", "user", ",".join(roles_by_user),
+                            roles={k: sorted(v) for k, v in roles_by_user.items()})  # fmt: skip
+                return []
+            filed = [roles.set_roles(conn, actor, name, set(wanted))
+                     for name, wanted in roles_by_user.items()]  # fmt: skip
+            return [r for r in filed if r is not None]
+
+    def role_requests(self, actor: str) -> list[RoleRequest]:
+        """The role grants waiting for a second admin (admin)."""
+        with self.store.transaction() as conn:
+            self._require(conn, actor, Role.ADMIN)
+            return roles.pending_requests(conn)
+
+    def decide_role_request(self, actor: str, request_id: int, *, approve: bool) -> RoleRequest:
+        """Approve or reject a role grant (an admin other than the one who filed it, and not
+        the user it gives roles to)."""
+        with self.store.transaction() as conn:
+            self._require(conn, actor, Role.ADMIN)
+            try:
+                return roles.decide(conn, actor, request_id, approve=approve)
+            except roles.GrantRefused as exc:
+                raise PermissionDenied(str(exc)) from None
+            except LookupError as exc:
+                raise NotFound(str(exc)) from None
+            except ValueError as exc:  # decided already
+                raise InvalidState(str(exc)) from None
 
     def audit_log(self, actor: str, entity: str | None = None) -> list[dict[str, Any]]:
         """The audit log (auditors and admins)."""
@@ -233,11 +296,27 @@ class PayrollService:
                 raise PermissionDenied(f"{actor!r} needs the auditor role to read the audit log")
             return read_audit(conn, entity=entity)
 
+    def verify_audit_log(self, actor: str) -> AuditVerification:
+        """Recompute the audit log's hash chain (auditors and admins)."""
+        with self.store.transaction() as conn:
+            if not load_roles(conn, actor) & {Role.AUDITOR.value, Role.ADMIN.value}:
+                raise PermissionDenied(f"{actor!r} needs the auditor role to verify the audit log")
+            return verify_audit(conn)
+
     def set_engine_scope(self, actor: str, filters: Iterable[Mapping[str, Any]]) -> None:
         """Set who engine 2.0 pays (admin); an empty list returns everyone to engine 1.0."""
+        value = [dict(f) for f in filters]
         with self.store.transaction() as conn:
             self._require(conn, actor, Role.ADMIN)
-            set_flag(conn, ENGINE_FLAG, [dict(f) for f in filters], actor)
+            old = get_flag(conn, ENGINE_FLAG)
+            conn.execute(delete(feature_flags).where(feature_flags.c.name == ENGINE_FLAG))
+            conn.execute(
+                insert(feature_flags).values(
+                    name=ENGINE_FLAG, value=json.dumps(value, sort_keys=True), updated_by=actor,
+                    updated_at=now(),
+                )
+            )  # fmt: skip
+            write_audit(conn, actor, "flag.set", "feature_flag", ENGINE_FLAG, old=old, new=value)
 
     def engine_scope(self) -> EngineScope:
         """Who engine 2.0 pays, from the feature flag."""
@@ -247,11 +326,25 @@ class PayrollService:
     # --- master data ----------------------------------------------------------------------
 
     def import_employees(self, actor: str, records: Iterable[Employee]) -> int:
-        """Add or update employees (clerk)."""
+        """Add or update employees (clerk), auditing each one's changes before and after.
+
+        An employee paid by an approved run that is not yet paid cannot be changed (that
+        run was approved on their current details): :class:`InvalidState` names them.
+        """
         records = list(records)
         with self.store.transaction() as conn:
             self._require(conn, actor, Role.CLERK)
+            existing = {e.id: e for e in load_employees(conn, [r.id for r in records])}
+            changed = [r for r in records if existing.get(r.id) not in (None, r)]
+            frozen = awaiting_payment(conn, [r.id for r in changed])
+            if frozen:
+                shown = ", ".join(f"{e} (pay run {run})" for e, run in sorted(frozen.items())[:5])
+                raise InvalidState(
+                    f"employees paid by an approved run not yet paid cannot change until it "
+                    f"is paid: {shown}"
+                )
             count = save_employees(conn, records)
+            append_audit(conn, change_entries(actor, existing, records))
             if count:  # calculated drafts no longer match the master data: recalculate them
                 conn.execute(
                     update(pay_runs)
@@ -348,16 +441,17 @@ class PayrollService:
         """Everything calculating ``run_id`` reads: employees, hours, rules, year-to-date."""
         with self.store.transaction() as conn:
             run = self._get(conn, run_id)
-            ytd, quarter = paid_totals(conn, run.paid_on)
+            context = PayContext.for_period(run.period, rules)
+            ytd, used = paid_totals(conn, run.paid_on, context.base.start(run.paid_on))
             return PayInputs(
                 run=run,
                 employees=[
                     e for e in load_employees(conn) if e.active and e.frequency is run.frequency
                 ],
                 timesheets=load_timesheets(conn, run.period),
-                context=PayContext.for_period(run.period, rules),
+                context=context,
                 ytd=ytd,
-                quarter_ote=quarter,
+                base_used=used,
             )
 
     def calculate(
@@ -397,7 +491,7 @@ class PayrollService:
         for version, group in groups.items():
             begun = time.perf_counter()
             found, failed = compute_payslips(
-                self.engines[version], group, inputs.timesheets, inputs.context, inputs.quarter_ote
+                self.engines[version], group, inputs.timesheets, inputs.context, inputs.base_used
             )
             engine_seconds[version] = time.perf_counter() - begun
             results += found
@@ -419,7 +513,9 @@ class PayrollService:
                     f"pay run {run_id} changed while it was being calculated: calculate it again"
                 )
             delete_payslips(conn, run_id)
-            insert_payslips(conn, run_id, results, inputs.ytd, with_engine=with_engine)
+            accounts = {e.id: (e.bsb, e.account_number, e.name) for e in inputs.employees}
+            insert_payslips(conn, run_id, results, inputs.ytd, with_engine=with_engine,
+                            accounts=accounts)  # fmt: skip
             totals = {
                 "employees": len(results),
                 "gross": sum((p.gross for p in results), ZERO),
@@ -468,6 +564,18 @@ class PayrollService:
                 raise InvalidState(
                     f"pay run {run_id} has not been calculated since its last change"
                 )
+            paid = conn.scalars(
+                select(payslips.c.employee_id).where(payslips.c.pay_run_id == run_id)
+            ).all()
+            touched = pay_or_bank_changed_by(conn, actor, paid, start_of(run.period_start))
+            if touched:
+                raise PermissionDenied(
+                    f"segregation of duties: {actor!r} changed the pay or bank details of "
+                    f"{', '.join(touched[:5])} since the period began and may not "
+                    f"{'approve' if to is Status.APPROVED else 'pay'} pay run {run_id}"
+                )
+            if to is Status.APPROVED:
+                self._require_clean_parallel_run(conn, run_id)
             conn.execute(
                 update(pay_runs)
                 .where(pay_runs.c.id == run_id, pay_runs.c.status == expect.value)
@@ -475,6 +583,35 @@ class PayrollService:
             )
             write_audit(conn, actor, f"pay_run.{to.value}", "pay_run", run_id, net=str(run.net))
             return self._get(conn, run_id)
+
+    def _require_clean_parallel_run(self, conn: Connection, run_id: int) -> None:
+        """Refuse a run with payslips by an engine version under rollout (engine 2.0 while
+        it pays only part of the company) unless a parallel run recorded since the run's
+        last calculation found no difference."""
+        if "engine" not in table_columns(conn, "payslips"):
+            return  # engine 1.0's schema: every payslip is engine 1.0's
+        new = conn.scalar(
+            select(func.count())
+            .select_from(payslips)
+            .where(payslips.c.pay_run_id == run_id, payslips.c.engine != "1.0")
+        )
+        scope = EngineScope(tuple(get_flag(conn, ENGINE_FLAG, [])))
+        if not new or scope.covers_everyone:
+            return
+        calculated = latest_entry(conn, "pay_run.calculate", "pay_run", run_id)
+        checked = latest_entry(conn, "pay_run.parallel_run", "pay_run", run_id)
+        if checked is None or calculated is None or checked["id"] < calculated["id"]:
+            raise InvalidState(
+                f"go/no-go: pay run {run_id} has {new} payslips by engine 2.0, which is under "
+                "rollout; run both engines in parallel on it (no parallel run is recorded "
+                "since its last calculation)"
+            )
+        if checked["detail"]["mismatched_employees"]:
+            raise InvalidState(
+                f"go/no-go: the parallel run of pay run {run_id} found "
+                f"{checked['detail']['mismatched_employees']} employees whose payslips differ "
+                "between the engines: no-go"
+            )
 
     def approve(self, actor: str, run_id: int) -> PayRun:
         """Approve a calculated draft (approver, not its preparer)."""
@@ -506,6 +643,27 @@ class PayrollService:
             )
             write_audit(conn, actor, "pay_run.reject", "pay_run", run_id, reason=reason)
             return self._get(conn, run_id)
+
+    def bank_file(self, actor: str, run_id: int, employer: Employer) -> bankfile.BankFile:
+        """The bank file of an approved or paid run (approvers and auditors), made from the
+        bank details the payslips were calculated with, hashed, recorded and audited."""
+        with self.store.transaction() as conn:
+            if not load_roles(conn, actor) & {Role.APPROVER.value, Role.AUDITOR.value}:
+                raise PermissionDenied(f"{actor!r} needs the approver or auditor role for this")
+            run = self._get(conn, run_id)
+        if run.status is Status.DRAFT:
+            raise InvalidState(f"pay run {run_id} is draft: only approved runs are paid")
+        text = bankfile.build(self.store, run_id, run.paid_on, employer)
+        with self.store.transaction() as conn:
+            return bankfile.record(conn, actor, run_id, text)
+
+    def exceptions(self, actor: str, run_id: int) -> ExceptionReport:
+        """The approver's exception report of ``run_id`` (payroll staff)."""
+        with self.store.transaction() as conn:
+            if not load_roles(conn, actor) & {r.value for r in STAFF_ROLES}:
+                raise PermissionDenied(f"{actor!r} needs a payroll role to read exceptions")
+            self._get(conn, run_id)
+            return exception_report(conn, run_id)
 
     def payslip_count(self, run_id: int) -> int:
         """How many payslips the run holds."""

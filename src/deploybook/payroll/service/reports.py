@@ -14,7 +14,7 @@ from sqlalchemy import select
 from deploybook.payroll.engine.aba import Payment
 from deploybook.payroll.engine.money import ZERO
 from deploybook.payroll.service.schema import employees, pay_runs, payslip_lines, payslips
-from deploybook.payroll.service.store import PayrollStore
+from deploybook.payroll.service.store import PayrollStore, table_columns
 
 MONEY_COLUMNS = ("gross", "withholding", "super_guarantee", "salary_sacrifice", "deductions", "net")
 
@@ -65,26 +65,31 @@ Year to date: gross {{ p.ytd_gross | money }} · tax {{ p.ytd_withholding | mone
 )
 
 
+BANK_COLUMNS = ("bsb", "account_number", "account_name")
+
+
 def payslip_frame(store: PayrollStore, run_id: int, employee_id: str | None = None) -> pd.DataFrame:
     """The run's payslips (one employee's, if given) with each employee's name, department,
-    location and bank account."""
-    columns = [c for c in payslips.columns if c.name != "engine"] + [
-        employees.c.name,
-        employees.c.department,
-        employees.c.location,
-        employees.c.bsb,
-        employees.c.account_number,
-        employees.c.scale,
-    ]
-    query = (
-        select(*columns)
-        .select_from(payslips.join(employees, payslips.c.employee_id == employees.c.id))
-        .where(payslips.c.pay_run_id == run_id)
-        .order_by(payslips.c.employee_id)
-    )
-    if employee_id is not None:
-        query = query.where(payslips.c.employee_id == employee_id)
+    location and scale, and the bank account the payslip pays into: the one recorded when
+    it was calculated (database revision 0004), else the employee's current one."""
     with store.transaction() as conn:
+        recorded = "bsb" in table_columns(conn, "payslips")
+        kept = [c for c in payslips.columns if c.name != "engine" and c.name not in BANK_COLUMNS]
+        source = payslips if recorded else employees
+        bank = [
+            source.c.bsb,
+            source.c.account_number,
+            (payslips.c.account_name if recorded else employees.c.name).label("account_name"),
+        ]
+        query = (
+            select(*kept, employees.c.name, employees.c.department, employees.c.location,
+                   employees.c.scale, *bank)
+            .select_from(payslips.join(employees, payslips.c.employee_id == employees.c.id))
+            .where(payslips.c.pay_run_id == run_id)
+            .order_by(payslips.c.employee_id)
+        )  # fmt: skip
+        if employee_id is not None:
+            query = query.where(payslips.c.employee_id == employee_id)
         rows = conn.execute(query).all()
     return pd.DataFrame([dict(r._mapping) for r in rows])
 
@@ -168,9 +173,9 @@ def payslip_html(
 
 
 def payments(store: PayrollStore, run_id: int, reference: str) -> list[Payment]:
-    """One payment of net pay per payslip, to the employee's account."""
+    """One payment of net pay per payslip, to the account it was calculated with."""
     frame = payslip_frame(store, run_id)
     return [
-        Payment(r.bsb, r.account_number, r.name, Decimal(r.net), reference)
+        Payment(r.bsb, r.account_number, r.account_name, Decimal(r.net), reference)
         for r in frame.itertuples()
     ]

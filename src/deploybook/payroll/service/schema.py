@@ -9,7 +9,10 @@ The migrations in ``migrations/versions`` create these tables; they never import
 module (a migration is frozen at the schema it writes). ``payslips.engine`` and
 ``reconciliation_items`` come with migration 0002; :meth:`PayrollStore.has_engine_column`
 tells whether a database has them. The service tables (``service_accounts``,
-``service_sessions``, ``idempotency_keys``) come with migration 0003.
+``service_sessions``, ``idempotency_keys``) come with migration 0003; the controls
+(``employees.stsl``, the bank details on ``payslips``, the audit log's hash chain with
+``audit_head``, ``aba_files``, ``role_requests``) with migration 0004.
+:func:`deploybook.payroll.service.store.table_columns` tells the code which a database has.
 """
 
 from __future__ import annotations
@@ -95,6 +98,8 @@ employees = Table(
     Column("tax_offsets", Cents, nullable=False),
     Column("medicare_spouse", Boolean, nullable=False),
     Column("medicare_children", Integer, nullable=False),
+    # added by migration 0004: a study and training support loan was declared
+    Column("stsl", Boolean, nullable=False, server_default="0"),
     Column("salary_sacrifice", Cents, nullable=False),
     Column("post_tax_deductions", Cents, nullable=False),
     Column("bsb", String(7), nullable=False),
@@ -168,6 +173,11 @@ payslips = Table(
     Column("ytd_net", Cents, nullable=False),
     # added by migration 0002 (engine 2.0): which engine computed the payslip
     Column("engine", String(10), nullable=False, server_default="1.0"),
+    # added by migration 0004: the bank details the payslip was calculated with (its net pay
+    # goes there, whatever the employee record says by the time the bank file is made)
+    Column("bsb", String(7), nullable=True),
+    Column("account_number", String(9), nullable=True),
+    Column("account_name", String(120), nullable=True),
     UniqueConstraint("pay_run_id", "employee_id"),
 )
 
@@ -194,6 +204,48 @@ audit_log = Table(
     Column("entity", String(30), nullable=False),
     Column("entity_id", String(40), nullable=False),
     Column("detail", Text, nullable=False),  # JSON
+    # added by migration 0004: SHA-256 of the previous entry's hash and this entry
+    Column("previous_hash", String(64), nullable=True),
+    Column("row_hash", String(64), nullable=True),
+)
+
+# added by migration 0004: the newest audit entry and its hash (one row, id 1); writers lock
+# it, so entries chain one after another, and deleting the newest entries is detected
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("last_id", Integer, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+)
+
+# added by migration 0004: every bank file made for a pay run, hashed
+aba_files = Table(
+    "aba_files",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("pay_run_id", Integer, ForeignKey("pay_runs.id"), nullable=False),
+    Column("generation", Integer, nullable=False),  # 1 for the first file of the run
+    Column("sha256", String(64), nullable=False),
+    Column("records", Integer, nullable=False),  # detail records
+    Column("credit_cents", BigInteger, nullable=False),
+    Column("created_by", String(50), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("pay_run_id", "generation"),
+)
+
+# added by migration 0004: roles granted by one administrator, waiting for a second one
+role_requests = Table(
+    "role_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_name", String(50), nullable=False),
+    Column("roles", String(200), nullable=False),  # the user's roles once approved
+    Column("requested_by", String(50), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(10), nullable=False),  # pending, approved, rejected
+    Column("decided_by", String(50), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
 )
 
 feature_flags = Table(

@@ -38,7 +38,6 @@ from deploybook.payroll.engine.domain import Employee, PayPeriod, Payslip, Times
 from deploybook.payroll.engine.money import ZERO
 from deploybook.payroll.engine.rules import financial_year
 from deploybook.payroll.service.schema import (
-    audit_log,
     employees,
     feature_flags,
     pay_runs,
@@ -115,6 +114,7 @@ class PayrollStore:
                 conn.rollback()
                 if self.is_sqlite:
                     conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        self.engine.dispose()  # no pooled connection keeps what it knew of the old schema
 
     def upgrade(self, revision: str = "head") -> None:
         """Migrate up to ``revision`` (the newest by default)."""
@@ -160,30 +160,20 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def write_audit(
-    conn: Connection, actor: str, action: str, entity: str, entity_id: object, **detail: Any
-) -> None:
-    """Append one entry to the audit log, in the caller's transaction (an ``entity_id``
-    longer than its column, such as a list of user names, is shortened; ``detail`` is not)."""
-    ident = str(entity_id)
-    conn.execute(
-        insert(audit_log).values(
-            at=now(),
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=ident if len(ident) <= 40 else ident[:39] + "…",
-            detail=json.dumps(detail, sort_keys=True, default=str),
-        )
-    )
+def table_names(conn: Connection) -> frozenset[str]:
+    """The tables of this database (cached like :func:`table_columns`)."""
+    if "deploybook_tables" not in conn.info:
+        conn.info["deploybook_tables"] = frozenset(inspect(conn).get_table_names())
+    return conn.info["deploybook_tables"]
 
 
-def read_audit(conn: Connection, *, entity: str | None = None) -> list[dict[str, Any]]:
-    """The audit log, oldest first, optionally for one kind of entity."""
-    query = select(audit_log).order_by(audit_log.c.id)
-    if entity:
-        query = query.where(audit_log.c.entity == entity)
-    return [dict(row._mapping) | {"detail": json.loads(row.detail)} for row in conn.execute(query)]
+def table_columns(conn: Connection, table: str) -> frozenset[str]:
+    """The columns ``table`` has in this database (cached on the pooled connection; the
+    store drops its pool after every migration, so the cache never outlives a schema)."""
+    cache = conn.info.setdefault("deploybook_columns", {})
+    if table not in cache:
+        cache[table] = frozenset(c["name"] for c in inspect(conn).get_columns(table))
+    return cache[table]
 
 
 def _employee_row(employee: Employee) -> dict[str, Any]:
@@ -198,6 +188,13 @@ def save_employees(conn: Connection, records: Iterable[Employee]) -> int:
     rows = [_employee_row(e) for e in records]
     if not rows:
         return 0
+    if "stsl" not in table_columns(conn, "employees"):  # a schema before revision 0004
+        with_loan = [r["id"] for r in rows if r.pop("stsl")]
+        if with_loan:
+            raise ValueError(
+                f"stsl: this database (before revision 0004) cannot record study loans "
+                f"({', '.join(with_loan[:5])}): upgrade it first"
+            )
     ids = [r["id"] for r in rows]
     existing = set()
     for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
@@ -213,7 +210,8 @@ def save_employees(conn: Connection, records: Iterable[Employee]) -> int:
 
 def load_employees(conn: Connection, ids: Iterable[str] | None = None) -> list[Employee]:
     """Employees by id order (all, or those in ``ids``)."""
-    query = select(*employees.columns).order_by(employees.c.id)
+    have = table_columns(conn, "employees")
+    query = select(*(c for c in employees.columns if c.name in have)).order_by(employees.c.id)
     rows = conn.execute(query).all()
     wanted = set(ids) if ids is not None else None
     return [Employee(**dict(row._mapping)) for row in rows if wanted is None or row.id in wanted]
@@ -248,18 +246,20 @@ def load_timesheets(conn: Connection, period: PayPeriod) -> dict[str, Timesheet]
 
 
 def paid_totals(
-    conn: Connection, paid_on: date
+    conn: Connection, paid_on: date, base_from: date
 ) -> tuple[dict[str, dict[str, Decimal]], dict[str, Decimal]]:
-    """Year-to-date totals and the quarter's OTE so far, by employee, from earlier pay runs.
+    """Year-to-date totals, and the OTE paid since ``base_from``, by employee, from earlier
+    pay runs.
 
     Counts pay runs approved or paid with a payment date before ``paid_on`` in the same
-    financial year (and, for OTE, the same quarter: the maximum super contribution base
-    applies to a quarter's payments together). An approved run counts even before its bank
-    file is marked sent: it can no longer change, and its employees will be paid.
+    financial year (and, for OTE, since ``base_from``: the first day of the quarter or year
+    whose payments the maximum super contribution base caps together). An approved run
+    counts even before its bank file is marked sent: it can no longer change, and its
+    employees will be paid.
     """
     year = financial_year(paid_on)
     fy_start = date(year, 7, 1)
-    quarter_start = date(paid_on.year, 3 * ((paid_on.month - 1) // 3) + 1, 1)
+    quarter_start = base_from
     base = payslips.join(pay_runs, payslips.c.pay_run_id == pay_runs.c.id)
     ytd_query = (
         select(
@@ -304,10 +304,14 @@ def insert_payslips(
     ytd: Mapping[str, Mapping[str, Decimal]],
     *,
     with_engine: bool,
+    accounts: Mapping[str, tuple[str, str, str]] | None = None,
 ) -> None:
-    """Write payslips and their lines for a pay run (bulk, bound parameters)."""
+    """Write payslips and their lines for a pay run (bulk, bound parameters); ``accounts``
+    (BSB, account number, name by employee) are the bank details net pay goes to, kept on
+    each payslip where the schema has room for them (revision 0004)."""
     if not results:
         return
+    snapshot = accounts is not None and "bsb" in table_columns(conn, "payslips")
     rows = []
     for p in results:
         prior = ytd.get(p.employee_id, {})
@@ -332,6 +336,8 @@ def insert_payslips(
         }
         if with_engine:
             row["engine"] = p.engine
+        if snapshot and accounts is not None:
+            row["bsb"], row["account_number"], row["account_name"] = accounts[p.employee_id]
         rows.append(row)
     conn.execute(insert(payslips), rows)
     ids = dict(
@@ -366,18 +372,6 @@ def get_flag(conn: Connection, name: str, default: Any = None) -> Any:
     """A feature flag's value (JSON-decoded), or ``default`` if it was never set."""
     value = conn.scalar(select(feature_flags.c.value).where(feature_flags.c.name == name))
     return default if value is None else json.loads(value)
-
-
-def set_flag(conn: Connection, name: str, value: Any, actor: str) -> None:
-    """Set a feature flag and audit the change."""
-    old = get_flag(conn, name)
-    conn.execute(delete(feature_flags).where(feature_flags.c.name == name))
-    conn.execute(
-        insert(feature_flags).values(
-            name=name, value=json.dumps(value, sort_keys=True), updated_by=actor, updated_at=now()
-        )
-    )
-    write_audit(conn, actor, "flag.set", "feature_flag", name, old=old, new=value)
 
 
 def save_reconciliation(conn: Connection, pay_run_id: int, items: list[dict[str, Any]]) -> None:

@@ -64,7 +64,7 @@ def test_settings_from_the_command_line(tmp_path: Path) -> None:
 def test_a_server_in_a_thread(tmp_path: Path) -> None:
     app = create_app(ServiceSettings(database_url=sqlite_url(tmp_path / "p.db")))
     with serve_in_thread(app) as base:
-        assert httpx.get(f"{base}/api/v1/health").json()["revision"] == "0003"
+        assert httpx.get(f"{base}/api/v1/health").json()["revision"] == "0004"
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{base}/api/v1/health")  # stopped
     assert 1024 < free_port() < 65536

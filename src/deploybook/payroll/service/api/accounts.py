@@ -22,6 +22,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from deploybook.payroll.service.audit import write_audit
 from deploybook.payroll.service.schema import (
     audit_log,
     employees,
@@ -29,7 +30,7 @@ from deploybook.payroll.service.schema import (
     service_sessions,
     users,
 )
-from deploybook.payroll.service.store import PayrollStore, now, write_audit
+from deploybook.payroll.service.store import PayrollStore, now
 
 HASHER = PasswordHasher()
 MIN_PASSWORD = 12

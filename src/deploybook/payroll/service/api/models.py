@@ -156,6 +156,24 @@ class UserOut(BaseModel):
     can_log_in: bool
 
 
+class RoleRequestOut(BaseModel):
+    """A role grant filed by one admin, approved or rejected by another."""
+
+    id: int
+    user_name: str
+    roles: list[str]
+    requested_by: str
+    requested_at: datetime
+    status: Literal["pending", "approved", "rejected"]
+    decided_by: str | None
+    decided_at: datetime | None
+
+    @field_validator("requested_at", "decided_at")
+    @classmethod
+    def _in_utc(cls, at: datetime | None) -> datetime | None:
+        return None if at is None else _utc(at)
+
+
 class Me(BaseModel):
     """The user behind the request."""
 
@@ -177,6 +195,32 @@ class Token(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the token's kind, not a secret
     expires_in: int
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite keeps no zone: it is UTC
+
+
+class AuditCheck(BaseModel):
+    """What recomputing the audit log's hash chain found."""
+
+    intact: bool
+    entries: int
+    broken_at: int | None
+    problem: str | None
+
+
+class ExceptionsOut(BaseModel):
+    """What an approver should look at before approving a run (against the previous run)."""
+
+    pay_run_id: int
+    previous_pay_run_id: int | None
+    count: int
+    starters: list[str]
+    leavers: list[str]
+    new_bank_details: list[dict[str, str]]
+    changes: list[dict[str, Any]]
+    bank_file_generations: int
 
 
 class AuditEntry(BaseModel):

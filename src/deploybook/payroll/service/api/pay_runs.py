@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
-from deploybook.payroll.engine.aba import aba_file
 from deploybook.payroll.engine.domain import PayPeriod
 from deploybook.payroll.engine.rules import rule_set_named
 from deploybook.payroll.service.api import queries
@@ -29,6 +28,7 @@ from deploybook.payroll.service.api.models import (
     EMPLOYEE_PATTERN,
     CalculateIn,
     CalculationOut,
+    ExceptionsOut,
     JournalRow,
     Page,
     ParallelRunIn,
@@ -42,10 +42,10 @@ from deploybook.payroll.service.api.models import (
     SummaryRow,
 )
 from deploybook.payroll.service.api.paging import Paging, page
-from deploybook.payroll.service.api.parallel import parallel_run
 from deploybook.payroll.service.api.problems import ApiError, responses, translated
+from deploybook.payroll.service.parallel import parallel_run
 from deploybook.payroll.service.payruns import PayRun, Status
-from deploybook.payroll.service.reports import journal, payments, payslip_html, summary
+from deploybook.payroll.service.reports import journal, payslip_html, summary
 
 router = APIRouter(prefix="/api/v1/pay-runs", tags=["pay runs"])
 R = responses
@@ -229,7 +229,8 @@ def run_in_parallel(
     """Pay a draft run's inputs with both engine versions and reconcile every line (clerk);
     the lines that differ are stored as the run's reconciliation."""
     with translated():
-        result, counts = parallel_run(service_of(request), user.name, run_id, body.tolerance_cents)
+        run = parallel_run(service_of(request), user.name, run_id, body.tolerance_cents)
+    result, counts = run.reconciliation, run.official_engines
     return ParallelRunOut(
         pay_run_id=run_id,
         employees=result.employees,
@@ -352,7 +353,23 @@ def get_journal(request: Request, user: Staff, run_id: RunId) -> list[JournalRow
     "/{run_id}/aba",
     summary="ABA bank file (approver, auditor)",
     response_class=PlainTextResponse,
-    responses={**R(401, 403, 404, 409, 422), 200: {"content": {"text/plain": {}}}},
+    responses={
+        **R(401, 403, 404, 409, 422),
+        200: {
+            "content": {"text/plain": {}},
+            "headers": {
+                "X-Bank-File-SHA256": {
+                    "description": "SHA-256 of the file",
+                    "schema": {"type": "string"},
+                },
+                "X-Bank-File-Generation": {
+                    "description": "1 for the first file of the run; more means a file with "
+                    "other content was made before (see the audit log)",
+                    "schema": {"type": "string"},
+                },
+            },
+        },
+    },
 )
 def get_aba(
     request: Request,
@@ -360,26 +377,35 @@ def get_aba(
     run_id: RunId,
 ) -> PlainTextResponse:
     """The ABA (Cemtext) bank file paying the net pay of an approved or paid run (approvers,
-    auditors): fixed-width records ended by CR LF."""
-    run = _existing(request, run_id)
-    if run.status not in VISIBLE_STATUSES:
-        raise ApiError(
-            409,
-            "invalid-state",
-            f"pay run {run_id} is {run.status.value}: only approved runs are paid",
-        )
-    employer = request.app.state.settings.employer
-    text = aba_file(
-        payments(store_of(request), run_id, f"PAY {run.paid_on:%d%m%y}"),
-        bank=employer.bank,
-        user_name=employer.user_name,
-        apca_id=employer.apca_id,
-        description="PAYROLL",
-        process_on=run.paid_on,
-        trace_bsb=employer.trace_bsb,
-        trace_account=employer.trace_account,
-        remitter=employer.remitter,
-    )
+    auditors): fixed-width records ended by CR LF, paying the bank account each payslip was
+    calculated with. The file is hashed and recorded, and every download is audited; a file
+    whose content differs from one made before for the run is a new generation."""
+    with translated():
+        made = service_of(request).bank_file(user.name, run_id, request.app.state.settings.employer)
     return PlainTextResponse(
-        text, headers={"Content-Disposition": f'attachment; filename="payrun-{run_id}.aba"'}
+        made.text,
+        headers={
+            "Content-Disposition": f'attachment; filename="payrun-{run_id}.aba"',
+            "X-Bank-File-SHA256": made.sha256,
+            "X-Bank-File-Generation": str(made.generation),
+        },
     )
+
+
+@router.get(
+    "/{run_id}/exceptions",
+    summary="What to check before approving (staff)",
+    responses=R(401, 403, 404, 422),
+)
+def get_exceptions(request: Request, user: Staff, run_id: RunId) -> ExceptionsOut:
+    """The approver's exception report: starters and leavers since the previous run, new
+    bank details, every change to employee records since the previous run was calculated,
+    and how many different bank files were made for the run."""
+    with translated():
+        found = service_of(request).exceptions(user.name, run_id)
+    return ExceptionsOut(
+        pay_run_id=found.run_id, previous_pay_run_id=found.previous_run_id, count=found.count,
+        starters=found.starters, leavers=found.leavers,
+        new_bank_details=found.new_bank_details, changes=found.changes,
+        bank_file_generations=found.bank_file_generations,
+    )  # fmt: skip

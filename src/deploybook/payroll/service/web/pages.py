@@ -37,7 +37,6 @@ from deploybook.payroll.service.api.accounts import (
 )
 from deploybook.payroll.service.api.idempotency import run_once
 from deploybook.payroll.service.api.models import USER_PATTERN
-from deploybook.payroll.service.api.parallel import parallel_run
 from deploybook.payroll.service.api.pay_runs import (
     employer_payslip_html,
     get_aba,
@@ -45,6 +44,7 @@ from deploybook.payroll.service.api.pay_runs import (
     run_body,
 )
 from deploybook.payroll.service.api.problems import ApiError, from_exception
+from deploybook.payroll.service.parallel import parallel_run
 from deploybook.payroll.service.payruns import PayRun, Status
 
 HERE = Path(__file__).parent
