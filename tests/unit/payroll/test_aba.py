@@ -8,8 +8,7 @@ from decimal import Decimal
 import pytest
 
 from deploybook.payroll.engine.aba import Payment, aba_file, parse_aba
-
-from .aba_reader import read_aba
+from payroll_aba_reader import read_aba  # tests/payroll_aba_reader.py: the tests' own reader
 
 PAYMENTS = [
     Payment("032-000", "12345678", "Pat Doe", Decimal("2392.00"), "PAY 170724"),
@@ -167,7 +166,7 @@ NAMES = [
 
 def test_everyone_is_paid_whatever_their_name() -> None:
     """A name outside the ABA character set is transliterated, never refused: read back with
-    the tests' own reader (``aba_reader``, from the banks' published layout)."""
+    the tests' own reader (``tests/payroll_aba_reader.py``, from the banks' published layout)."""
     payments = [Payment("062-000", f"1234{i}", name, Decimal("100.00") + i, f"PAY Zoë {i}")
                 for i, name in enumerate(NAMES)]  # fmt: skip
     data = aba_file(payments, **KW).encode("ascii")

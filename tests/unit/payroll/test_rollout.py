@@ -34,13 +34,13 @@ def test_default_plan() -> None:
     ("old", "new", "message"),
     [
         ("tolerance_cents: 0", "tolerance_cents: -1", r":7: tolerance_cents"),
-        ("environment: dev", "environment: qa", r":14: phases.0.environment"),
+        ("environment: dev", "environment: qa", r":16: phases.0.environment"),
         (
             "population: {all: true}",
             "population: {departments: [Finance]}",
             r"last phase must be production",
         ),
-        ("    population: {locations: [Perth]}", "    population: {}", r":26: phases.3.population"),
+        ("    population: {locations: [Perth]}", "    population: {}", r":28: phases.3.population"),
         (
             "  - name: dev\n    environment: dev",
             "  - name: dev\n    environment: production",

@@ -109,16 +109,22 @@ def test_throughput_table() -> None:
         assert shown in html
 
 
-def test_rollout_and_pay_run_tables(tmp_path: Path) -> None:
-    plan = load_plan()
-    shown = tables.plan_table(plan).data
+def test_the_plan_table() -> None:
+    shown = tables.plan_table(load_plan()).data
     assert shown.loc[0, "at most"] == 40
     assert shown.iloc[-1]["departments"] == shown.iloc[-1]["locations"] == "all"
+
+
+def test_rollout_and_pay_run_tables(tmp_path: Path) -> None:
+    """The plan whose dev and staging samples only the office (no overtime): the defect
+    reaches the pilot, which is rolled back."""
+    plan = load_plan("rollout_plan_office_first.yaml")
     result = run_rollout(plan, employees=120, frequency="weekly", period_start=date(2024, 9, 2),
                          workdir=tmp_path, seed=3, inject_defect=True)  # fmt: skip
     monitoring = tables.monitoring_table(result).data
     assert list(monitoring["phase"]) == [p.name for p in plan.phases]
     assert monitoring.loc[0, "employees paid"] == tables.DASH  # dev pays nobody
+    assert result.defect_caught_at == "pilot"
     caught = monitoring[monitoring["phase"] == result.defect_caught_at].iloc[0]
     assert caught["decision"] == "no-go, rolled back"
     after = monitoring[monitoring["decision"] == "not run"]

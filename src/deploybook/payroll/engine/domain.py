@@ -144,7 +144,11 @@ class Employee:
                 "(scales 2, 5 and 6 claim the threshold; 1, 3 and 4 do not)"
             )
         set_(self, "bsb", _text(self.bsb, "bsb", _BSB))
+        if not self.bsb.replace("-", "").strip("0"):
+            raise ValueError("bsb 000-000 is no branch: the bank would return the payment")
         set_(self, "account_number", _text(self.account_number, "account_number", _ACCOUNT))
+        if not self.account_number.strip("0"):
+            raise ValueError(f"account_number {self.account_number} is all zeros: no account")
         set_(self, "tax_offsets", to_money(self.tax_offsets, "tax_offsets"))
         if self.tax_offsets and self.scale not in TAX_FREE_THRESHOLD_SCALES:
             raise ValueError(f"tax_offsets can be claimed only on scales 2, 5, 6, not {self.scale}")

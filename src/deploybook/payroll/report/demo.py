@@ -70,17 +70,20 @@ def seed_company(
     period_start: date = date(2024, 7, 1),
     paid_periods: int = 1,
     employee_logins: int = 3,
+    study_loans: bool = False,
 ) -> DemoCompany:
     """Migrate an empty database at ``url`` and fill it.
 
     ``paid_periods`` periods before ``period_start`` are prepared, calculated, approved and
     paid; ``period_start``'s period has its hours recorded and nothing else. The first
-    ``employee_logins`` employees can log in (role ``employee``).
+    ``employee_logins`` employees can log in (role ``employee``). With ``study_loans`` some
+    employees declare a study and training support loan (every payday must then fall under
+    a rule set with a Schedule 8).
     """
     store = PayrollStore(url)
     store.upgrade()
     service = PayrollService(store)
-    company = synthetic_company(employees, frequency, seed)
+    company = synthetic_company(employees, frequency, seed, study_loans=study_loans)
     logins = {employee_user(e.id): (["employee"], e.id) for e in company[:employee_logins]}
     users = {name: roles for name, roles in STAFF.items()} | {n: r for n, (r, _) in logins.items()}
     service.add_users("admin", users)

@@ -1,5 +1,5 @@
 """``deploybook payroll ...``: serve the service, list and check the rule sets, derive their
-coefficient files, verify the audit log.
+coefficient files, verify the audit log's hash chain.
 
 ``deploybook payroll rules`` prints every rule set with the dates it covers and exits with
 status 1 when the newest one ends within ``--warn-days`` (60) of today: a payroll must not
@@ -86,6 +86,24 @@ def _coefficients(args: argparse.Namespace) -> None:
         print("every derived coefficient file is as the legislated values give it")
 
 
+def _audit_verify(args: argparse.Namespace) -> None:
+    from deploybook.payroll.service.audit import verify_audit
+    from deploybook.payroll.service.settings import default_database_url, default_state_dir
+    from deploybook.payroll.service.store import PayrollStore
+
+    state = Path(args.state_dir) if args.state_dir else default_state_dir()
+    store = PayrollStore(args.url or default_database_url(state))
+    try:
+        with store.transaction() as conn:
+            found = verify_audit(conn)
+    finally:
+        store.close()
+    if not found.intact:
+        print(f"deploybook: audit log broken: {found.problem}", file=sys.stderr)
+        sys.exit(1)
+    print(f"audit log intact: {found.entries} entries, every hash recomputed")
+
+
 def _serve(args: argparse.Namespace) -> None:
     from deploybook.payroll.service.server import serve, settings_for  # FastAPI only when serving
     from deploybook.payroll.service.settings import default_state_dir
@@ -104,7 +122,8 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 def add_payroll_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``deploybook payroll serve | rules | coefficients`` to the command line."""
+    """Add ``deploybook payroll serve | rules | coefficients | audit verify`` to the command
+    line."""
     payroll = sub.add_parser("payroll", help="the payroll service and its rules").add_subparsers(
         dest="payroll_command", required=True
     )
@@ -144,3 +163,13 @@ def add_payroll_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
     )
     coefficients.add_argument("--write", action="store_true", help="write the derived files")
     coefficients.set_defaults(func=_coefficients)
+
+    audit = payroll.add_parser("audit", help="the audit log").add_subparsers(
+        dest="audit_command", required=True
+    )
+    verify = audit.add_parser(
+        "verify", help="recompute the audit log's hash chain; exit 1 at the first broken entry"
+    )
+    verify.add_argument("--url", help="database URL (default: the service's SQLite file)")
+    verify.add_argument("--state-dir", help="folder of the default database")
+    verify.set_defaults(func=_audit_verify)

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from deploybook.payroll.engine.synthetic import synthetic_company
 from deploybook.payroll.service.api import accounts
 from deploybook.payroll.service.api.accounts import (
+    MAX_CLIENT_FAILURES,
     MAX_FAILURES,
     TooManyAttempts,
     account_links,
@@ -78,6 +79,17 @@ def test_logging_in_and_locking_out(store: PayrollStore) -> None:
         authenticate(store, "clara", "wrong again")
     with pytest.raises(TooManyAttempts, match="'clara' is locked"):
         authenticate(store, "clara", SECRET)
+
+
+def test_one_address_guessing_many_names_is_locked_out(store: PayrollStore) -> None:
+    """Spreading guesses over user names (fewer than five each) does not escape the lockout:
+    the address is throttled too, and only that address."""
+    names = [f"guess{i}" for i in range(MAX_CLIENT_FAILURES)]
+    for name in names:
+        assert not authenticate(store, name, "password123456", client="203.0.113.9")
+    with pytest.raises(TooManyAttempts, match="from this address"):
+        authenticate(store, "clara", SECRET, client="203.0.113.9")
+    assert authenticate(store, "clara", SECRET, client="198.51.100.4")
 
 
 def test_weak_hashes_are_upgraded_at_login(

@@ -5,13 +5,15 @@ hash in the PHC string format (argon2id with argon2-cffi's RFC 9106 defaults; ha
 with weaker parameters are upgraded at the next login) and, for the employee role, the
 employee whose payslips they may read. A login opens a session: a random token (256 bits)
 that the client sends as a bearer token or a cookie; only its SHA-256 digest is stored, with
-an expiry and the session's CSRF token for the web forms. Five failed logins within 15
-minutes lock a user name for the rest of that window (the audit log holds the failures).
+an expiry and the session's CSRF token for the web forms. Failed logins are throttled: five
+within 15 minutes lock a user name, and twenty from one client address (whatever names it
+tries) lock that address, for the rest of the window (the audit log holds the failures).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from deploybook.payroll.service.audit import write_audit
 from deploybook.payroll.service.schema import (
@@ -35,7 +37,8 @@ from deploybook.payroll.service.store import PayrollStore, now
 HASHER = PasswordHasher()
 MIN_PASSWORD = 12
 MAX_PASSWORD = 128
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # for one user name
+MAX_CLIENT_FAILURES = 20  # from one client address, over any names
 FAILURE_WINDOW = timedelta(minutes=15)
 
 
@@ -121,30 +124,35 @@ def account_links(conn: Connection) -> dict[str, str | None]:
     return {row.user_name: row.employee_id for row in rows}
 
 
-def _failures(conn: Connection, user: str) -> int:
-    return int(
-        conn.scalar(
-            select(func.count())
-            .select_from(audit_log)
-            .where(
-                audit_log.c.actor == user,
-                audit_log.c.action == "auth.failed",
-                audit_log.c.at >= now() - FAILURE_WINDOW,
-            )
+def _failures(conn: Connection, user: str, client: str | None) -> tuple[int, int]:
+    """Failed logins within the window: of ``user``, and from ``client`` (any user)."""
+    details = conn.execute(
+        select(audit_log.c.actor, audit_log.c.detail).where(
+            audit_log.c.action == "auth.failed", audit_log.c.at >= now() - FAILURE_WINDOW
         )
-        or 0
-    )
+    ).all()
+    of_user = sum(actor == user for actor, _ in details)
+    from_client = sum(client is not None and json.loads(d).get("client") == client
+                      for _, d in details)  # fmt: skip
+    return of_user, from_client
 
 
-def authenticate(store: PayrollStore, user: str, password: str) -> bool:
-    """Whether ``password`` is ``user``'s; every attempt is audited.
+def authenticate(store: PayrollStore, user: str, password: str, client: str | None = None) -> bool:
+    """Whether ``password`` is ``user``'s; every attempt is audited (with the ``client``
+    address it came from).
 
-    Raises :class:`TooManyAttempts` while the user name is locked. An unknown user costs the
-    same time as a wrong password (a dummy hash is verified), so timing does not tell them apart.
+    Raises :class:`TooManyAttempts` while the user name, or the client address, is locked.
+    An unknown user costs the same time as a wrong password (a dummy hash is verified), so
+    timing does not tell them apart.
     """
     with store.transaction() as conn:
-        if _failures(conn, user) >= MAX_FAILURES:
+        of_user, from_client = _failures(conn, user, client)
+        if of_user >= MAX_FAILURES:
             raise TooManyAttempts(f"{user!r} is locked for {FAILURE_WINDOW} after failed logins")
+        if from_client >= MAX_CLIENT_FAILURES:
+            raise TooManyAttempts(
+                f"too many failed logins from this address: wait {FAILURE_WINDOW} and try again"
+            )
         stored = conn.scalar(
             select(service_accounts.c.password_hash).where(service_accounts.c.user_name == user)
         )
@@ -159,7 +167,7 @@ def authenticate(store: PayrollStore, user: str, password: str) -> bool:
                 .where(service_accounts.c.user_name == user)
                 .values(password_hash=HASHER.hash(password))
             )
-        write_audit(conn, user, "auth.login" if ok else "auth.failed", "user", user)
+        write_audit(conn, user, "auth.login" if ok else "auth.failed", "user", user, client=client)
     return ok
 
 

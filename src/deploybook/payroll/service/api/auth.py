@@ -34,6 +34,11 @@ VISIBLE_STATUSES = ("approved", "paid")  # an employee sees a payslip once its r
 R = responses
 
 
+def _client(request: Request) -> str | None:
+    """The address a request came from (failed logins are throttled by it, too)."""
+    return request.client.host if request.client else None
+
+
 @router.get("/health", summary="Service status (no login)", tags=["service"])
 def health(request: Request) -> Health:
     """Whether the service is up, and the database revision (no login needed)."""
@@ -52,7 +57,7 @@ def log_in(
     """Log in with a user name and password (OAuth 2 password flow) for a bearer token."""
     store, minutes = store_of(request), request.app.state.settings.session_minutes
     try:
-        ok = authenticate(store, username, password)
+        ok = authenticate(store, username, password, _client(request))
     except TooManyAttempts as exc:
         raise ApiError(429, "too-many-attempts", str(exc), headers={"Retry-After": "900"}) from None
     if not ok:
@@ -89,7 +94,7 @@ def change_password(request: Request, user: User, body: PasswordIn) -> Response:
     """Change one's own password (the current one is asked again); other sessions end."""
     store = store_of(request)
     try:
-        ok = authenticate(store, user.name, body.current_password)
+        ok = authenticate(store, user.name, body.current_password, _client(request))
     except TooManyAttempts as exc:
         raise ApiError(429, "too-many-attempts", str(exc), headers={"Retry-After": "900"}) from None
     if not ok:

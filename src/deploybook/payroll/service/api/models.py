@@ -72,6 +72,7 @@ class EmployeeIn(_In):
     tax_offsets: Money = Decimal(0)
     medicare_spouse: bool = False
     medicare_children: int = Field(default=0, ge=0, le=20)
+    stsl: bool = False  # a study and training support loan declared (Schedule 8)
     salary_sacrifice: Money = Decimal(0)
     post_tax_deductions: Money = Decimal(0)
     active: bool = True
@@ -94,6 +95,7 @@ class EmployeeOut(BaseModel):
     tax_offsets: Decimal
     medicare_spouse: bool
     medicare_children: int
+    stsl: bool = False
     salary_sacrifice: Decimal
     post_tax_deductions: Decimal
     active: bool

@@ -135,7 +135,9 @@ def log_in(
     """Check the password, open a session and go to the pay runs."""
     store, settings = store_of(request), request.app.state.settings
     try:
-        ok = bool(re.match(USER_PATTERN, username)) and authenticate(store, username, password)
+        ok = bool(re.match(USER_PATTERN, username)) and authenticate(
+            store, username, password, request.client.host if request.client else None
+        )
     except TooManyAttempts as exc:
         return render(request, "login.html", None, 429, error=str(exc))
     if not ok:
