@@ -63,6 +63,7 @@ def test_prepare_reject_approve_and_pay_through_the_forms(svc: RunningService) -
     assert clerk.post(f"{run_url}/calculate", data={"csrf_token": clerk_csrf}).status_code == 303
     page = clerk.get(run_url).text
     assert "Payslips (8)" in page
+    assert "Exceptions (0)" in page  # the same eight as last period, nothing changed
     assert "need the approver role" in page
     refused = clerk.post(
         f"{run_url}/approve", data={"csrf_token": clerk_csrf, "idempotency_key": "k-1"}
@@ -88,6 +89,8 @@ def test_prepare_reject_approve_and_pay_through_the_forms(svc: RunningService) -
     aba = approver.get(f"{run_url}/aba")
     assert aba.status_code == 200
     assert aba.text.startswith("0")
+    assert approver.get(f"{run_url}/aba").text == aba.text
+    assert "Exceptions (0)" in approver.get(run_url).text  # the same file twice: one generation
     assert "Pay run marked paid." in approver.get(paid.headers["location"]).text
     assert clerk.post(f"{run_url}/calculate", data={"csrf_token": clerk_csrf}).status_code == 409
     clerk.close()

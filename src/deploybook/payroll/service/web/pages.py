@@ -225,6 +225,7 @@ def _run_page(
         user,
         status,
         run=run,
+        exceptions=service.exceptions(user.name, run_id),
         slips=slips,
         slip_total=slip_total,
         offset=offset,
