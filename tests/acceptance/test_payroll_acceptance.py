@@ -13,6 +13,7 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from deploybook.payroll import withholding
 from deploybook.payroll.engine.aba import aba_file, parse_aba
 from deploybook.payroll.engine.domain import Employee, PayPeriod, Timesheet
+from deploybook.payroll.engine.examples import load_examples
 from deploybook.payroll.service.payruns import PayrollService, PermissionDenied
 from deploybook.payroll.service.reports import lines_frame, payments, payslip_frame
 from deploybook.payroll.service.store import PayrollStore, sqlite_url
@@ -143,6 +144,24 @@ def _paid_on(claim: dict[str, object], paid_on: str) -> None:
 def _withheld(claim: dict[str, object], withheld: int) -> None:
     earnings = claim.pop("earnings")
     assert withholding(earnings, period="weekly", **claim) == withheld
+
+
+def _published(example: str, quantity: str) -> int:
+    """A figure the ATO published in ``example`` (from ``data/payroll/ato_examples.csv``)."""
+    rows = load_examples()
+    (value,) = rows.loc[(rows["example"] == example) & (rows["quantity"] == quantity), "published"]
+    assert value, f"{example} {quantity}: not published"
+    return int(value)
+
+
+@then(parsers.parse("${withheld:d} is published in {example} as {quantity}"))
+def _is_published(withheld: int, example: str, quantity: str) -> None:
+    assert _published(example, quantity) == withheld
+
+
+@then(parsers.parse("${withheld:d} is computed from {example}'s {first} - {second}"))
+def _is_computed(withheld: int, example: str, first: str, second: str) -> None:
+    assert _published(example, first) - _published(example, second) == withheld
 
 
 @then(parsers.parse('"{name}" is refused when approving it, for segregation of duties'))
