@@ -78,6 +78,18 @@ def test_super_capped_at_the_quarterly_maximum_base() -> None:
     assert ReferenceEngine().compute(employee(), None, CTX, D(70000)).super_guarantee == 0
 
 
+@pytest.mark.parametrize("engine", [ReferenceEngine(), CentsEngine()])
+def test_from_july_2026_super_is_12_percent_capped_by_a_yearly_base(engine: object) -> None:
+    """Payday Super: the maximum contributions base is $270,830 a year (computed: the $32,500
+    cap x 100 / 12, rounded down to $10); 270,000 already counted this year leaves 830."""
+    december = PayContext.for_period(PayPeriod.starting("fortnightly", date(2026, 11, 30)))
+    assert (december.super_rate, december.base.period) == (D("0.12"), "year")
+    assert december.base.start(date(2026, 12, 16)) == date(2026, 7, 1)
+    assert engine.compute(employee(), None, december, D(0)).super_guarantee == D("360.00")
+    assert engine.compute(employee(), None, december, D(270000)).super_guarantee == D("99.60")
+    assert engine.compute(employee(), None, december, D(270830)).super_guarantee == 0
+
+
 def test_super_rounds_up_to_the_cent() -> None:
     # 11.5% of 3,000.01 = 345.00115: rounded up so the legal minimum is never undershot
     worker = employee(basis="hourly", rate=D("3000.01"))
