@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -11,8 +12,9 @@ from papermill.exceptions import PapermillExecutionError
 
 from deploybook import reports
 from deploybook.bookcache import invalidate_stale
-from deploybook.figures import figures_json
+from deploybook.figures import diff_table, figures_json, read_figures
 from deploybook.notebooks import freeze
+from deploybook.rerun import RenderError, render_page
 from deploybook.spark import SparkSetupError, resolve_delta_jars
 
 
@@ -28,7 +30,13 @@ def _run(args: argparse.Namespace) -> None:
     values = reports.parse_values(args.report, args.parameter)
     target, figures = reports.run_report(args.report, values, Path(args.out))
     print(f"executed notebook: {target}")
+    if not args.no_html:
+        print(f"rendered page: {render_page(target, Path(args.out))}")
     print(json.dumps(figures, indent=2, sort_keys=True))
+
+
+def _diff(args: argparse.Namespace) -> None:
+    print(diff_table(read_figures(args.first), read_figures(args.second)))
 
 
 def _summary(args: argparse.Namespace) -> None:
@@ -86,8 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar=("NAME", "VALUE"),
         help="set a parameter (value parsed as YAML: 3, 0.5, true, [1, 2], text)",
     )
-    run.add_argument("--out", default="_build/reports", help="folder for the executed notebook")
+    run.add_argument(
+        "--out", default="_build/reports", help="folder for the executed notebook and its page"
+    )
+    run.add_argument("--no-html", action="store_true", help="skip rendering the page")
     run.set_defaults(func=_run)
+
+    diff = sub.add_parser("diff", help="the glued figures that differ between two executed runs")
+    diff.add_argument("first", help="executed .ipynb")
+    diff.add_argument("second", help="executed .ipynb of the same report")
+    diff.set_defaults(func=_diff)
 
     summary = sub.add_parser("summary", help="print an executed notebook's figures as JSON")
     summary.add_argument("notebook", help="path of an executed .ipynb")
@@ -139,11 +155,20 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader closed the pipe (`deploybook summary X | head`): stop quietly, and point
+        # stdout at /dev/null so the interpreter's own final flush does not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (ValueError, SparkSetupError, FileNotFoundError) as exc:
         print(f"deploybook: error: {exc}", file=sys.stderr)
         return 2
     except PapermillExecutionError as exc:
         print(f"deploybook: the report stopped with {exc.ename}: {exc.evalue}", file=sys.stderr)
+        return 1
+    except RenderError as exc:
+        print(f"deploybook: {exc}", file=sys.stderr)
         return 1
     return 0
 
