@@ -19,12 +19,14 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 book: setup
+	@$(BIN)/deploybook prerequisites book
 	@$(BIN)/deploybook refresh-cache --cache _build/.jupyter_cache
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "open _build/html/index.html"
 
 # Every test but the extra report parameter sets (`matrix`), with coverage; the slowest shown.
 test: setup
+	@$(BIN)/deploybook prerequisites test
 	$(BIN)/pytest tests -m "not matrix" --durations=15 \
 		--cov=deploybook --cov-report=term --cov-fail-under=80 $(PYTEST_ARGS)
 

@@ -14,6 +14,7 @@ from deploybook import reports
 from deploybook.bookcache import invalidate_stale
 from deploybook.figures import diff_table, figures_json, read_figures
 from deploybook.notebooks import freeze
+from deploybook.prerequisites import install_command, missing
 from deploybook.rerun import RenderError, render_page
 from deploybook.spark import SparkSetupError, resolve_delta_jars
 
@@ -52,6 +53,14 @@ def _freeze(args: argparse.Namespace) -> None:
 def _refresh_cache(args: argparse.Namespace) -> None:
     stale = invalidate_stale(Path(args.cache))
     print(f"re-executing (inputs changed): {', '.join(stale)}" if stale else "cache up to date")
+
+
+def _prerequisites(args: argparse.Namespace) -> None:
+    lacking = missing(args.target)
+    for p in lacking:
+        print(f"make {args.target} needs {p.what}: {install_command([p])}", file=sys.stderr)
+    if lacking:
+        raise SystemExit(1)
 
 
 def _setup(args: argparse.Namespace) -> None:
@@ -120,6 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     refresh.add_argument("--cache", default="_build/.jupyter_cache", help="jupyter-cache folder")
     refresh.set_defaults(func=_refresh_cache)
+
+    prereq = sub.add_parser(
+        "prerequisites", help="check the system packages that make book or make test need"
+    )
+    prereq.add_argument("target", choices=["book", "test"], help="the make target")
+    prereq.set_defaults(func=_prerequisites)
 
     setup = sub.add_parser("setup", help="download the Delta Lake JARs once (needs network)")
     setup.add_argument("--force", action="store_true", help="resolve again even if cached")
