@@ -1,32 +1,34 @@
 """A rerun of a report, rendered as a page of the book without executing it again.
 
 ``deploybook run`` executes a report with papermill. :func:`render_page` then builds the
-executed notebook into HTML with the book's own stack: Jupyter Book's one-page build, the
-book's ``_config.yml`` (theme, the :mod:`deploybook.book` extension with its offline plotly
-and the ``when`` directive) and myst-nb with execution off, so every glued figure is
-resolved from the run's own outputs. The page opens with the parameters that differ from the
-report's defaults and ends with the references its citations point to.
+executed notebook into HTML with the book's own stack: Jupyter Book's Sphinx build of one
+page (as ``jupyter-book build page.ipynb`` does), the book's ``_config.yml`` (theme, the
+:mod:`deploybook.book` extension with its offline plotly and the ``when`` directive) and
+myst-nb with execution off, so every glued figure is resolved from the run's own outputs.
+The page opens with the parameters that differ from the report's defaults and ends with the
+references its citations point to.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import yaml
+from jupyter_book.sphinx import build_sphinx
 
 from deploybook.paths import project_root
 from deploybook.reports import defaults
 
 REFERENCES = "## References\n\n```{bibliography}\n:filter: docname in docnames\n```"
-JUPYTER_BOOK = "from jupyter_book.cli.main import main; main()"
 BOOK_LINK = re.compile(r"\[([^\]]+)\]\(\.\./book/[^)]*\)")
 """A link to another page of the book, which a one-page build does not have."""
 
@@ -74,40 +76,42 @@ def _page_source(executed: Path, report: str, folder: Path) -> Path:
     return page
 
 
-def _config(folder: Path, source: Path) -> Path:
-    """The book's configuration with execution off and its files copied beside the page."""
+def _copy_config_files(source: Path) -> None:
+    """Copy the files ``_config.yml`` names (bibliography, favicon) to where it expects them."""
     root = project_root()
     config = yaml.safe_load((root / "_config.yml").read_text())
-    config["execute"]["execute_notebooks"] = "off"
     for path in (*config["bibtex_bibfiles"], config["html"]["favicon"]):
         (source / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(root / path, source / path)
-    path = folder / "_config.yml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    return path
 
 
 def render_page(executed: Path, out_dir: Path) -> Path:
     """Render the executed notebook of a report into ``out_dir/<report>.html`` (with ``_static/``).
 
     The report is the notebook's file name; the parameters it ran with are read from the
-    metadata papermill wrote. Raises :class:`RenderError` with Sphinx's messages if the
-    build fails.
+    metadata papermill wrote. The build treats warnings as errors, as the book's does, and
+    raises :class:`RenderError` with Sphinx's messages if it fails.
     """
     report = executed.stem
-    out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="deploybook-page-") as tmp:
-        folder = Path(tmp)
-        page = _page_source(executed, report, folder / "src")
-        config = _config(folder, page.parent)
-        out = folder / "out"
-        command = [sys.executable, "-c", JUPYTER_BOOK, "build", str(page), "--config", str(config),
-                   "--path-output", str(out), "--quiet", "-W", "--keep-going"]  # fmt: skip
-        build = subprocess.run(  # noqa: S603 - our interpreter, our arguments
-            command, capture_output=True, text=True, cwd=folder, check=False
-        )
-        html = out / "_build" / "_page" / report / "html"
-        if build.returncode or not (html / f"{report}.html").is_file():
-            raise RenderError(f"rendering {executed} failed:\n{build.stdout}\n{build.stderr}")
-        shutil.copytree(html, out_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*"))
-    return out_dir / f"{report}.html"
+        source = Path(tmp) / "src"
+        page = _page_source(executed, report, source)
+        _copy_config_files(source)
+        messages = io.StringIO()
+        with contextlib.redirect_stderr(messages), warnings.catch_warnings():
+            # the theme and extensions' own deprecation notices are not the page's problem
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            status = build_sphinx(
+                source, out_dir, use_external_toc=False, noconfig=True,
+                path_config=str(project_root() / "_config.yml"),
+                confoverrides={"master_doc": page.stem, "nb_execution_mode": "off",
+                               "exclude_patterns": ["_build", "**.ipynb_checkpoints"],
+                               "latex_individualpages": True},
+                doctreedir=Path(tmp) / "doctrees", quiet=True, freshenv=True,
+                warningiserror=True, keep_going=True,
+            )  # fmt: skip
+    target = out_dir / f"{report}.html"
+    if status != 0 or not target.is_file():
+        raise RenderError(f"rendering {executed} failed ({status!r}):\n{messages.getvalue()}")
+    return target
