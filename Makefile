@@ -36,6 +36,8 @@ test-matrix: setup
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
 
 # JupyterLab on the reports (from the dev extras), the project's kernel and paths.
 lab: setup

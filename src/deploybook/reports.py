@@ -81,7 +81,11 @@ def parse_parameters(source: str) -> list[Parameter]:
     }
     found = []
     for node in ast.parse(source).body:
-        if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)):
+        if not (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and node.value is not None
+        ):
             raise ParameterError(
                 f"line {node.lineno} of the parameters cell is not 'name: type = default  # help'"
             )
@@ -89,7 +93,7 @@ def parse_parameters(source: str) -> list[Parameter]:
             Parameter(
                 node.target.id,
                 ast.unparse(node.annotation),
-                ast.get_source_segment(source, node.value) if node.value else "None",
+                ast.get_source_segment(source, node.value) or ast.unparse(node.value),
                 comments.get(node.end_lineno or node.lineno, ""),
             )
         )
