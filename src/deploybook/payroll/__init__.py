@@ -15,6 +15,18 @@ Four layers, each importing only the ones before it:
   tests, security checks, tables, charts and figures.
 """
 
-from deploybook.payroll.engine.withholding import withholding
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["withholding"]
+
+
+def __getattr__(name: str) -> Any:
+    """``withholding`` on first use: ``deploybook payroll ...`` and ``deploybook list``
+    import this package without paying for the rules (pandas, YAML) until they need them."""
+    if name == "withholding":
+        from deploybook.payroll.engine.withholding import withholding
+
+        return withholding
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

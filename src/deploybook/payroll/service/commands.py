@@ -13,13 +13,10 @@ import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from deploybook.payroll.engine.rules import (
-    RuleSet,
-    default_rule_sets,
-    derived_files,
-    rules_dir,
-)
+if TYPE_CHECKING:  # the rules (pandas, YAML) are imported when a command runs
+    from deploybook.payroll.engine.rules import RuleSet
 
 WARN_DAYS = 60
 
@@ -56,6 +53,8 @@ def rules_listing(rule_sets: tuple[RuleSet, ...], today: date) -> list[str]:
 
 
 def _rules(args: argparse.Namespace) -> None:
+    from deploybook.payroll.engine.rules import default_rule_sets
+
     today = date.fromisoformat(args.today) if args.today else date.today()
     rule_sets = default_rule_sets()
     print("\n".join(rules_listing(rule_sets, today)))
@@ -67,6 +66,8 @@ def _rules(args: argparse.Namespace) -> None:
 
 
 def _coefficients(args: argparse.Namespace) -> None:
+    from deploybook.payroll.engine.rules import derived_files, rules_dir
+
     stale = []
     for rule_file in sorted(rules_dir().glob("*.yaml")):
         for path, text in derived_files(rule_file).items():
