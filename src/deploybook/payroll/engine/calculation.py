@@ -88,7 +88,7 @@ class PayContext:
 class Engine(Protocol):
     """Computes one employee's payslip."""
 
-    version: str
+    version: ClassVar[str]
 
     def compute(
         self, employee: Employee, timesheet: Timesheet | None, ctx: PayContext, base_used: Decimal

@@ -92,7 +92,8 @@ def synthetic_timesheets(
 ) -> dict[str, Timesheet]:
     """Timesheets for ``period``: ordinary hours for hourly staff, overtime, some allowances."""
     rng = np.random.default_rng([seed, period.start.toordinal()])
-    weeks = {"weekly": 1, "fortnightly": 2, "monthly": Decimal(52) / 12}[period.frequency.value]
+    weeks: Decimal = {"weekly": Decimal(1), "fortnightly": Decimal(2),
+                      "monthly": Decimal(52) / 12}[period.frequency.value]  # fmt: skip
     standard = (HOURS_PER_WEEK * Decimal(weeks)).quantize(Decimal("0.25"))
     u = rng.random((len(employees), 5))
     sheets = {}

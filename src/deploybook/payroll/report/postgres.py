@@ -126,6 +126,8 @@ def fresh_database(url: str) -> str:
 def drop_database(url: str) -> None:
     """Drop the database of ``url`` (after :func:`fresh_database`)."""
     target = make_url(url)
+    if not target.database:
+        raise ValueError(f"url: {url!r} names no database")
     admin = target.set(database="postgres").render_as_string(hide_password=False)
     with psycopg.connect(_libpq(admin), autocommit=True) as conn:
         conn.execute(

@@ -230,7 +230,7 @@ def plan_table(plan: RolloutPlan) -> Styler:
 def monitoring_table(result: RolloutResult) -> Styler:
     """One row per phase: when it paid, who was paid and compared, what was out of tolerance,
     errors, the seconds each engine took, the decision."""
-    rows = []
+    rows: list[dict[str, object]] = []
     for p in result.phases:
         replay = p.environment != "production"
         if p.decision == "not run":

@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from psycopg import sql
 from sqlalchemy import MetaData, Table, create_engine, inspect, select
@@ -119,7 +119,14 @@ def check_rollback(
                          since_missing, since_changed)  # fmt: skip
 
 
-def kept_by_downgrade(store: PayrollStore) -> dict[str, int]:
+class Kept(TypedDict):
+    """What a downgrade kept in the audit log (see :func:`kept_by_downgrade`)."""
+
+    engine_2_payslips_kept: int
+    reconciliation_items_kept: int
+
+
+def kept_by_downgrade(store: PayrollStore) -> Kept:
     """What downgrades kept in the audit log of what only revision 0002 can hold: payslips
     computed by engine 2.0 and reconciliation items (see migration 0002)."""
     with store.transaction() as conn:
@@ -144,7 +151,10 @@ def _copy(store: PayrollStore, workdir: Path) -> tuple[PayrollStore, Callable[[]
         raw = store.engine.raw_connection()
         try:
             target = sqlite3.connect(path)
-            raw.driver_connection.backup(target)  # SQLite's online backup: a consistent copy
+            source = raw.driver_connection
+            if not isinstance(source, sqlite3.Connection):
+                raise TypeError(f"a SQLite store's driver connection, not {type(source)}")
+            source.backup(target)  # SQLite's online backup: a consistent copy
             target.close()
         finally:
             raw.close()
@@ -154,16 +164,20 @@ def _copy(store: PayrollStore, workdir: Path) -> tuple[PayrollStore, Callable[[]
     server = create_engine(store.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     store.close()  # a template database must have no other session
     with server.connect() as conn:
-        conn.exec_driver_sql(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
         conn.exec_driver_sql(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(source)
-            )
+            sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)).as_string()
+        )
+        conn.exec_driver_sql(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}")
+            .format(sql.Identifier(name), sql.Identifier(source))
+            .as_string()
         )
 
     def drop() -> None:
         with server.connect() as conn:
-            conn.exec_driver_sql(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            conn.exec_driver_sql(
+                sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)).as_string()
+            )
         server.dispose()
 
     return PayrollStore(store.url.set(database=name).render_as_string(hide_password=False)), drop

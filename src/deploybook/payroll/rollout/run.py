@@ -31,7 +31,6 @@ import pandas as pd
 
 from deploybook.payroll.engine.domain import Employee, PayFrequency, PayPeriod, Timesheet
 from deploybook.payroll.engine.reconcile import Reconciliation
-from deploybook.payroll.engine.rules import rule_set_for
 from deploybook.payroll.engine.synthetic import synthetic_company, synthetic_timesheets
 from deploybook.payroll.rollout.plan import Phase, RolloutPlan
 from deploybook.payroll.rollout.rollback import (
@@ -125,17 +124,6 @@ def _fresh_sqlite(path: Path) -> PayrollStore:
     return PayrollStore(sqlite_url(path))
 
 
-def _with_study_loans(periods: list[PayPeriod]) -> bool:
-    """Whether every period's payday has a study loan schedule (so the company may have
-    employees with a loan)."""
-    try:
-        for period in periods:
-            rule_set_for(period.paid_on).stsl_for(period.paid_on)
-    except ValueError:
-        return False
-    return True
-
-
 def _compare(
     service: PayrollService, run_id: int, tolerance: int, outcome: PhaseOutcome
 ) -> Reconciliation:
@@ -199,8 +187,9 @@ def run_rollout(
     ahead = [periods[-1]]
     for _ in range(production_phases):
         ahead.append(ahead[-1].next())
-    company = synthetic_company(employees, frequency, seed,
-                                study_loans=_with_study_loans(periods + ahead))  # fmt: skip
+    # no study loans: production starts at engine 1.0's revision (0001), which has no column
+    # to record a declaration (0004 adds it), so the rehearsed company declares none
+    company = synthetic_company(employees, frequency, seed)
     production = (
         PayrollStore(production_url) if production_url else _fresh_sqlite(workdir / "production.db")
     )

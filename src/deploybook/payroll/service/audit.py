@@ -129,7 +129,7 @@ def verify_audit(conn: Connection) -> AuditVerification:
                 f"entry {row['id']} does not follow the entry before it: an entry was removed, "
                 "inserted or reordered",
             )  # fmt: skip
-        if row["row_hash"] != entry_hash(previous, row):
+        if row["row_hash"] != entry_hash(previous, dict(row)):
             return AuditVerification(
                 count, row["id"], f"entry {row['id']} was changed after it was written"
             )

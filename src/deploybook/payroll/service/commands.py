@@ -122,7 +122,7 @@ def _serve(args: argparse.Namespace) -> None:
     serve(settings, host=args.host, port=args.port, state_dir=state)
 
 
-def add_payroll_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_payroll_commands(sub: argparse._SubParsersAction) -> None:
     """Add ``deploybook payroll serve | rules | coefficients | audit verify`` to the command
     line."""
     payroll = sub.add_parser("payroll", help="the payroll service and its rules").add_subparsers(

@@ -47,7 +47,7 @@ def _accounts(conn: Connection, run_id: int) -> dict[str, tuple[str, str]]:
     rows = conn.execute(
         select(payslips.c.employee_id, *columns).where(payslips.c.pay_run_id == run_id)
     ).all()
-    return {row[0]: tuple(row[1:]) if recorded else ("", "") for row in rows}  # type: ignore[misc]
+    return {row[0]: (row[1], row[2]) if recorded else ("", "") for row in rows}
 
 
 def _calculated_at(conn: Connection, run_id: int) -> datetime | None:

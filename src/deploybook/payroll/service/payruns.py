@@ -417,7 +417,8 @@ class PayrollService:
                     )
                 return existing
             result = conn.execute(
-                pay_runs.insert().values(
+                pay_runs.insert()
+                .values(
                     frequency=period.frequency.value,
                     period_start=period.start,
                     period_end=period.end,
@@ -431,8 +432,9 @@ class PayrollService:
                     created_by=actor,
                     updated_at=now(),
                 )
+                .returning(pay_runs.c.id)
             )
-            run_id = result.inserted_primary_key[0]
+            run_id = result.scalar_one()
             write_audit(conn, actor, "pay_run.create", "pay_run", run_id,
                         period=str(period.start), frequency=period.frequency.value)  # fmt: skip
             return self._get(conn, run_id)

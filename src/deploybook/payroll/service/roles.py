@@ -59,9 +59,9 @@ def set_roles(conn: Connection, actor: str, user: str, roles: set[str]) -> RoleR
         insert(role_requests).values(
             user_name=user, roles=",".join(sorted(roles)), requested_by=actor,
             requested_at=now(), status="pending",
-        )
+        ).returning(role_requests.c.id)
     )  # fmt: skip
-    request_id = result.inserted_primary_key[0]
+    request_id = result.scalar_one()
     write_audit(conn, actor, "users.request", "role_request", request_id, user=user,
                 roles=sorted(roles), added=sorted(added))  # fmt: skip
     return get_request(conn, request_id)

@@ -61,18 +61,14 @@ REPLAY_HEADER = {
 }
 
 
-def _key(required: bool) -> Any:
-    description = (
-        "unique per request (e.g. a UUID): a retry with the same key replays the "
-        "first response instead of doing the work again"
-    )
-    if required:
-        return Annotated[str, Header(alias=HEADER, pattern=PATTERN, description=description)]
-    return Annotated[str | None, Header(alias=HEADER, pattern=PATTERN, description=description)]
-
-
-OptionalKey = _key(required=False)
-RequiredKey = _key(required=True)
+_KEY = Header(
+    alias=HEADER,
+    pattern=PATTERN,
+    description="unique per request (e.g. a UUID): a retry with the same key replays the "
+    "first response instead of doing the work again",
+)
+OptionalKey = Annotated[str | None, _KEY]
+RequiredKey = Annotated[str, _KEY]
 
 
 def run_body(run: PayRun) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -87,7 +88,7 @@ _TIMES = ("created_at", "requested_at", "decided_at")
 GENESIS = "0" * 64
 
 
-def entry_hash(previous: str, row: sa.Row) -> str:  # type: ignore[type-arg]
+def entry_hash(previous: str, row: sa.Row[Any]) -> str:
     """SHA-256 of the previous hash and one audit entry (the same as the store's)."""
     at = row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)
     fields = [row.id, at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f"), row.actor,
@@ -162,7 +163,7 @@ def upgrade() -> None:
             sa.update(_EMPLOYEES).where(_EMPLOYEES.c.id.in_(parked["stsl"])).values(stsl=True)
         )
 
-    def current(column: str) -> sa.ScalarSelect:  # type: ignore[type-arg]
+    def current(column: str) -> sa.ScalarSelect[Any]:
         return (
             sa.select(_EMPLOYEES.c[column])
             .where(_EMPLOYEES.c.id == _PAYSLIPS.c.employee_id)
