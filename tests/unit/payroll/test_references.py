@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import pytest
 
-from deploybook.payroll.engine.references import check_tax_table_rows, load_tax_table_rows
+from deploybook.payroll.engine.references import (
+    check_tax_table_rows,
+    generator_check,
+    load_tax_table_rows,
+)
 
 ROWS = check_tax_table_rows()
 
@@ -46,3 +50,17 @@ def test_a_malformed_reference_file_is_named(tmp_path) -> None:
     path.write_text("rule_set,period\n")
     with pytest.raises(ValueError, match=r"t\.csv: expected columns"):
         load_tax_table_rows(path)
+
+
+def test_the_generator_check_shows_every_table_it_did_not_make() -> None:
+    """The report's table: the ATO's 2020 and 2024 tables reproduced bracket for bracket;
+    2026-27 (no ATO copy stored) against F1, equal but for four scale-6 brackets."""
+    check = generator_check()
+    published = check[check["reference"] == "ATO, published"]
+    assert set(published["rule set"]) == {"ato-schedule1-2020-10-13", "ato-schedule1-2024-07-01"}
+    assert (published["equal"] == published["brackets"]).all()
+    assert published["brackets"].sum() == 2 * (7 + 9 + 3 + 7 + 9)
+    later = check[check["rule set"] == "ato-schedule1-2026-07-01"].set_index("scale")
+    assert set(later["reference"]) == {"F1, independent"}
+    assert (later.loc["6", "brackets"], later.loc["6", "equal"]) == (9, 5)
+    assert (later.drop("6")["equal"] == later.drop("6")["brackets"]).all()

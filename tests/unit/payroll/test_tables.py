@@ -13,7 +13,7 @@ from deploybook.payroll.engine.aba import Payment, aba_file
 from deploybook.payroll.engine.examples import reproduce_examples
 from deploybook.payroll.engine.rules import Status, default_rule_sets
 from deploybook.payroll.report import tables
-from deploybook.payroll.report.mutation import Mutant, MutationResult
+from deploybook.payroll.report.mutation import MODULES, Mutant, MutationResult, MutationRun
 from deploybook.payroll.report.pyramid import LevelResult
 from deploybook.payroll.rollout.plan import load_plan
 from deploybook.payroll.rollout.run import run_rollout
@@ -60,13 +60,19 @@ def test_test_tables(tmp_path: Path) -> None:
     html = _html(tables.pyramid_table([level]))
     assert "1.5<" in html
     assert "80.0<" in html
-    result = MutationResult(311, 8, 0, 0, 0, 0, 319, 29.70681)
-    assert tables.mutation_table(result).data.loc[0, "mutants"] == 319
-    assert ">30<" in _html(tables.mutation_table(result))
-    mutant = Mutant("bracket_index 5", "if x < bracket.upper:", "if x <= bracket.upper:")
+    run = MutationRun({m: MutationResult(311, 8, 0, 0, 0, 0, 319) for m in MODULES}, (), 29.7)
+    shown = tables.mutation_table(run).data
+    assert list(shown["module"]) == [*MODULES, "all modules"]
+    assert shown.iloc[-1]["mutants"] == 319 * len(MODULES)
+    assert ">97.5<" in _html(tables.mutation_table(run))  # 311 of 319
+    mutant = Mutant("withholding", "bracket_index 5", "if x < bracket.upper:",
+                    "if x <= bracket.upper:")  # fmt: skip
     assert mutant.x_comparison
-    assert not Mutant("bracket_index 7", "return len(b) - 1", "return len(b) - 2").x_comparison
-    assert tables.survivors_table([mutant]).data.loc[0, "mutated"] == "if x <= bracket.upper:"
+    assert not Mutant("withholding", "bracket_index 7", "return len(b) - 1",
+                      "return len(b) - 2").x_comparison  # fmt: skip
+    survivors = tables.survivors_table([mutant]).data
+    assert (survivors.loc[0, "module"], survivors.loc[0, "mutated"]) == (
+        "withholding", "if x <= bracket.upper:")  # fmt: skip
     feature = """Feature: pay
   Scenario: A salaried employee's first fortnight under the 2024-25 tax rates
   Scenario Outline: The ATO's published examples

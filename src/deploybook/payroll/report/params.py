@@ -18,9 +18,12 @@ class PayrollParams(ReportParams):
 
     employees: int = Field(ge=20, le=200_000, description="employees of the synthetic company")
     pay_frequency: str = Field(pattern="^(weekly|fortnightly|monthly)$")
-    period_start: date = Field(ge=date(2023, 9, 1), le=date(2026, 1, 1))  # SG data: 2023-26
+    # rule sets and super data cover paydays from 1 July 2023 to 30 June 2027: the history
+    # before the first period and the production phases after it fall within
+    period_start: date = Field(ge=date(2023, 9, 1), le=date(2026, 12, 31))
     rule_set: str = Field(description="rule set to force; empty for the one in force")
     rollout_plan: str = Field(min_length=1)
+    comparison_plan: str = Field(description="a second plan run for comparison; empty for none")
     inject_defect: bool
     test_levels: list[str] = Field(min_length=1)
     mutation_testing: bool

@@ -18,6 +18,7 @@ import subprocess  # runs pytest with fixed arguments  # nosec B404
 import sys
 import time
 import xml.etree.ElementTree as ET  # parses our own pytest report  # nosec B405
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,6 +134,21 @@ def run_pyramid(levels: list[str], workdir: Path, *, parallel: int = 2) -> list[
         results = pool.map(lambda level: run_level(level, workdir, extra=LIVE), order)
         done = dict(zip(order, results, strict=True))
     return [done[level] for level in levels]
+
+
+def level_result(results: Iterable[LevelResult], level: str) -> LevelResult | None:
+    """The result of ``level`` among ``results`` (``None`` if that level did not run)."""
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}; got {level!r}")
+    return next((r for r in results if r.level == level), None)
+
+
+def cases_of(result: LevelResult | None, test: str) -> tuple[int, int]:
+    """How many cases of the test function ``test`` a level ran, and how many failed (``(0,
+    0)`` if the level did not run)."""
+    found = [outcome for name, outcome in (result.cases if result else ())
+             if name == test or name.startswith(f"{test}[")]  # fmt: skip
+    return len(found), sum(outcome != "passed" for outcome in found)
 
 
 def combined_coverage(results: list[LevelResult]) -> float:

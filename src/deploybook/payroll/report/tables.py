@@ -20,7 +20,7 @@ from pandas.io.formats.style import Styler
 from deploybook.payroll.engine.aba import LAYOUT, record_fields
 from deploybook.payroll.engine.domain import LineKind
 from deploybook.payroll.engine.rules import RuleSet, Status
-from deploybook.payroll.report.mutation import Mutant, MutationResult
+from deploybook.payroll.report.mutation import Mutant, MutationRun
 from deploybook.payroll.report.pyramid import LevelResult
 from deploybook.payroll.rollout.plan import RolloutPlan
 from deploybook.payroll.rollout.rollback import RollbackCheck
@@ -126,6 +126,35 @@ def assumptions_table(rule_sets: Iterable[RuleSet], status: Status = Status.NC) 
     return styled(frame, wrap=["rule or value", "source", "assumed"])
 
 
+def references_table(rows: pd.DataFrame) -> Styler:
+    """The reference tax-table rows (``references.check_tax_table_rows``) by rule set, pay
+    period and publisher: how many, over which scales, how many agree."""
+    grouped = rows.groupby(["rule_set", "period", "publisher"], sort=True)
+    frame = pd.DataFrame(
+        [{"rule set": rule_set, "period": period,
+          "source": {"G1": "ATO table, reprinted (G1)",
+                     "F1": "independent tests (F1)"}.get(publisher, publisher),
+          "scales": ", ".join(sorted(set(g["scale"]))),
+          "study loans": "yes" if (g["stsl"] == "true").any() else "no",
+          "rows": len(g), "agree": int(g["agrees"].sum())}
+         for (rule_set, period, publisher), g in grouped]
+    )  # fmt: skip
+    return styled(frame, {"rows": count, "agree": count})
+
+
+def generator_table(check: pd.DataFrame) -> Styler:
+    """The generator's coefficient tables against the tables it did not make
+    (:func:`deploybook.payroll.engine.references.generator_check`), one row per rule set."""
+    frame = (
+        check.groupby(["rule set", "reference"], sort=True)
+        .agg(scales=("scale", lambda s: ", ".join(s)), brackets=("brackets", "sum"),
+             equal=("equal", "sum"))
+        .reset_index()
+    )  # fmt: skip
+    frame = frame.rename(columns={"equal": "equal (limit, a and b)"})
+    return styled(frame)
+
+
 def examples_table(examples: pd.DataFrame) -> Styler:
     """Each published figure of the ATO examples, the engine's value, and whether they agree."""
     frame = pd.DataFrame(
@@ -166,24 +195,25 @@ def pyramid_table(results: Iterable[LevelResult]) -> Styler:
     return styled(frame, {"seconds": decimals(1), "coverage %": decimals(1)})
 
 
-def mutation_table(result: MutationResult) -> Styler:
-    """What mutmut made and what became of the mutants."""
+def mutation_table(run: MutationRun) -> Styler:
+    """What mutmut made of each module and what became of the mutants, with a total row."""
+    rows = [*run.modules.items(), ("all modules", run.overall)]
     frame = pd.DataFrame(
-        [
-            {"mutants": result.total, "killed": result.killed, "survived": result.survived,
-             "no test reached": result.no_tests, "timed out": result.timeout,
-             "score %": result.score, "seconds": result.seconds}
-        ]
+        [{"module": name, "mutants": r.total, "killed": r.killed, "survived": r.survived,
+          "no test reached": r.no_tests, "timed out": r.timeout, "score %": r.score}
+         for name, r in rows]
     )  # fmt: skip
-    return styled(frame, {"score %": decimals(1), "seconds": decimals(0)})
+    return styled(frame, {"score %": decimals(1)})
 
 
 def survivors_table(mutants: Iterable[Mutant]) -> Styler:
-    """Each surviving mutant: the function and number, the line as written, the line mutated."""
+    """Each surviving mutant: its module, the function and number, the line as written, the
+    line mutated."""
     frame = pd.DataFrame(
-        [{"mutant": m.name, "as written": m.original, "mutated": m.mutated} for m in mutants],
-        columns=["mutant", "as written", "mutated"],
-    )
+        [{"module": m.module, "mutant": m.name, "as written": m.original, "mutated": m.mutated}
+         for m in mutants],
+        columns=["module", "mutant", "as written", "mutated"],
+    )  # fmt: skip
     return styled(frame, wrap=["as written", "mutated"]).set_properties(
         subset=["as written", "mutated"], **{"font-family": "monospace"}
     )
@@ -297,6 +327,12 @@ def rollback_table(check: RollbackCheck, drill: bool) -> Styler:
         ("rows written before the upgrade", count(check.rows_before)),
         ("of those, missing after the downgrade", count(check.rows_missing)),
         ("of those, changed", count(check.rows_changed)),
+        (
+            "rows written under the new revision (in tables both have)",
+            count(check.rows_since_upgrade),
+        ),
+        ("of those, missing after the downgrade", count(check.rows_since_missing)),
+        ("of those, changed in the columns the old schema has", count(check.rows_since_changed)),
         ("columns and tables as before the upgrade", "yes" if check.schema_restored else "NO"),
         ("payslips by engine 2.0, noted in the audit log", count(check.engine_2_payslips_kept)),
         ("reconciliation lines kept in the audit log", count(check.reconciliation_items_kept)),

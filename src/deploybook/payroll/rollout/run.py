@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,14 @@ USERS = {"release": ["admin"], "clara": ["clerk"], "alex": ["approver"], "audrey
 CLERK, APPROVER, ADMIN = "clara", "alex", "release"
 
 
+class Decision(StrEnum):
+    """What a phase decided (compared as its value: ``"go"``, ``"no-go"``, ``"not run"``)."""
+
+    GO = "go"
+    NO_GO = "no-go"
+    NOT_RUN = "not run"
+
+
 @dataclass
 class PhaseOutcome:
     """What one phase did and measured."""
@@ -77,7 +86,7 @@ class PhaseOutcome:
     new_seconds: float = 0.0  # engine 2.0 computing the phase's payslips
     old_seconds: float = 0.0  # engine 1.0 computing the same payslips alongside
     missing_features: list[str] = field(default_factory=list)  # of production's pay
-    decision: str = "not run"
+    decision: Decision = Decision.NOT_RUN
     refused: str = ""  # why the product refused to approve, if it did
     rolled_back: bool = False
 
@@ -94,9 +103,22 @@ class RolloutResult:
     reconciliation: Reconciliation
     reconciliation_phase: str
     production: PayrollStore
-    last_run_id: int
+    last_run_id: int  # of the last parallel run (in dev's or staging's copy if it stopped there)
     production_features: list[str] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    production_run_id: int = 0  # the last pay run production paid
+    inject_defect: bool = False  # whether engine 2.0 carried the injected defect
+
+    @property
+    def caught_phase(self) -> PhaseOutcome | None:
+        """The phase that stopped the rollout (``None`` if every phase went ahead)."""
+        return next((p for p in self.phases if p.name == self.defect_caught_at), None)
+
+    @property
+    def replay_missing_features(self) -> list[str]:
+        """Features of production's pay that a dev or staging sample that ran did not have."""
+        return sorted({f for p in self.phases if p.environment != "production"
+                       and p.decision != Decision.NOT_RUN for f in p.missing_features})  # fmt: skip
 
     def monitoring(self) -> pd.DataFrame:
         """One row per phase: who was paid, time taken, errors and discrepancies."""
@@ -197,8 +219,9 @@ def run_rollout(
         raise ValueError("production_url: the rollout needs an empty database")
     service = _setup(production, ENGINE_1_REVISION, company)
     events: list[dict[str, Any]] = []
+    production_run = 0
     for period in periods[:history_periods]:
-        run_id = _pay(service, period, synthetic_timesheets(company, period, seed))
+        run_id = production_run = _pay(service, period, synthetic_timesheets(company, period, seed))
         service.calculate(CLERK, run_id, rule_set=rule_set)
         service.approve(APPROVER, run_id)
         service.mark_paid(APPROVER, run_id)
@@ -244,7 +267,8 @@ def run_rollout(
             service.set_engine_scope(ADMIN, scope)
             events.append({"phase": phase.name, "period": period.start,
                            "event": f"flag: engine 2.0 for {len(scope)} group(s)"})  # fmt: skip
-            run_id = _pay(service, period, synthetic_timesheets(company, period, seed))
+            run_id = production_run = _pay(service, period,
+                                           synthetic_timesheets(company, period, seed))  # fmt: skip
             try:
                 calc = service.calculate(CLERK, run_id, rule_set=rule_set)
             except PayRunError as exc:
@@ -270,7 +294,7 @@ def run_rollout(
                 service.mark_paid(APPROVER, run_id)
                 events.append({"phase": phase.name, "period": period.start,
                                "event": "go: approved and paid"})  # fmt: skip
-        outcome.decision = "go" if go else "no-go"
+        outcome.decision = Decision.GO if go else Decision.NO_GO
         if go:
             continue
         caught = phase.name
@@ -290,7 +314,7 @@ def run_rollout(
                        "event": f"fallback rehearsed on a copy ({kind})"})  # fmt: skip
     return RolloutResult(
         plan, outcomes, caught, rollback, drill, last, last_phase, production, last_run_id,
-        sorted(everything), events,
+        sorted(everything), events, production_run, inject_defect,
     )  # fmt: skip
 
 
