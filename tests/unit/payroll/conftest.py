@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from decimal import Decimal
 
@@ -13,6 +14,15 @@ SCALES = ["1", "2", "3", "5", "6", "4-resident", "4-foreign-resident"]
 PAID_ON = [date(2023, 8, 2), date(2024, 7, 17), date(2025, 9, 3), date(2025, 10, 8),
            date(2026, 12, 10)]  # fmt: skip
 STUDY_LOANS_FROM = date(2025, 9, 24)  # the marginal Schedule 8
+MAX_EXAMPLES_ENV = "DEPLOYBOOK_MAX_EXAMPLES"
+
+
+def examples(default: int) -> int:
+    """Hypothesis examples for a property test: ``default``, or at most
+    ``$DEPLOYBOOK_MAX_EXAMPLES`` (mutation testing runs every mutant on few, fixed examples;
+    an explicit ``max_examples`` would override its profile)."""
+    cap = os.environ.get(MAX_EXAMPLES_ENV)
+    return min(default, int(cap)) if cap else default
 
 
 def money(low: int, high: int) -> st.SearchStrategy[Decimal]:

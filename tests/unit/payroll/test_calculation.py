@@ -19,7 +19,7 @@ from deploybook.payroll.engine.calculation import (
 from deploybook.payroll.engine.domain import LineKind, PayFrequency, PayPeriod, Timesheet
 from deploybook.payroll.engine.rules import rule_set_named
 
-from .conftest import PAID_ON, STUDY_LOANS_FROM, employee, employees, timesheets
+from .conftest import PAID_ON, STUDY_LOANS_FROM, employee, employees, examples, timesheets
 
 D = Decimal
 JULY_2024 = PayPeriod.starting("fortnightly", date(2024, 7, 1))  # paid 17 July 2024
@@ -146,7 +146,7 @@ def test_injected_defect_pays_double_time_as_time_and_a_half() -> None:
     ) == CentsEngine().compute(worker, no_double, CTX, D(0))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     data=st.data(),
     paid_on=st.sampled_from(PAID_ON),
@@ -165,7 +165,7 @@ def test_engine_2_agrees_with_engine_1_to_the_cent(data, paid_on, frequency, qua
     assert (new.weekly_earnings, new.bracket) == (old.weekly_earnings, old.bracket)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(data=st.data(), paid_on=st.sampled_from(PAID_ON))
 def test_payslip_invariants(data, paid_on) -> None:
     worker = data.draw(employees(study_loans=paid_on >= STUDY_LOANS_FROM))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -19,6 +20,7 @@ D = Decimal
 
 def test_rounding_steps() -> None:
     assert nearest_dollar(D("197.5")) == 198
+    assert nearest_dollar(D("196.5")) == 197  # 50 cents up, never to the even dollar
     assert nearest_dollar(D("197.4999")) == 197
     assert ignore_cents(D("477.99")) == 477
     assert nearest_cent(D("943.7115")) == D("943.71")
@@ -37,3 +39,25 @@ def test_to_money_accepts(value) -> None:
 def test_to_money_refuses(value) -> None:
     with pytest.raises(ValueError, match=r"^amount"):
         to_money(value, "amount")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ([], "amount must be an amount of money, got list"),
+        (float("nan"), "amount must be a finite amount, got nan"),
+        ("NaN", "amount must be a finite amount, got 'NaN'"),
+        ("-0.01", "amount must not be negative, got '-0.01'"),
+        (D("1e12"), "amount is too large for a payroll amount: Decimal('1E+12')"),
+        ("12.345", "amount has a fraction of a cent: '12.345'"),
+    ],
+)
+def test_each_refusal_says_why(value, message) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        to_money(value, "amount")
+
+
+def test_the_edges_of_an_amount() -> None:
+    assert to_money("0", "x") == 0
+    assert to_money("0.50", "x") == D("0.50")  # under a dollar, not negative
+    assert to_money(D("999999999999.99"), "x") == D("999999999999.99")  # just under the cap

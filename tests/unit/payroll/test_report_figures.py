@@ -144,7 +144,8 @@ def test_mutation_figures_per_module(tmp_path: Path) -> None:
     off = figures.mutation_figures(None, [])
     assert off["mutation_ran"] is False
     assert off["mutation_score"] is off["mutation_score_payruns"] is None
-    results = {m: MutationResult(90 + i, 10 - i, 0, 0, 0, 0, 100) for i, m in enumerate(MODULES)}
+    results = {m: MutationResult(90 + i, 10 - i, 0, 0, 0, 0, 100, 400)
+               for i, m in enumerate(MODULES)}  # fmt: skip
     survivor = Mutant("withholding", "bracket_index 4", "if x < b.upper:", "if x <= b.upper:")
     ran = figures.mutation_figures(MutationRun(results, ("a",), 61.4), [survivor])
     assert ran["mutation_ran"] is True
@@ -153,6 +154,9 @@ def test_mutation_figures_per_module(tmp_path: Path) -> None:
     assert ran["mutation_lowest_module"] == "withholding"
     assert (ran["mutants_total"], ran["mutants_x_comparison"], ran["mutation_seconds"]) == (
         500, 1, 61)  # fmt: skip
+    assert (ran["mutants_generated"], ran["mutation_sampled"]) == (2000, True)
+    assert ran["mutation_sampling"] == "a seeded random sample of each module's"
+    assert 0 < ran["mutation_margin_max"] < 6
 
 
 def test_pyramid_figures_and_the_coverage_target(tmp_path: Path) -> None:

@@ -17,8 +17,8 @@ from deploybook.payroll.rollout.run import run_rollout
 
 GOOD = {"employees": 100, "pay_frequency": "weekly", "period_start": "2024-07-01", "rule_set": "",
         "rollout_plan": "rollout_plan.yaml", "comparison_plan": "", "inject_defect": True,
-        "test_levels": ["unit"],
-        "mutation_testing": False, "throughput_sizes": [300, 100], "load_test_employees": 500,
+        "test_levels": ["unit"], "mutation_testing": False, "mutants_per_module": 0,
+        "throughput_sizes": [300, 100], "load_test_employees": 500,
         "load_test_calculations": 2, "load_test_seconds": 3, "load_test_users": 4,
         "seed": 1}  # fmt: skip
 

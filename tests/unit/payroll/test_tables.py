@@ -60,10 +60,12 @@ def test_test_tables(tmp_path: Path) -> None:
     html = _html(tables.pyramid_table([level]))
     assert "1.5<" in html
     assert "80.0<" in html
-    run = MutationRun({m: MutationResult(311, 8, 0, 0, 0, 0, 319) for m in MODULES}, (), 29.7)
+    run = MutationRun({m: MutationResult(311, 8, 0, 0, 0, 0, 319, 400) for m in MODULES}, (),
+                      29.7)  # fmt: skip
     shown = tables.mutation_table(run).data
     assert list(shown["module"]) == [*MODULES, "all modules"]
-    assert shown.iloc[-1]["mutants"] == 319 * len(MODULES)
+    assert shown.iloc[-1]["tested"] == 319 * len(MODULES)
+    assert shown.iloc[-1]["mutants made"] == 400 * len(MODULES)
     assert ">97.5<" in _html(tables.mutation_table(run))  # 311 of 319
     mutant = Mutant("withholding", "bracket_index 5", "if x < bracket.upper:",
                     "if x <= bracket.upper:")  # fmt: skip

@@ -15,10 +15,23 @@ from deploybook.payroll.report.mutation import (
     _sandbox,
     module_of,
     parse_results,
+    sample_mutants,
     surviving_changes,
     tally,
 )
 from deploybook.payroll.report.pyramid import _cases, run_level
+
+
+def test_a_sample_of_mutants_is_seeded_and_its_score_has_a_margin() -> None:
+    names = [f"m{i:03d}" for i in range(300)]
+    first = sample_mutants(names, 40, seed=7)
+    assert first == sample_mutants(reversed(names), 40, seed=7) == sorted(first)
+    assert len(set(first)) == 40
+    assert first != sample_mutants(names, 40, seed=8)
+    assert sample_mutants(names, 0, seed=7) == sample_mutants(names, 500, seed=7) == names
+    sampled = MutationResult(90, 10, 0, 0, 0, 0, 100, generated=1000)
+    assert round(sampled.margin, 2) == 5.58  # 1.96 x sqrt(0.9 x 0.1 / 100) x sqrt(900 / 999)
+    assert MutationResult(90, 10, 0, 0, 0, 0, 100, generated=100).margin == 0  # every one
 
 
 def test_mutation_score_counts_survivors_and_untested() -> None:
@@ -43,14 +56,14 @@ def test_mutants_are_scored_per_module() -> None:
     assert len(outcomes) == 5
     found = tally(outcomes)
     assert list(found) == list(MODULES)
-    assert found["withholding"] == MutationResult(1, 1, 0, 0, 0, 0, 2)
+    assert found["withholding"] == MutationResult(1, 1, 0, 0, 0, 0, 2, 2)
     assert found["withholding"].score == 50.0
     assert found["money"].no_tests == 1
     assert (found["payruns"].timeout, found["payruns"].score) == (1, 100.0)
-    assert found["aba"] == MutationResult(0, 0, 0, 0, 0, 0, 1)  # not run: counted, not judged
+    assert found["aba"] == MutationResult(0, 0, 0, 0, 0, 0, 0, 1)  # made, not tested
     assert found["calculation"].total == 0
     run = MutationRun(found, ("x",), 3.0)
-    assert run.overall == MutationResult(1, 1, 1, 1, 0, 0, 5)
+    assert run.overall == MutationResult(1, 1, 1, 1, 0, 0, 4, 5)
     with pytest.raises(ValueError, match=r"mutant 'deploybook\.payroll\.engine\.rules\.x_f"):
         module_of("deploybook.payroll.engine.rules.x_f__mutmut_1")
 

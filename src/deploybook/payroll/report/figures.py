@@ -138,7 +138,16 @@ def mutation_figures(run: MutationRun | None, survivors: Sequence[Mutant]) -> Fi
     }
     overall = run.overall if run else None
     scores = {m: round(r.score, 1) for m, r in run.modules.items()} if run else {}
+    sampled = bool(run and any(r.total < r.generated for r in run.modules.values()))
     return figures | {
+        "mutants_generated": overall.generated if overall else None,
+        "mutation_sampled": sampled,
+        "mutation_sampling": ("a seeded random sample of each module's" if sampled else "every one")
+        if run
+        else None,
+        "mutation_margin_max": round(max(r.margin for r in run.modules.values()), 1)
+        if run
+        else None,
         "mutation_score": round(overall.score, 1) if overall else None,
         "mutants_total": overall.total if overall else None,
         "mutants_survived": overall.survived + overall.no_tests if overall else None,

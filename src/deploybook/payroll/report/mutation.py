@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import ast
 import difflib
+import json
+import random
 import re
 import shutil
 import subprocess  # runs mutmut with fixed arguments  # nosec B404
@@ -94,13 +96,30 @@ class MutationResult:
     timeout: int
     suspicious: int
     skipped: int
-    total: int
+    total: int  # mutants tested (a sample of those generated, or all of them)
+    generated: int = 0  # mutants mutmut made of the module
+
+    @property
+    def judged(self) -> int:
+        """Mutants whose fate counts towards the score."""
+        return self.killed + self.timeout + self.survived + self.no_tests + self.suspicious
 
     @property
     def score(self) -> float:
         """Killed (or timed-out) mutants over all mutants that ran or had no test, in percent."""
-        judged = self.killed + self.timeout + self.survived + self.no_tests + self.suspicious
-        return 100.0 * (self.killed + self.timeout) / judged if judged else 0.0
+        return 100.0 * (self.killed + self.timeout) / self.judged if self.judged else 0.0
+
+    @property
+    def margin(self) -> float:
+        """Half the width of the score's 95% interval, in points, when the mutants tested are
+        a random sample of those generated (normal approximation, finite population
+        corrected; 0 when every mutant was tested)."""
+        n, population = self.judged, max(self.generated, self.judged)
+        if not n or n >= population:
+            return 0.0
+        p = self.score / 100
+        correction = ((population - n) / (population - 1)) ** 0.5
+        return 100 * 1.96 * (p * (1 - p) / n) ** 0.5 * correction
 
 
 @dataclass(frozen=True)
@@ -117,7 +136,8 @@ class MutationRun:
         results = list(self.modules.values())
         return MutationResult(
             *(sum(getattr(r, name) for r in results) for name in (
-                "killed", "survived", "no_tests", "timeout", "suspicious", "skipped", "total"))
+                "killed", "survived", "no_tests", "timeout", "suspicious", "skipped", "total",
+                "generated"))
         )  # fmt: skip
 
 
@@ -130,16 +150,34 @@ def module_of(mutant: str) -> str:
     raise ValueError(f"mutant {mutant!r} is in no target module ({', '.join(MODULES)})")
 
 
+NOT_TESTED = "not checked"  # mutmut's word for a mutant it made but did not run
+
+
 def tally(outcomes: Iterable[tuple[str, str]]) -> dict[str, MutationResult]:
-    """Each target's result from ``(mutant name, outcome)`` pairs, every target present."""
+    """Each target's result from ``(mutant name, outcome)`` pairs, every target present: the
+    mutants tested (any outcome but not checked) and all those generated."""
     counts = {m: dict.fromkeys(OUTCOMES.values(), 0) for m in MODULES}
-    totals = dict.fromkeys(MODULES, 0)
+    tested = dict.fromkeys(MODULES, 0)
+    generated = dict.fromkeys(MODULES, 0)
     for name, outcome in outcomes:
         module = module_of(name)
-        totals[module] += 1
+        generated[module] += 1
+        if outcome != NOT_TESTED:
+            tested[module] += 1
         if outcome in OUTCOMES:
             counts[module][OUTCOMES[outcome]] += 1
-    return {m: MutationResult(**counts[m], total=totals[m]) for m in MODULES}
+    return {m: MutationResult(**counts[m], total=tested[m], generated=generated[m])
+            for m in MODULES}  # fmt: skip
+
+
+def sample_mutants(names: Iterable[str], size: int, seed: int) -> list[str]:
+    """``size`` of ``names`` drawn at random (seeded), or all of them if ``size`` is 0 or no
+    smaller than their number; in mutmut's order."""
+    names = sorted(names)
+    if not size or size >= len(names):
+        return names
+    chosen = set(random.Random(seed).sample(names, size))  # noqa: S311 - a sample, not a secret
+    return [name for name in names if name in chosen]
 
 
 def parse_results(text: str) -> list[tuple[str, str]]:
@@ -177,7 +215,9 @@ def _toml(items: list[str]) -> str:
 
 
 def _clean_env() -> dict[str, str]:
-    return child_env(DEPLOYBOOK_HOME=str(project_root()))  # data files come from the project
+    # data files come from the project; property tests that set their own number of
+    # examples are capped at the profile's (tests/unit/payroll/conftest.py: examples())
+    return child_env(DEPLOYBOOK_HOME=str(project_root()), DEPLOYBOOK_MAX_EXAMPLES=str(MAX_EXAMPLES))
 
 
 def _mutmut(folder: Path, *args: str, timeout: float = 120) -> str:
@@ -191,17 +231,46 @@ def _mutmut(folder: Path, *args: str, timeout: float = 120) -> str:
     return done.stdout
 
 
+def _generated(sandbox: Path, target: Target) -> list[str]:
+    """Every mutant of ``target`` that mutmut made in ``sandbox`` (after a run)."""
+    meta = sandbox / "mutants" / f"{target.source}.meta"
+    return sorted(json.loads(meta.read_text())["exit_code_by_key"])
+
+
+NO_MUTANT = "x_no_such_function__mutmut_0"  # matches nothing: mutmut generates and stops
+
+
 def run_mutation_tests(
-    folder: Path, *, max_children: int = 2, timeout: float = 1800
+    folder: Path,
+    *,
+    per_module: int = 0,
+    seed: int = 0,
+    max_children: int = 2,
+    timeout: float = 1800,
 ) -> MutationRun:
     """Mutate each module of :data:`TARGETS` in turn, in ``folder/<module>``, and score the
-    module's own tests on its mutants (another module's tests reaching it do not count)."""
+    module's own tests on its mutants (another module's tests reaching it do not count).
+
+    With ``per_module`` > 0, mutmut first only makes the mutants (asked to run one that does
+    not exist, it stops once they are made), then tests a random sample of ``per_module`` of
+    them (seeded by ``seed``): the score estimates the module's, within
+    :attr:`MutationResult.margin`.
+    """
     started = time.perf_counter()
     outcomes: list[tuple[str, str]] = []
     for target in TARGETS:
         sandbox = folder / target.module
         _sandbox(sandbox, target)
-        _mutmut(sandbox, "run", "--max-children", str(max_children), timeout=timeout)
+        names: list[str] = []
+        if per_module:
+            try:
+                _mutmut(sandbox, "run", "--max-children", str(max_children),
+                        f"{target.dotted}.{NO_MUTANT}", timeout=timeout)  # fmt: skip
+            except RuntimeError as exc:
+                if "nothing matches" not in str(exc):
+                    raise
+            names = sample_mutants(_generated(sandbox, target), per_module, seed)
+        _mutmut(sandbox, "run", "--max-children", str(max_children), *names, timeout=timeout)
         outcomes += parse_results(_mutmut(sandbox, "results", "--all", "true"))
     seconds = time.perf_counter() - started
     survived = tuple(name for name, outcome in outcomes if outcome == "survived")
@@ -267,9 +336,11 @@ def surviving_changes(folder: Path, names: Iterable[str]) -> list[Mutant]:
     return found
 
 
-def mutation_run(enabled: bool, folder: Path) -> MutationRun | None:
-    """:func:`run_mutation_tests` in ``folder`` if ``enabled`` (the report's parameter)."""
-    return run_mutation_tests(folder) if enabled else None
+def mutation_run(
+    enabled: bool, folder: Path, *, per_module: int = 0, seed: int = 0
+) -> MutationRun | None:
+    """:func:`run_mutation_tests` in ``folder`` if ``enabled`` (the report's parameters)."""
+    return run_mutation_tests(folder, per_module=per_module, seed=seed) if enabled else None
 
 
 def survivors_of(run: MutationRun | None, folder: Path) -> list[Mutant]:

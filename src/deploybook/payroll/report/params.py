@@ -27,6 +27,7 @@ class PayrollParams(ReportParams):
     inject_defect: bool
     test_levels: list[str] = Field(min_length=1)
     mutation_testing: bool
+    mutants_per_module: int = Field(ge=0, le=5000, description="0: every mutant")
     throughput_sizes: list[int] = Field(min_length=1, max_length=8)
     load_test_employees: int = Field(ge=10, le=200_000, description="company the load test serves")
     load_test_calculations: int = Field(ge=1, le=20, description="pay-run calculations timed")

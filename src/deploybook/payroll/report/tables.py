@@ -199,11 +199,12 @@ def mutation_table(run: MutationRun) -> Styler:
     """What mutmut made of each module and what became of the mutants, with a total row."""
     rows = [*run.modules.items(), ("all modules", run.overall)]
     frame = pd.DataFrame(
-        [{"module": name, "mutants": r.total, "killed": r.killed, "survived": r.survived,
-          "no test reached": r.no_tests, "timed out": r.timeout, "score %": r.score}
+        [{"module": name, "mutants made": r.generated, "tested": r.total, "killed": r.killed,
+          "survived": r.survived, "no test reached": r.no_tests, "timed out": r.timeout,
+          "score %": r.score, "\u00b1 points (95%)": r.margin}
          for name, r in rows]
     )  # fmt: skip
-    return styled(frame, {"score %": decimals(1)})
+    return styled(frame, {"score %": decimals(1), "\u00b1 points (95%)": decimals(1)})
 
 
 def survivors_table(mutants: Iterable[Mutant]) -> Styler:
