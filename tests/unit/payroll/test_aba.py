@@ -56,7 +56,7 @@ def test_unbalanced_file_nets_the_credits() -> None:
         ({"description": ""}, "description must not be blank"),
         ({"remitter": "  "}, "remitter must not be blank"),
         ({"apca_id": 1234567}, "apca_id"),
-        ({"trace_bsb": "032999"}, "trace_bsb"),
+        ({"trace_bsb": "032999"}, "^trace_bsb must look like"),
         ({"trace_account": "12-34"}, "trace_account"),
         ({"remitter": "🙂"}, r"remitter \('🙂'\): no letters or digits in the ABA character set"),
     ],
@@ -64,6 +64,18 @@ def test_unbalanced_file_nets_the_credits() -> None:
 def test_bad_file_settings_are_named(change, message) -> None:
     with pytest.raises(ValueError, match=message):
         aba_file(PAYMENTS, **(KW | change))
+
+
+@pytest.mark.parametrize(
+    ("payment", "message"),
+    [
+        (Payment("032000", "1", "Pat Doe", Decimal(1), "x"), "^bsb must look like 123-456"),
+        (Payment("032-000", "12-3", "Pat Doe", Decimal(1), "x"), "^account_number must be 1 to 9"),
+    ],
+)
+def test_each_bad_detail_is_named(payment: Payment, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        aba_file([payment], **KW)
 
 
 def test_bad_payment_is_named() -> None:
@@ -79,6 +91,8 @@ def test_bad_payment_is_named() -> None:
         (lambda t: t[:-2], "CR LF"),
         (lambda t: t.replace("\r\n", " \r\n", 1), "record 1 has 121 characters"),
         (lambda t: t.replace("\r\n1", "\r\n7", 1), "type 0, then type 1"),
+        (lambda t: "1" + t[1:], "^records must be one type 0, then type 1 records, then one"),
+        (lambda t: t[:-122] + "1" + t[-121:], "^records must be one type 0, then type 1"),
         (lambda t: t.replace("0000239200", "0000239201", 1), "does not match"),
     ],
 )

@@ -54,6 +54,18 @@ def test_hourly_with_overtime_and_allowance() -> None:
     assert slip.super_guarantee == D("349.60")
 
 
+@pytest.mark.parametrize("engine", [ReferenceEngine(), CentsEngine()])
+def test_a_sacrifice_larger_than_the_pay_takes_the_pay_not_the_allowances(engine) -> None:
+    """Salary sacrifice comes out of earnings, never out of expense allowances."""
+    worker = employee(basis="hourly", rate=D("40.00"), salary_sacrifice=D(5000))
+    sheet = Timesheet(worker.id, ordinary_hours=D(10), allowances=D("100.00"))
+    slip = engine.compute(worker, sheet, CTX, D(0))
+    assert slip.gross == D("500.00")  # 400 ordinary and 100 of allowances
+    assert slip.salary_sacrifice == D("400.00")
+    assert slip.ote == D("400.00")
+    assert slip.net == D("100.00")  # the allowances, untaxed here, are paid
+
+
 def test_salary_sacrifice_is_before_tax_and_goes_to_super() -> None:
     plain = ReferenceEngine().compute(employee(), None, CTX, D(0))
     sacrificing = ReferenceEngine().compute(employee(salary_sacrifice=D(500)), None, CTX, D(0))

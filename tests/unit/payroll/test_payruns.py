@@ -191,7 +191,10 @@ def test_a_period_has_one_run(service: PayrollService) -> None:
     assert service.create_pay_run("cleo", PERIOD) == run  # the same run, not a second one
     monthly = service.create_pay_run("clara", PayPeriod.starting("monthly", date(2026, 12, 1)))
     earlier = service.create_pay_run("clara", PERIOD.previous())
-    assert [r.id for r in service.pay_runs()] == [monthly.id, run.id, earlier.id]
+    weekly = service.create_pay_run("clara", PayPeriod.starting("weekly", PERIOD.start))
+    assert weekly.id != run.id  # the same first day, another frequency: another run
+    assert [r.id for r in service.pay_runs()][:1] == [monthly.id]
+    assert {r.id for r in service.pay_runs()} == {monthly.id, run.id, earlier.id, weekly.id}
     with pytest.raises(NotFound, match="pay run 99 does not exist"):
         service.pay_run(99)
     entry = service.audit_log("audrey", entity="pay_run")[0]
@@ -289,6 +292,24 @@ def test_whoever_changed_pay_may_not_approve(service: PayrollService) -> None:
     with pytest.raises(PermissionDenied, match=f"changed the pay or bank details of {first.id}"):
         service.approve("casey", run_id)
     assert service.approve("alex", run_id).status is Status.APPROVED
+
+
+def test_a_run_that_pays_nobody_cannot_be_approved(service: PayrollService) -> None:
+    nobody = service.create_pay_run("clara", PayPeriod.starting("monthly", date(2026, 12, 1)))
+    assert service.calculate("clara", nobody.id).run.employees == 0  # no monthly staff
+    with pytest.raises(InvalidState, match="has not been calculated since its last change"):
+        service.approve("alex", nobody.id)
+
+
+def test_every_engines_refusals_are_listed(service: PayrollService) -> None:
+    salaried = [e for e in STAFF if e.basis.value == "salaried"][:2]
+    service.record_timesheets("clara", PERIOD, [Timesheet(e.id, overtime_15_hours=1)
+                                                for e in salaried])  # fmt: skip
+    run_id = service.create_pay_run("clara", PERIOD).id
+    split = {salaried[0].id: "2.0"}
+    with pytest.raises(PayRunError) as refused:
+        service.calculate("clara", run_id, engine_for=lambda e: split.get(e.id, "1.0"))
+    assert sorted(refused.value.errors) == sorted(e.id for e in salaried)  # from both engines
 
 
 def test_a_run_must_be_calculated_since_its_last_change(service: PayrollService) -> None:

@@ -64,6 +64,8 @@ source_paths = ["src"]
 only_mutate = {targets}
 pytest_add_cli_args_test_selection = {tests}
 pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]
+# a mutant that makes the tests five times slower than the original has hung them
+timeout_multiplier = 5.0
 
 [tool.pytest.ini_options]
 filterwarnings = ["error", "ignore::DeprecationWarning"]
@@ -301,8 +303,11 @@ class Mutant:
 
 
 def _functions(source: str) -> dict[str, str]:
+    """Each function's source by name (lines sliced once: ``ast.get_source_segment`` splits
+    the whole module again for every call, too slow for a module holding a thousand mutants)."""
+    lines = source.splitlines()
     return {
-        node.name: ast.get_source_segment(source, node) or ""
+        node.name: "\n".join(lines[node.lineno - 1 : node.end_lineno])
         for node in ast.walk(ast.parse(source))
         if isinstance(node, ast.FunctionDef)
     }
