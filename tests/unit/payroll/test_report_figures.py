@@ -144,11 +144,13 @@ def test_mutation_figures_per_module(tmp_path: Path) -> None:
     off = figures.mutation_figures(None, [])
     assert off["mutation_ran"] is False
     assert off["mutation_score"] is off["mutation_score_payruns"] is None
+    assert off["mutation_x_survivors"] is False
     results = {m: MutationResult(90 + i, 10 - i, 0, 0, 0, 0, 100, 400)
                for i, m in enumerate(MODULES)}  # fmt: skip
     survivor = Mutant("withholding", "bracket_index 4", "if x < b.upper:", "if x <= b.upper:")
     ran = figures.mutation_figures(MutationRun(results, ("a",), 61.4), [survivor])
     assert ran["mutation_ran"] is True
+    assert ran["mutation_x_survivors"] is True
     assert ran["mutation_score_withholding"] == 90.0
     assert ran["mutation_score_payruns"] == 94.0
     assert ran["mutation_lowest_module"] == "withholding"

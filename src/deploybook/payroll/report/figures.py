@@ -152,6 +152,7 @@ def mutation_figures(run: MutationRun | None, survivors: Sequence[Mutant]) -> Fi
         "mutants_total": overall.total if overall else None,
         "mutants_survived": overall.survived + overall.no_tests if overall else None,
         "mutants_x_comparison": sum(m.x_comparison for m in survivors) if run else None,
+        "mutation_x_survivors": any(m.x_comparison for m in survivors),
         "mutation_seconds": round(run.seconds) if run else None,
         "mutation_score_withholding": scores.get("withholding"),
         "mutation_score_calculation": scores.get("calculation"),

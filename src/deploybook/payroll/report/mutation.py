@@ -178,7 +178,7 @@ def sample_mutants(names: Iterable[str], size: int, seed: int) -> list[str]:
     names = sorted(names)
     if not size or size >= len(names):
         return names
-    chosen = set(random.Random(seed).sample(names, size))  # noqa: S311 - a sample, not a secret
+    chosen = set(random.Random(seed).sample(names, size))  # noqa: S311  # nosec B311 - a sample
     return [name for name in names if name in chosen]
 
 
