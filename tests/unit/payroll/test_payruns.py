@@ -84,6 +84,20 @@ def test_only_an_empty_database_takes_users_without_an_admin(service: PayrollSer
         service.approve("casey", _calculated(service))
 
 
+def test_the_only_admin_names_a_second_and_then_needs_them(tmp_path: Path) -> None:
+    store = PayrollStore(sqlite_url(tmp_path / "fresh.db"))
+    store.upgrade()
+    service = PayrollService(store)
+    service.add_users("root", {"root": ["admin"]})  # as a new service starts
+    (request,) = service.add_users("root", {"zed": ["admin", "approver"]})  # more than admin
+    assert service.add_users("root", {"ross": ["admin"]}) == []  # the second admin, at once
+    assert [e["action"] for e in service.audit_log("ross")][-1] == "users.second_admin"
+    (third,) = service.add_users("root", {"tess": ["admin"]})  # now two are needed
+    assert service.decide_role_request("ross", third.id, approve=True).status == "approved"
+    assert service.decide_role_request("ross", request.id, approve=True).status == "approved"
+    store.close()
+
+
 def test_a_role_grant_is_decided_by_another_admin_once(service: PayrollService) -> None:
     (request,) = service.add_users("root", {"zed": ["auditor"]})
     with pytest.raises(PermissionDenied, match="'clara' needs the admin role"):

@@ -4,6 +4,10 @@ Once a database has users, an administrator who gives anyone a role they do not 
 (themself included) only files a request; another administrator approves or rejects it.
 Taking roles away needs no second pair of eyes and applies at once. Requests live in
 ``role_requests`` (database revision 0004) and every step is audited.
+
+A service starts with one administrator, who could never have a grant approved; so while
+there is only one, that administrator may name a second (a new user given the admin role
+alone), at once and audited as such. From then on every grant needs the two.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from deploybook.payroll.service.audit import write_audit
-from deploybook.payroll.service.schema import role_requests
+from deploybook.payroll.service.schema import role_requests, users
 from deploybook.payroll.service.store import load_roles, now, save_users, table_names
 
 
@@ -48,6 +52,10 @@ def set_roles(conn: Connection, actor: str, user: str, roles: set[str]) -> RoleR
     return it (``ValueError`` if this database cannot hold requests yet)."""
     current = load_roles(conn, user)
     added = roles - current
+    if roles == {"admin"} and not current and _admins(conn) == [actor]:
+        save_users(conn, {user: roles})
+        write_audit(conn, actor, "users.second_admin", "user", user, roles=["admin"])
+        return None
     if not added:
         save_users(conn, {user: roles})
         write_audit(conn, actor, "users.set", "user", user, roles=sorted(roles),
@@ -65,6 +73,12 @@ def set_roles(conn: Connection, actor: str, user: str, roles: set[str]) -> RoleR
     write_audit(conn, actor, "users.request", "role_request", request_id, user=user,
                 roles=sorted(roles), added=sorted(added))  # fmt: skip
     return get_request(conn, request_id)
+
+
+def _admins(conn: Connection) -> list[str]:
+    """The users who hold the admin role."""
+    rows = conn.execute(select(users.c.name, users.c.roles)).all()
+    return sorted(name for name, held in rows if "admin" in held.split(","))
 
 
 def get_request(conn: Connection, request_id: int) -> RoleRequest:
