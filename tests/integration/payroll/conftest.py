@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from deploybook.payroll.report.postgres import (
+from deploybook.payroll.service.store import PayrollStore, sqlite_url
+from payroll_postgres import (
     PostgresUnavailable,
     drop_database,
     fresh_database,
     throwaway_postgres,
 )
-from deploybook.payroll.service.store import PayrollStore, sqlite_url
 
 
 @pytest.fixture(scope="session")

@@ -15,9 +15,9 @@ from deploybook.payroll.engine.aba import parse_aba
 from deploybook.payroll.engine.domain import PayPeriod
 from deploybook.payroll.engine.importing import COLUMNS
 from deploybook.payroll.report.demo import RunningService, running_service
-from deploybook.payroll.report.postgres import drop_database, fresh_database
 from deploybook.payroll.service.schema import audit_log, service_accounts
 from deploybook.payroll.service.store import sqlite_url
+from payroll_postgres import drop_database, fresh_database
 
 PASSWORD = secrets.token_urlsafe(12)
 PROBLEM = "application/problem+json"

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from deploybook.payroll.report.postgres import (
+from deploybook.payroll.report.pyramid import ARTIFACTS_ENV
+from payroll_postgres import (
     PostgresUnavailable,
     drop_database,
     fresh_database,
     throwaway_postgres,
 )
-from deploybook.payroll.report.pyramid import ARTIFACTS_ENV
 
 
 @pytest.fixture

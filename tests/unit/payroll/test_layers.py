@@ -64,6 +64,9 @@ def test_the_api_never_imports_the_web_pages() -> None:
 
 
 def test_no_test_only_code_ships() -> None:
-    """The fuzzing harness runs only in the system tests; it lives beside them."""
-    assert not any(m.endswith("fuzzing") for m in MODULES)
-    assert (Path(__file__).parents[2] / "system" / "payroll" / "fuzzing.py").is_file()
+    """The fuzzing harness, the throwaway PostgreSQL server and the ABA reader serve only
+    the tests; they live beside them, not in the package."""
+    assert not any(m.endswith(("fuzzing", "postgres", "pgserver", "aba_reader")) for m in MODULES)
+    tests = Path(__file__).parents[2]
+    for helper in ("system/payroll/fuzzing.py", "payroll_postgres.py", "payroll_aba_reader.py"):
+        assert (tests / helper).is_file(), helper

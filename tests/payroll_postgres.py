@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL server for tests and reports, or the one ``DEPLOYBOOK_PG_URL`` names.
+"""A throwaway PostgreSQL server for the payroll tests, or the one ``DEPLOYBOOK_PG_URL`` names.
 
 :func:`throwaway_postgres` starts a private cluster from the installed server binaries
 (Debian's ``postgresql`` package puts them in ``/usr/lib/postgresql/<version>/bin``) in a
@@ -59,9 +59,7 @@ def _free_port() -> int:
 
 def _run(command: list[str], as_postgres: bool) -> None:
     prefix = ["runuser", "-u", "postgres", "--"] if as_postgres else []
-    done = subprocess.run(  # noqa: S603 - fixed programs, no shell  # nosec B603
-        prefix + command, capture_output=True, text=True, check=False
-    )
+    done = subprocess.run(prefix + command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise PostgresUnavailable(
             f"{Path(command[0]).name} failed ({done.returncode}): "
