@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from deploybook.cicd.emulator.results import Event
+from deploybook.cicd.emulator.runner import LocalRunner
 from deploybook.cicd.minibook import build_source
-from deploybook.cicd.results import Event
-from deploybook.cicd.runner import LocalRunner
 
 
 def _job(work: Path, tag: str, cache: Path) -> tuple[float, float]:

@@ -56,7 +56,7 @@ def test_good_releases_only(run) -> None:
     figures = run(
         "cicd_pipeline",
         ci_jobs=["unit"],
-        unit_tests="tests/unit/cicd/test_matrix.py",
+        unit_tests="tests/unit/cicd/emulator/test_matrix.py",
         releases=2,
         broken_release="none",
         keep_releases=3,

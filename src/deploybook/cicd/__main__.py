@@ -18,16 +18,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from deploybook.cicd.deployment import DeploymentError, deploy, wait_until_served
+from deploybook.cicd.emulator.masking import load_env_file
+from deploybook.cicd.emulator.results import Event
+from deploybook.cicd.emulator.runner import LocalRunner, RunnerError
+from deploybook.cicd.emulator.workflow import WorkflowError
 from deploybook.cicd.environment import Environment
 from deploybook.cicd.findings import findings_table
-from deploybook.cicd.masking import load_env_file
 from deploybook.cicd.release import ReleaseError, archive_site, release_id
-from deploybook.cicd.results import Event
-from deploybook.cicd.runner import LocalRunner, RunnerError
 from deploybook.cicd.server import SiteServer
 from deploybook.cicd.smoke import SmokeError, smoke_test
 from deploybook.cicd.validation import ValidationToolError, validate
-from deploybook.cicd.workflow import WorkflowError
 
 
 def _outputs(**values: object) -> None:

@@ -8,9 +8,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from deploybook.cicd.emulator.results import JobResult, RunResult
+from deploybook.cicd.emulator.workflow import critical_path, finish_times
 from deploybook.cicd.probes import Probe
-from deploybook.cicd.results import JobResult, RunResult
-from deploybook.cicd.workflow import critical_path, finish_times
 from deploybook.plotting import source_note
 
 

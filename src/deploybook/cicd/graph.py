@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from deploybook.cicd.results import Event
-from deploybook.cicd.runner import LocalRunner
-from deploybook.cicd.workflow import is_triggered, load_workflows
+from deploybook.cicd.emulator.results import Event
+from deploybook.cicd.emulator.runner import LocalRunner
+from deploybook.cicd.emulator.workflow import is_triggered, load_workflows
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,13 @@ from typing import Any
 import pandas as pd
 
 from deploybook.cicd.deployment import rollback
+from deploybook.cicd.emulator.results import Event, JobResult, RunResult
+from deploybook.cicd.emulator.runner import LocalRunner
+from deploybook.cicd.emulator.workflow import load_workflow
 from deploybook.cicd.environment import Environment
 from deploybook.cicd.minibook import build_source
 from deploybook.cicd.probes import Probe, Prober
-from deploybook.cicd.results import Event, JobResult, RunResult
-from deploybook.cicd.runner import LocalRunner
 from deploybook.cicd.server import SiteServer
-from deploybook.cicd.workflow import load_workflow
 
 _VOLATILE = re.compile(r"\b\d+(\.\d+)?s\b|\bin \d+(\.\d+)?s\b|0x[0-9a-f]+")
 
@@ -84,7 +84,7 @@ def refused_entry(root: Path, work_dir: Path) -> tuple[str, str]:
     ci = load_workflow(root / ".github" / "workflows" / "ci.yml")
     versions = [str(v) for v in ci.jobs["unit"]["strategy"]["matrix"]["python"]]
     python = next(v for v in versions if v != this_python())
-    result = run_ci(root, work_dir, ["unit"], "tests/unit/cicd/test_matrix.py", {}, python=python)
+    result = run_ci(root, work_dir, ["unit"], "tests/unit/cicd/emulator/test_matrix.py", {}, python=python)
     job = result.job("unit")
     errors = [line for step in job.steps for line in step.log if line.startswith("Error: ")]
     return python, errors[0].removeprefix("Error: ") if errors else f"it ended with {job.result}"

@@ -22,8 +22,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from deploybook.cicd.emulator.workflow import Workflow
 from deploybook.cicd.findings import Finding
-from deploybook.cicd.workflow import Workflow
 
 _USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*['\"]?([^\s'\"#]+)['\"]?\s*(?:#\s*(.*))?$")
 _SHA = re.compile(r"@[0-9a-f]{40}$")

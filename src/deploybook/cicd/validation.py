@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from deploybook.cicd.emulator.workflow import LineDict, WorkflowError, load_workflow, load_yaml
 from deploybook.cicd.findings import Finding
 from deploybook.cicd.policy import policy_findings
-from deploybook.cicd.workflow import LineDict, WorkflowError, load_workflow, load_yaml
 
 SCHEMA = "vendor.github-workflows"
 _PATH_PART = re.compile(r"\.([A-Za-z0-9_-]+)|\['([^']*)'\]|\[(\d+)\]")

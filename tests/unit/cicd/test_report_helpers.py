@@ -18,6 +18,8 @@ from deploybook.cicd.charts import (
     schedule,
     timeline_figure,
 )
+from deploybook.cicd.emulator.results import JobResult, RunResult, StepResult
+from deploybook.cicd.emulator.runner import LocalRunner
 from deploybook.cicd.environment import Environment
 from deploybook.cicd.params import CicdParams
 from deploybook.cicd.pipeline import (
@@ -36,8 +38,6 @@ from deploybook.cicd.pipeline import (
     where_jobs_ran,
 )
 from deploybook.cicd.probes import Probe
-from deploybook.cicd.results import JobResult, RunResult, StepResult
-from deploybook.cicd.runner import LocalRunner
 from deploybook.cicd.tables import show
 from deploybook.params import ParameterError
 from deploybook.paths import project_root

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from deploybook.cicd.broken import VARIANTS, broken_workflow
+from deploybook.cicd.emulator.workflow import load_workflow
 from deploybook.cicd.findings import findings_table
 from deploybook.cicd.policy import policy_findings
 from deploybook.cicd.validation import ValidationToolError, tool, validate
-from deploybook.cicd.workflow import load_workflow
 from deploybook.paths import project_root
 
 WORKFLOWS = project_root() / ".github" / "workflows"

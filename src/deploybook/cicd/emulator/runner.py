@@ -7,8 +7,8 @@ reusable workflows called with ``uses: ./.github/workflows/x.yml``, ``run:`` ste
 their ``shell``, ``working-directory`` and ``env``, step outputs and environment through
 ``$GITHUB_OUTPUT``/``$GITHUB_ENV``/``$GITHUB_PATH``, job outputs, ``continue-on-error``
 and ``timeout-minutes``. Well-known actions run as their local equivalents
-(:mod:`deploybook.cicd.actions`). Secrets come from a mapping (read from an env file with
-:func:`deploybook.cicd.masking.load_env_file`) and every log line is masked.
+(:mod:`deploybook.cicd.emulator.actions`). Secrets come from a mapping (read from an env file with
+:func:`deploybook.cicd.emulator.masking.load_env_file`) and every log line is masked.
 """
 
 from __future__ import annotations
@@ -28,11 +28,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deploybook.cicd.actions import ActionCall, ActionError, Services, local_action, split_uses
-from deploybook.cicd.artifact_store import ArtifactStore
-from deploybook.cicd.cache_store import CacheStore
-from deploybook.cicd.environment import Environment
-from deploybook.cicd.expressions import (
+from deploybook.cicd.emulator.actions import (
+    ActionCall,
+    ActionError,
+    Services,
+    local_action,
+    split_uses,
+)
+from deploybook.cicd.emulator.artifact_store import ArtifactStore
+from deploybook.cicd.emulator.cache_store import CacheStore
+from deploybook.cicd.emulator.expressions import (
     ExpressionError,
     Scope,
     evaluate_condition,
@@ -40,12 +45,13 @@ from deploybook.cicd.expressions import (
     interpolate_all,
     to_string,
 )
-from deploybook.cicd.hashing import hash_files
-from deploybook.cicd.masking import Masker
-from deploybook.cicd.matrix import describe, expand_matrix, select
-from deploybook.cicd.results import Event, JobResult, RunResult, StepResult
-from deploybook.cicd.shell import read_file_commands, shell_template
-from deploybook.cicd.workflow import Workflow, is_triggered, load_workflow
+from deploybook.cicd.emulator.hashing import hash_files
+from deploybook.cicd.emulator.masking import Masker
+from deploybook.cicd.emulator.matrix import describe, expand_matrix, select
+from deploybook.cicd.emulator.results import Event, JobResult, RunResult, StepResult
+from deploybook.cicd.emulator.shell import read_file_commands, shell_template
+from deploybook.cicd.emulator.workflow import Workflow, is_triggered, load_workflow
+from deploybook.cicd.environment import Environment
 
 _LINUX_LABELS = ("ubuntu", "linux", "self-hosted", "x64")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from deploybook.cicd.expressions import Scope, interpolate
-from deploybook.cicd.workflow import (
+from deploybook.cicd.emulator.expressions import Scope, interpolate
+from deploybook.cicd.emulator.workflow import (
     WorkflowError,
     critical_path,
     finish_times,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from deploybook.cicd.matrix import MatrixError, describe, expand_matrix, select
+from deploybook.cicd.emulator.matrix import MatrixError, describe, expand_matrix, select
 
 
 def test_no_matrix_is_one_empty_combination() -> None:

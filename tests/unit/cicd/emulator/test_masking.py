@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from deploybook.cicd.masking import Masker, load_env_file
+from deploybook.cicd.emulator.masking import Masker, load_env_file
 
 
 def test_env_file_forms(tmp_path: Path) -> None:

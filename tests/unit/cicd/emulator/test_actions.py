@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from deploybook.cicd.actions import (
+from deploybook.cicd.emulator.actions import (
     ActionCall,
     ActionError,
     Services,
@@ -24,8 +24,8 @@ from deploybook.cicd.actions import (
     upload_pages_artifact,
     version_matches,
 )
-from deploybook.cicd.artifact_store import ArtifactStore
-from deploybook.cicd.cache_store import CacheStore
+from deploybook.cicd.emulator.artifact_store import ArtifactStore
+from deploybook.cicd.emulator.cache_store import CacheStore
 from deploybook.cicd.environment import Environment
 
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from deploybook.cicd.expressions import (
+from deploybook.cicd.emulator.expressions import (
     ExpressionError,
     Scope,
     evaluate,

@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from deploybook.cicd.expressions import to_string
+from deploybook.cicd.emulator.expressions import to_string
 
 Combination = dict[str, Any]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from deploybook.cicd.shell import ShellError, read_file_commands, shell_template
+from deploybook.cicd.emulator.shell import ShellError, read_file_commands, shell_template
 
 SHELLS = [
     (None, "bash -e {0}"),  # no shell: bash -e, without GitHub's pipefail

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deploybook.cicd.artifact_store import ArtifactStore
-from deploybook.cicd.cache_store import CacheStore
+from deploybook.cicd.emulator.artifact_store import ArtifactStore
+from deploybook.cicd.emulator.cache_store import CacheStore
 from deploybook.cicd.environment import Environment
 from deploybook.cicd.release import MANIFEST, read_manifest
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from deploybook.cicd.artifact_store import ArtifactError, ArtifactStore
-from deploybook.cicd.cache_store import CacheStore
-from deploybook.cicd.hashing import hash_files, matched_files
+from deploybook.cicd.emulator.artifact_store import ArtifactError, ArtifactStore
+from deploybook.cicd.emulator.cache_store import CacheStore
+from deploybook.cicd.emulator.hashing import hash_files, matched_files
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from deploybook.cicd.results import Event
-from deploybook.cicd.runner import LocalRunner, RunnerError, _call_result
-from deploybook.cicd.workflow import WorkflowError
+from deploybook.cicd.emulator.results import Event
+from deploybook.cicd.emulator.runner import LocalRunner, RunnerError, _call_result
+from deploybook.cicd.emulator.workflow import WorkflowError
 from deploybook.paths import project_root
 
 CHECKOUT = "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8"
@@ -570,7 +570,7 @@ def test_ci_unit_job_matches_running_its_command_by_hand(tmp_path: Path) -> None
     """The real ci.yml unit job, on this interpreter, on a small test file."""
     root = project_root()
     here = f"{sys.version_info.major}.{sys.version_info.minor}"
-    tests = "tests/unit/cicd/test_matrix.py"
+    tests = "tests/unit/cicd/emulator/test_matrix.py"
     runner = LocalRunner(root, work_dir=tmp_path / "runs")
     event = Event("workflow_dispatch", inputs={"unit-tests": tests})
     result = runner.run("ci.yml", event, jobs=["unit"], matrix={"python": here})
