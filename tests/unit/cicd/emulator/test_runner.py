@@ -552,7 +552,7 @@ def test_remote_reusable_workflows_and_bad_ifs_are_refused(repo: Path) -> None:
     with pytest.raises(RunnerError, match="only reusable workflows in this repository"):
         _runner(repo).run("w.yml")
     _workflow(repo, "on: push\njobs:\n  t:\n    if: github.ref ==\n    runs-on: x\n    steps: []\n")
-    with pytest.raises(RunnerError, match="job 't' if: unexpected end of expression"):
+    with pytest.raises(RunnerError, match="job 't' if: Unexpected end of expression"):
         _runner(repo).run("w.yml")
 
 
