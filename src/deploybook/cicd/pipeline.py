@@ -84,7 +84,9 @@ def refused_entry(root: Path, work_dir: Path) -> tuple[str, str]:
     ci = load_workflow(root / ".github" / "workflows" / "ci.yml")
     versions = [str(v) for v in ci.jobs["unit"]["strategy"]["matrix"]["python"]]
     python = next(v for v in versions if v != this_python())
-    result = run_ci(root, work_dir, ["unit"], "tests/unit/cicd/emulator/test_matrix.py", {}, python=python)
+    result = run_ci(
+        root, work_dir, ["unit"], "tests/unit/cicd/emulator/test_matrix.py", {}, python=python
+    )
     job = result.job("unit")
     errors = [line for step in job.steps for line in step.log if line.startswith("Error: ")]
     return python, errors[0].removeprefix("Error: ") if errors else f"it ended with {job.result}"

@@ -8,7 +8,7 @@ JavaScript's ``Number()`` reads them, including ``0x``/``0o``/``0b``, ``NaN`` an
 expression is parsed (``Unrecognized named-value: 'secrets'``), property access with
 ``.name``, ``['name']`` and the ``.*`` filter (only on named values, calls and groups),
 ``!``, ``<``/``<=``/``>``/``>=``, ``==``/``!=`` (loosely typed; strings compared by their
-upper-case forms, except the dotless ``ı``), ``&&``/``||`` returning an operand, the
+upper-case forms, except the dotless i, U+0131), ``&&``/``||`` returning an operand, the
 functions ``case``, ``contains``, ``startsWith``, ``endsWith``, ``format``, ``join``,
 ``toJSON`` and ``fromJSON``, and, where the workflow key allows them, ``success``,
 ``failure``, ``cancelled``, ``always`` and ``hashFiles``. Like GitHub it refuses an
@@ -596,9 +596,12 @@ def _to_number(value: Any) -> float:
     return math.nan
 
 
+_DOTLESS_I = "\u0131"
+
+
 def _upper(text: str) -> str:
-    """Upper case as GitHub compares strings: every character but the dotless ``ı``."""
-    return "ı".join(part.upper() for part in text.split("ı"))
+    """Upper case as GitHub compares strings: every character but the dotless i (U+0131)."""
+    return _DOTLESS_I.join(part.upper() for part in text.split(_DOTLESS_I))
 
 
 def _units(text: str) -> bytes:
