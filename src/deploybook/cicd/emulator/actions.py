@@ -12,13 +12,19 @@ save)                          saved after the job, like the action's post step
 artifact``
 ``actions/deploy-pages``       published into a local environment (``releases/<id>`` and
                                an atomic ``current`` switch)
+``actions/attest-build-        a provenance statement for each subject's SHA-256, recorded
+provenance``                   in the local GitHub store (:mod:`~deploybook.cicd.emulator.gh`)
 =============================  ==========================================================
 
-Any other ``uses:`` is an :class:`UnknownActionError` naming it.
+An action whose ``action.yml`` declares a ``post`` script gets a post step here too, run
+when its ``post-if`` holds (GitHub's default ``always()``): checkout's and setup-java's
+always, setup-python's and cache's only after success (``data/cicd/action_pins.csv`` records
+each version's metadata). Any other ``uses:`` is an :class:`UnknownActionError` naming it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -33,6 +39,7 @@ from typing import Any
 
 from deploybook.cicd.emulator.artifact_store import ArtifactStore
 from deploybook.cicd.emulator.cache_store import CacheStore
+from deploybook.cicd.emulator.gh import GitHubStore
 from deploybook.cicd.environment import Environment
 from deploybook.cicd.release import MANIFEST, read_manifest
 
@@ -55,6 +62,7 @@ class Services:
     run_id: str
     pages: Environment | None = None
     pages_url: str = ""
+    github: GitHubStore | None = None
 
 
 @dataclass
@@ -66,10 +74,12 @@ class ActionCall:
     workspace: Path
     services: Services
     log: Callable[[str], None]
+    github: Mapping[str, Any] = field(default_factory=dict)  # the github context
     outputs: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)  # exported to later steps
     path: list[str] = field(default_factory=list)  # prepended to PATH for later steps
-    post: Callable[[], None] | None = None  # run after the job's steps if the job succeeded
+    post: Callable[[], None] | None = None  # the action's post step, after the job's steps
+    post_if: str = "always()"  # when it runs: the post-if of the action's action.yml
 
     def text(self, name: str, default: str = "") -> str:
         """An input as text (``with:`` values may be numbers or booleans in YAML)."""
@@ -103,6 +113,9 @@ def checkout(call: ActionCall) -> None:
             f"checkout of another repository ({call.text('repository')}) needs the network; "
             "the local runner only uses the working tree"
         )
+    call.post = lambda: call.log(
+        "no credentials to remove: the local checkout is the working tree and stores none"
+    )
     git = shutil.which("git")
     head = _git(git, call.workspace, "rev-parse", "HEAD") if git else ""
     if not head:
@@ -154,6 +167,8 @@ def setup_python(call: ActionCall) -> None:
     call.log(f"Python {full} at {sys.executable}")
     if call.text("cache"):
         call.log(f"cache: {call.text('cache')} is not emulated (use actions/cache)")
+    call.post_if = "success()"
+    call.post = lambda: call.log("no package cache to save (setup-python's cache is not emulated)")
 
 
 def java_major(java: str) -> int:
@@ -179,6 +194,7 @@ def setup_java(call: ActionCall) -> None:
     call.env["JAVA_HOME"] = str(home)
     call.outputs.update({"version": str(major), "path": str(home)})
     call.log(f"Java {major} at {home}")
+    call.post = lambda: call.log("nothing to clean up: this machine's Java was used as it is")
 
 
 # ---------------------------------------------------------------------------- cache
@@ -220,8 +236,12 @@ def _save(call: ActionCall, key: str, paths: list[str]) -> None:
 def cache(call: ActionCall) -> None:
     """Restore now; save in the post step unless the primary key was hit."""
     key, paths, hit = _restore(call)
-    if not hit:
-        call.post = lambda: _save(call, key, paths)
+    call.post_if = "success()"
+    call.post = (
+        (lambda: call.log(f"Cache hit occurred on the primary key {key}, not saving cache."))
+        if hit
+        else (lambda: _save(call, key, paths))
+    )
 
 
 def cache_restore(call: ActionCall) -> None:
@@ -303,6 +323,34 @@ def deploy_pages(call: ActionCall) -> None:
     call.log(f"Deployed release {rid} to {pages.name}; served at {url}")
 
 
+def attest_build_provenance(call: ActionCall) -> None:
+    """Record a provenance statement for each file of ``subject-path`` in the GitHub store."""
+    store = call.services.github
+    if store is None:
+        raise ActionError("attest-build-provenance: this run has no local GitHub store")
+    patterns = call.lines("subject-path")
+    if not patterns:
+        raise ActionError("attest-build-provenance: only subject-path is emulated here")
+    subjects = sorted(
+        {p for pattern in patterns for p in call.workspace.glob(pattern) if p.is_file()}
+    )
+    if not subjects:
+        raise ActionError(f"attest-build-provenance: no file matches {patterns}")
+    workflow = {
+        "repository": str(call.github.get("repository", "")),
+        "ref": str(call.github.get("ref", "")),
+        "path": str(call.github.get("workflow_ref", "")).split("@")[0],
+    }
+    bundle = call.services.temp / f"attestation-{call.services.run_id}.jsonl"
+    with bundle.open("a") as handle:
+        for subject in subjects:
+            statement = store.attest(workflow["repository"], subject, workflow)
+            handle.write(json.dumps(statement) + "\n")
+            digest = statement["subject"][0]["digest"]["sha256"]
+            call.log(f"Attested {subject.name} sha256:{digest} (built by {workflow['path']})")
+    call.outputs.update({"bundle-path": str(bundle), "attestation-id": digest[:16]})
+
+
 LOCAL_ACTIONS: dict[str, Callable[[ActionCall], None]] = {
     "actions/checkout": checkout,
     "actions/setup-python": setup_python,
@@ -314,6 +362,7 @@ LOCAL_ACTIONS: dict[str, Callable[[ActionCall], None]] = {
     "actions/download-artifact": download_artifact,
     "actions/upload-pages-artifact": upload_pages_artifact,
     "actions/deploy-pages": deploy_pages,
+    "actions/attest-build-provenance": attest_build_provenance,
 }
 
 

@@ -29,7 +29,7 @@ class StepResult:
 
     name: str
     id: str
-    kind: str  # run | uses | post
+    kind: str  # run | uses | post | proven (an install step the lock proves needless here)
     outcome: str
     conclusion: str
     started: float
@@ -63,6 +63,13 @@ class JobResult:
     environment: str | None = None
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    continue_on_error: bool = False  # a failure that neither fails the run nor its dependents
+
+    @property
+    def conclusion(self) -> str:
+        """What the ``needs`` context and the run see: a failure under job-level
+        ``continue-on-error`` counts as ``success`` (the job itself still shows failure)."""
+        return "success" if self.result == "failure" and self.continue_on_error else self.result
 
     def step(self, name: str) -> StepResult:
         """A step by name (or id)."""
@@ -99,10 +106,9 @@ class RunResult:
 
     @property
     def result(self) -> str:
-        """``failure`` if any job failed, else ``success``."""
-        return (
-            "failure" if any(j.result in ("failure", "cancelled") for j in self.jobs) else "success"
-        )
+        """``failure`` if any job failed (``continue-on-error`` aside), else ``success``."""
+        failed = any(j.conclusion in ("failure", "cancelled") for j in self.jobs)
+        return "failure" if failed else "success"
 
     def job(self, job_id: str) -> JobResult:
         """The first instance of a job, by id (``build/build`` for a called workflow's job)."""

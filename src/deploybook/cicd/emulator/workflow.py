@@ -105,6 +105,17 @@ class Workflow:
         needs = self.jobs[job_id].get("needs") or []
         return [needs] if isinstance(needs, str) else [str(n) for n in needs]
 
+    def ancestors(self, job_id: str) -> list[str]:
+        """Every job ``job_id`` waits for, directly or through other jobs, nearest first."""
+        found: list[str] = []
+        stack = list(self.needs(job_id))
+        while stack:
+            job = stack.pop(0)
+            if job not in found and job in self.jobs:
+                found.append(job)
+                stack.extend(self.needs(job))
+        return found
+
     def line_of(self, job_id: str) -> int:
         """The line of a job's key (``  build:``)."""
         jobs = self.data.get("jobs")

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from deploybook.cicd.emulator.results import Event
-from deploybook.cicd.emulator.runner import LocalRunner, RunnerError, _call_result
+from deploybook.cicd.emulator.runner import LocalRunner, RunnerError
+from deploybook.cicd.emulator.scheduler import call_result
 from deploybook.cicd.emulator.workflow import WorkflowError
 from deploybook.paths import project_root
 
@@ -552,7 +553,7 @@ def test_remote_reusable_workflows_and_bad_ifs_are_refused(repo: Path) -> None:
     with pytest.raises(RunnerError, match="only reusable workflows in this repository"):
         _runner(repo).run("w.yml")
     _workflow(repo, "on: push\njobs:\n  t:\n    if: github.ref ==\n    runs-on: x\n    steps: []\n")
-    with pytest.raises(RunnerError, match="job 't' if: Unexpected end of expression"):
+    with pytest.raises(RunnerError, match=r"jobs\.t\.if\): Unexpected end of expression"):
         _runner(repo).run("w.yml")
 
 
@@ -686,7 +687,7 @@ jobs:
 
 
 def test_a_called_workflows_result_is_its_worst_job() -> None:
-    assert _call_result({"success", "failure", "cancelled"}) == "failure"
-    assert _call_result({"success", "cancelled"}) == "cancelled"
-    assert _call_result({"skipped"}) == "skipped"
-    assert _call_result({"success", "skipped"}) == "success"
+    assert call_result({"success", "failure", "cancelled"}) == "failure"
+    assert call_result({"success", "cancelled"}) == "cancelled"
+    assert call_result({"skipped"}) == "skipped"
+    assert call_result({"success", "skipped"}) == "success"
