@@ -11,6 +11,7 @@ from papermill.exceptions import PapermillExecutionError
 
 from deploybook import reports
 from deploybook.bookcache import invalidate_stale
+from deploybook.cicd.tools import ToolInstallError, ensure_actionlint
 from deploybook.figures import figures_json
 from deploybook.notebooks import freeze
 from deploybook.spark import SparkSetupError, resolve_delta_jars
@@ -47,8 +48,18 @@ def _refresh_cache(args: argparse.Namespace) -> None:
 
 
 def _setup(args: argparse.Namespace) -> None:
-    jars = resolve_delta_jars(force=args.force)
-    print(f"Delta Lake JARs ready ({len(jars)} files in the project's .ivy2/ cache)")
+    both = not args.jars and not args.actionlint
+    if args.jars or both:
+        jars = resolve_delta_jars(force=args.force)
+        print(f"Delta Lake JARs ready ({len(jars)} files in the project's .ivy2/ cache)")
+    if args.actionlint or both:
+        try:
+            print(f"actionlint ready: {ensure_actionlint()}")
+        except ToolInstallError as exc:
+            if args.actionlint:
+                raise
+            # only the workflow checks need it: the rest of the project is usable without Go
+            print(f"deploybook: warning: {exc}", file=sys.stderr)
 
 
 def _payroll_serve(args: argparse.Namespace) -> None:
@@ -105,8 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--cache", default="_build/.jupyter_cache", help="jupyter-cache folder")
     refresh.set_defaults(func=_refresh_cache)
 
-    setup = sub.add_parser("setup", help="download the Delta Lake JARs once (needs network)")
-    setup.add_argument("--force", action="store_true", help="resolve again even if cached")
+    setup = sub.add_parser(
+        "setup",
+        help="download the Delta Lake JARs and build actionlint, once each (needs network)",
+    )
+    setup.add_argument("--force", action="store_true", help="resolve the JARs again")
+    setup.add_argument("--jars", action="store_true", help="only the Delta Lake JARs")
+    setup.add_argument("--actionlint", action="store_true", help="only actionlint (needs Go)")
     setup.set_defaults(func=_setup)
 
     payroll = sub.add_parser("payroll", help="the payroll service").add_subparsers(
@@ -139,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (ValueError, SparkSetupError, FileNotFoundError) as exc:
+    except (ValueError, SparkSetupError, FileNotFoundError, ToolInstallError) as exc:
         print(f"deploybook: error: {exc}", file=sys.stderr)
         return 2
     except PapermillExecutionError as exc:

@@ -53,7 +53,10 @@ def _validate(args: argparse.Namespace) -> int:
     )
     findings = validate(paths, config)
     if not findings:
-        print(f"no findings in {', '.join(paths)} (check-jsonschema, zizmor, policy)")
+        print(
+            f"no findings in {', '.join(paths)} "
+            "(check-jsonschema, contexts, actionlint, zizmor, policy)"
+        )
         return 0
     print(findings_table(findings).to_string(index=False))
     return 1
