@@ -37,6 +37,7 @@ DEFECTS = ("none", "no-offline-extension", "dead-link", "absolute-link")
 PAGES = (
     "book/intro.md",
     "book/data.md",
+    "book/execution.md",
     "book/bibliography.md",
     "book/references.bib",
     "book/_static/favicon.svg",
@@ -69,6 +70,7 @@ parts:
   - caption: About
     chapters:
       - file: book/data
+      - file: book/execution
       - file: book/bibliography
 """
 FIGURE_CODE = """\
