@@ -12,8 +12,15 @@ the policy, which applies ``deploy.yml``'s tag trigger to the ``book.yml`` it ca
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+import pandas as pd
+
+from deploybook.cicd.findings import Finding
+from deploybook.cicd.validation import validate
 from deploybook.paths import project_root
+
+CHECKERS = ("schema", "contexts", "actionlint", "zizmor", "policy")
 
 
 @dataclass(frozen=True)
@@ -121,3 +128,28 @@ def broken_workflow(name: str) -> str:
             raise RuntimeError(f"{variant.workflow} changed: {old.strip()!r} is not where it was")
         text = text.replace(old, new)
     return text
+
+
+def check_variants(
+    folder: Path, zizmor_config: Path | None
+) -> tuple[pd.DataFrame, dict[str, list[Finding]]]:
+    """Write each variant into ``folder`` and validate it: one row per variant (findings per
+    checker, the checkers expected, ``caught``: exactly those), and the findings by variant."""
+    rows, found = [], {}
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, variant in VARIANTS.items():
+        path = folder / f"{name}-{variant.workflow}"
+        path.write_text(broken_workflow(name))
+        found[name] = validate([path], zizmor_config, project_root())
+        counts = {c: sum(f.checker == c for f in found[name]) for c in CHECKERS}
+        rows.append(
+            {
+                "variant": name,
+                "file": variant.workflow,
+                **counts,
+                "expected": ", ".join(variant.caught_by),
+                "caught": {c for c, n in counts.items() if n} == set(variant.caught_by),
+                "mistake": variant.mistake,
+            }
+        )
+    return pd.DataFrame(rows), found

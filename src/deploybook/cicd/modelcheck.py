@@ -15,6 +15,7 @@ trace of job outcomes, its counterexample.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -315,3 +316,17 @@ def properties_table(
 def describe(result: CheckResult) -> Mapping[str, str]:
     """Each failed property's counterexample trace, by property name."""
     return {name: path.trace() for name, path in result.counterexamples.items()}
+
+
+def check_edited(github: Path, work_dir: Path, workflow: str, old: str, new: str) -> CheckResult:
+    """:func:`check` on a copy of a ``.github`` folder whose ``workflow`` has ``old``
+    replaced by ``new`` (exactly once): what the checker says of a changed pipeline."""
+    copy = work_dir / "repo" / ".github"
+    shutil.rmtree(work_dir / "repo", ignore_errors=True)
+    shutil.copytree(github, copy)
+    path = copy / "workflows" / workflow
+    text = path.read_text()
+    if text.count(old) != 1:
+        raise ValueError(f"{workflow} does not contain {old!r} exactly once")
+    path.write_text(text.replace(old, new))
+    return check(path, work_dir / "runs")

@@ -27,11 +27,13 @@ from typing import Any
 import pandas as pd
 
 from deploybook.cicd.emulator.gh import GitHubStore
+from deploybook.cicd.emulator.masking import load_env_file
 from deploybook.cicd.emulator.results import Event, JobResult, RunResult
 from deploybook.cicd.emulator.runner import LocalRunner
-from deploybook.cicd.emulator.workflow import load_workflow
+from deploybook.cicd.emulator.workflow import Workflow, load_workflow
 from deploybook.cicd.environment import Environment
 from deploybook.cicd.minibook import build_source
+from deploybook.cicd.policy import external_uses, runtime_of
 from deploybook.cicd.probes import Probe, Prober, during
 from deploybook.cicd.server import SiteServer
 
@@ -78,6 +80,49 @@ def ci_verdict(result: RunResult) -> str:
     if result.result == "success":
         return f"all {len(result.jobs)} jobs passed"
     return "; ".join(failed) or "a job failed before any step ran"
+
+
+def secrets_demo(root: Path, work_dir: Path, workflow: Path, secret: str) -> RunResult:
+    """The unit job of a workflow that prints a secret, run with ``secret`` as
+    ``CODECOV_TOKEN`` read from an env file, as a developer would keep it."""
+    secrets_file = work_dir / "secrets.env"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    secrets_file.write_text(f"CODECOV_TOKEN={secret}\n")
+    tests = "tests/unit/cicd/emulator/test_masking.py"
+    return run_ci(root, work_dir / "runs", ["unit"], tests, load_env_file(secrets_file), workflow)
+
+
+def log_lines(result: RunResult, job: str, containing: str) -> str:
+    """The lines of a job's log that contain ``containing``."""
+    return "\n".join(line for line in result.job(job).log().splitlines() if containing in line)
+
+
+def pins_table(workflows: Sequence[Workflow]) -> pd.DataFrame:
+    """Every pinned action version: its commit, the version its comment names, and the Node
+    runtime it runs on (recorded from its tag, :func:`deploybook.cicd.policy.runtime_of`)."""
+    pins = {(uses, comment) for wf in workflows for _, uses, comment in external_uses(wf)}
+    rows = []
+    for uses, comment in sorted(pins):
+        action, _, commit = uses.partition("@")
+        runtime = runtime_of(action, commit)
+        rows.append(
+            {"action": action, "commit": commit, "version": comment, "runs on": runtime or "?"}
+        )
+    return pd.DataFrame(rows)
+
+
+def environments_table(releases: Releases) -> pd.DataFrame:
+    """Each environment at the end: the live release and the releases kept on disk."""
+    return pd.DataFrame(
+        [
+            {
+                "environment": env.name,
+                "live": env.current(),
+                "releases kept": ", ".join(env.releases()),
+            }
+            for env in (releases.staging, releases.production)
+        ]
+    )
 
 
 def refused_entry(root: Path, work_dir: Path) -> tuple[str, str]:
@@ -465,6 +510,12 @@ def staging_rejection(releases: Releases) -> Rejection | None:
         sum(p.status != 200 for p in window),
         tuple(sorted({r for p in window for r in p.releases})),
     )
+
+
+def rejection_reasons(releases: Releases) -> pd.DataFrame:
+    """What the smoke test found in the release staging rejected last (no rows if none)."""
+    rejection = staging_rejection(releases)
+    return pd.DataFrame({"what the smoke test found": rejection.reasons if rejection else []})
 
 
 def by_hand_verdict(table: pd.DataFrame) -> str:

@@ -229,9 +229,15 @@ def local_actions(workflows: Sequence[Workflow], root: Path) -> list[Path]:
     return sorted(found)
 
 
-def validate(paths: Sequence[str | Path], zizmor_config: str | Path | None = None) -> list[Finding]:
+def validate(
+    paths: Sequence[str | Path],
+    zizmor_config: str | Path | None = None,
+    root: str | Path | None = None,
+) -> list[Finding]:
     """Run the checkers over workflow files (a folder means its ``*.yml`` files) and the
-    local actions they use (schema, zizmor, pins)."""
+    local actions they use (schema, zizmor, pins). ``root`` is the repository the workflows
+    call reusable workflows and local actions from (default: the current folder)."""
+    repository = Path(root) if root is not None else Path.cwd()
     files: list[Path] = []
     for path in map(Path, paths):
         files.extend(sorted(path.glob("*.y*ml")) if path.is_dir() else [path])
@@ -244,7 +250,7 @@ def validate(paths: Sequence[str | Path], zizmor_config: str | Path | None = Non
             loaded[file.name] = load_workflow(file)
         except WorkflowError as exc:
             found.append(Finding("policy", "parse", "error", str(file), 1, "", str(exc)))
-    actions = local_actions(list(loaded.values()), Path.cwd())
+    actions = local_actions(list(loaded.values()), repository)
     found += schema_findings(files) + schema_findings(actions, "vendor.github-actions")
     found += actionlint_findings(files)
     found += zizmor_findings([*files, *actions], Path(zizmor_config) if zizmor_config else None)
@@ -257,7 +263,7 @@ def validate(paths: Sequence[str | Path], zizmor_config: str | Path | None = Non
         if name in loaded:
             return loaded[name]
         try:
-            return load_workflow(Path.cwd() / uses)
+            return load_workflow(repository / uses)
         except WorkflowError:
             return None
 

@@ -26,6 +26,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 _PIP = re.compile(r"^(?:python[0-9.]*\s+-m\s+pip|pip[0-9.]*)\s+install\s+(.*)$")
+_SHELL = re.compile(r"[;&|<>`$()]")
 _FLAGS = {"-q", "--quiet", "-U", "--upgrade", "--no-index", "--disable-pip-version-check", "-v"}
 _WITH_VALUE = {
     "-c": "constraints",
@@ -78,8 +79,8 @@ def install_command(script: str) -> InstallCommand | None:
     command = InstallCommand()
     for line in lines:
         match = _PIP.match(line)
-        if not match:
-            return None
+        if not match or _SHELL.search(line):
+            return None  # not only a pip install (another command, a pipe, a variable...)
         words = shlex.split(match.group(1))
         i = 0
         while i < len(words):
