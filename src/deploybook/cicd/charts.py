@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -78,7 +78,7 @@ _EVENT_STYLES = {
 
 
 def _probe_groups(
-    probes: dict[str, Sequence[Probe]], events: pd.DataFrame
+    probes: Mapping[str, Sequence[Probe]], events: pd.DataFrame
 ) -> dict[str, list[tuple[float, str, int]]]:
     """Probes by what answered them: (time, environment, status) per group."""
     switches = events[events["event"] == "switched"]
@@ -99,7 +99,7 @@ def _probe_groups(
 
 
 def timeline_figure(
-    probes: dict[str, Sequence[Probe]],
+    probes: Mapping[str, Sequence[Probe]],
     events: pd.DataFrame,
     t0: float,
     source: str,
@@ -147,12 +147,12 @@ def timeline_figure(
                 col=1,
             )
     for event, (symbol, color) in _EVENT_STYLES.items():
-        rows = events[events["event"] == event]
-        panels = [(1, rows)]
+        happened = events[events["event"] == event]
+        frames = [(1, happened)]
         if zoom:
-            inside = (rows["environment"] == zoom[0]) & rows["t"].between(zoom[1], zoom[2])
-            panels.append((2, rows[inside]))
-        for row, shown in panels:
+            inside = (happened["environment"] == zoom[0]) & happened["t"].between(zoom[1], zoom[2])
+            frames.append((2, happened[inside]))
+        for row, shown in frames:
             if shown.empty:
                 continue
             fig.add_trace(

@@ -136,7 +136,7 @@ def deployment_figures(releases: Releases, params: CicdParams) -> Figures:
         "rejection_smoke_seconds": round(rejection.seconds, 1) if rejection else 0.0,
         "probes_during_rejection": rejection.probes if rejection else 0,
         "rejection_answered_by": ", ".join(answered),
-        "live_release_kept": bool(rejection) and answered == (rejection.live,),
+        "live_release_kept": rejection is not None and answered == (rejection.live,),
         "broken_release_served_probes": len(served_broken),
         "broken_release_served": bool(served_broken),
         "mixed_page_loads": sum(p.mixed for p in probes),

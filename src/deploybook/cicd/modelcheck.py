@@ -260,8 +260,8 @@ def explore(runner: LocalRunner, wf: Workflow, trigger: Trigger) -> Iterator[Run
         jobs = [chosen.get(job.id, JobOutcome(job.id, job.result)) for job in run.jobs]
         yield RunPath(trigger.label, jobs, any(j.result == "cancelled" for j in jobs))
         for position in range(len(chooser.made) - 1, len(prefix) - 1, -1):
-            chosen = OUTCOMES.index(chooser.made[position])
-            for alternative in OUTCOMES[chosen + 1 :]:
+            tried = OUTCOMES.index(chooser.made[position])
+            for alternative in OUTCOMES[tried + 1 :]:
                 pending.append([*chooser.made[:position], alternative])
 
 

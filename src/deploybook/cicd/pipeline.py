@@ -321,6 +321,12 @@ def run_releases(
     )
 
 
+def deploy_runs(releases: Releases) -> list[RunResult]:
+    """Every run of deploy.yml: each tag push, then the rollback dispatched by hand."""
+    extra = [releases.dispatch.result] if releases.dispatch else []
+    return [run.result for run in releases.runs] + extra
+
+
 def jobs_table(releases: Releases) -> pd.DataFrame:
     """One row per job of every release run, a called workflow's job under its caller's id."""
     rows = []

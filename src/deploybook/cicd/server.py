@@ -82,8 +82,8 @@ class SiteServer:
     @property
     def url(self) -> str:
         """``http://127.0.0.1:<port>`` and the prefix."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{self.prefix}"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}{self.prefix}"
 
     def start(self) -> Self:
         """Start serving in a background thread."""

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -489,7 +489,7 @@ class _Filtered(list):
 class Scope:
     """What an expression can see: contexts by name, job status, and ``hashFiles``."""
 
-    contexts: Mapping[str, Any] = field(default_factory=dict)
+    contexts: MutableMapping[str, Any] = field(default_factory=dict)
     status: Callable[[str], bool] | None = None  # "success"/"failure"/"cancelled" -> bool
     hash_files: Callable[[Sequence[str]], str] | None = None
 
@@ -1031,7 +1031,7 @@ def evaluate_condition(condition: Any, scope: Scope) -> bool:
         succeeded = scope.status is None or scope.status("success")
         return succeeded and truthy(interpolate(str(condition).strip(), scope))
     tree = parse(expr)
-    implicit_success = not uses_status_function(tree) and scope.status is not None
-    if implicit_success and not scope.status("success"):
-        return False
+    status = scope.status
+    if status is not None and not uses_status_function(tree) and not status("success"):
+        return False  # implicitly success() && (condition)
     return truthy(evaluate_tree(tree, expr, scope))

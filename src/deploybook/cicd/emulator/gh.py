@@ -329,17 +329,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"downloaded {path}")
         elif args.command == "view":
             published = store.releases(args.repo)
-            meta = (
+            found: dict[str, Any] | None = (
                 store.release(args.repo, args.tag)
                 if args.tag
                 else (published[0] if published else None)
             )
-            if meta is None:
+            if found is None:
                 raise GitHubError("release not found")
             if args.json:
-                _print_json(_fields(meta, args.json), args.jq)
+                _print_json(_fields(found, args.json), args.jq)
             else:
-                print(f"{meta['title']}\ntag: {meta['tag']}\nassets: {', '.join(meta['assets'])}")
+                print(
+                    f"{found['title']}\ntag: {found['tag']}\nassets: {', '.join(found['assets'])}"
+                )
         else:
             rows = store.releases(args.repo)[: args.limit]
             if args.json:

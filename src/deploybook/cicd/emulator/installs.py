@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import cast
 
 from packaging.markers import default_environment
 from packaging.requirements import InvalidRequirement, Requirement
@@ -147,9 +148,8 @@ class _Walk:
         except InvalidRequirement as exc:
             self.fail(f"cannot read requirement {text!r}: {exc}")
             return
-        if req.marker is not None and not req.marker.evaluate(
-            {**default_environment(), "extra": extras_env}
-        ):
+        environment = {**cast(dict[str, str], default_environment()), "extra": extras_env}
+        if req.marker is not None and not req.marker.evaluate(environment):
             return
         name = canonicalize_name(req.name)
         key = (name, tuple(sorted(req.extras)))

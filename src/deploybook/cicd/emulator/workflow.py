@@ -163,7 +163,7 @@ def load_workflow(path: str | Path) -> Workflow:
         raise WorkflowError(f"workflow file not found: {path}")
     text = path.read_text()
     data = load_yaml(text, str(path))
-    if not isinstance(data, Mapping):
+    if not isinstance(data, LineDict):
         raise WorkflowError(f"{path}: a workflow must be a YAML mapping")
     if not isinstance(data.get("jobs"), Mapping) or not data["jobs"]:
         raise WorkflowError(f"{path}: a workflow needs a 'jobs' mapping with at least one job")
@@ -228,7 +228,7 @@ def _ref_allowed(filters: Mapping[str, Any], kind: str, name: str) -> bool:
         return not has_other
     if include is not None:
         return matches_filters(name, [str(p) for p in include])
-    return not matches_filters(name, [str(p) for p in exclude])
+    return not matches_filters(name, [str(p) for p in exclude or []])
 
 
 def is_triggered(workflow: Workflow, event_name: str, ref: str, base_ref: str = "") -> bool:

@@ -226,20 +226,34 @@ def test_ci_cancels_superseded_pull_request_runs_and_keeps_every_main_run() -> N
 
 
 def test_jobs_that_smoke_test_install_playwright() -> None:
-    """deploy/smoke import Playwright, a dev extra: a job that runs them on a GitHub-hosted
-    runner must install it (the local runner skips installs, so only this test sees it)."""
-    wf = load_workflow(project_root() / ".github" / "workflows" / "deploy.yml")
+    """deploy/smoke import Playwright, a dev extra: every job (or the local smoke action)
+    that runs them must install it first. Here the runner skips the install when the lock is
+    proven satisfied, so this test is what catches a job that forgot it."""
+    github = project_root() / ".github"
+    smoke_action = load_yaml((github / "actions" / "smoke" / "action.yml").read_text())
     checked = 0
-    for job_id, job in wf.jobs.items():
-        runs = [str(step.get("run", "")) for step in job.get("steps") or []]
-        browser = [i for i, r in enumerate(runs) if re.search(r"cicd (deploy|smoke)", r)]
-        if not browser:
-            continue
-        installs = [
-            r
-            for r in runs[: browser[0]]
-            if "pip install" in r and ("playwright" in r or "[dev]" in r)
-        ]
-        assert installs, f"job {job_id!r} smoke-tests without installing playwright"
-        checked += 1
-    assert checked == 2  # staging and verify
+    for name in ("deploy.yml", "rollback.yml"):
+        wf = load_workflow(github / "workflows" / name)
+        for job_id, job in wf.jobs.items():
+            steps = list(job.get("steps") or [])
+            expanded = [
+                inner
+                for step in steps
+                for inner in (
+                    smoke_action["runs"]["steps"]
+                    if step.get("uses") == "./.github/actions/smoke"
+                    else [step]
+                )
+            ]
+            runs = [str(step.get("run", "")) for step in expanded]
+            browser = [i for i, r in enumerate(runs) if re.search(r"cicd (deploy|smoke)", r)]
+            if not browser:
+                continue
+            installs = [
+                r
+                for r in runs[: browser[0]]
+                if "pip install" in r and ("playwright" in r or "[dev]" in r)
+            ]
+            assert installs, f"{name} job {job_id!r} smoke-tests without installing playwright"
+            checked += 1
+    assert checked == 3  # staging, verify, rollback's verify
