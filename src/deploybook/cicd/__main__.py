@@ -1,6 +1,7 @@
 """``python -m deploybook.cicd``: the commands the book's workflows (and people) run.
 
-- ``validate [PATH...]``  schema, zizmor and policy findings; exit 1 if there are any
+- ``validate [PATH...]``  schema, contexts, actionlint, zizmor and policy findings; exit 1
+  if there are any
 - ``archive HTML --toc _toc.yml --ref REF --sha SHA --out DIR``  release archive + checksum
 - ``deploy ARCHIVE --environment DIR [--url URL] [--candidate-url URL] [--keep N]``
   blue/green: into the idle slot, smoke-tested there, switched in only if it passed
