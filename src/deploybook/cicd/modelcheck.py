@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deploybook.cicd.emulator.expressions import ExpressionError, Scope, evaluate_condition
+from deploybook.cicd.emulator.expressions import (
+    ExpressionError,
+    Scope,
+    evaluate_condition,
+    interpolate_all,
+    to_string,
+)
 from deploybook.cicd.emulator.results import Event, JobResult
 from deploybook.cicd.emulator.runner import LocalRunner
 from deploybook.cicd.emulator.scheduler import JobCall, RunState
@@ -58,6 +64,7 @@ class JobOutcome:
     smoke_tests: bool = False
     restores_cache: bool = False
     creates_release: bool = False
+    artifacts: tuple[str, ...] = ()  # names of the artifacts its steps upload
 
 
 @dataclass
@@ -145,6 +152,12 @@ def _release_after_verify(path: RunPath) -> bool:
     )
 
 
+def _artifact_names_unique(path: RunPath) -> bool:
+    """No two uploads of a run use the same artifact name (GitHub refuses the second)."""
+    names = [name for j in path.jobs if j.result != "skipped" for name in j.artifacts]
+    return len(names) == len(set(names))
+
+
 def _failed_verify_restores(path: RunPath) -> bool:
     """A release that fails its smoke test on Pages is replaced by the latest GitHub release."""
     if path.cancelled or path.result("verify") != "failure":
@@ -177,6 +190,11 @@ PROPERTIES = (
         "release-after-verify",
         "a GitHub release is created only after the published site passed its smoke test",
         _release_after_verify,
+    ),
+    Property(
+        "unique-artifacts",
+        "no artifact name is uploaded twice in a run (GitHub refuses the second upload)",
+        _artifact_names_unique,
     ),
     Property(
         "failed-verify-restores",
@@ -217,7 +235,13 @@ class _Chooser:
         )
 
 
-def _what_steps_do(call: JobCall) -> dict[str, bool]:
+_ARTIFACT_DEFAULTS = {
+    "actions/upload-artifact": "artifact",
+    "actions/upload-pages-artifact": "github-pages",
+}
+
+
+def _what_steps_do(call: JobCall) -> dict[str, Any]:
     """What a job's steps do when they run on a GitHub-hosted runner (each step's ``if:``
     evaluated as if the steps before it succeeded)."""
     scope = Scope(
@@ -230,7 +254,10 @@ def _what_steps_do(call: JobCall) -> dict[str, bool]:
         },
         status=lambda name: name == "success",
     )
-    did = dict.fromkeys(("writes_pages", "smoke_tests", "restores_cache", "creates_release"), False)
+    did: dict[str, Any] = dict.fromkeys(
+        ("writes_pages", "smoke_tests", "restores_cache", "creates_release"), False
+    )
+    artifacts: list[str] = []
     for step in call.job.get("steps") or []:
         try:
             runs = evaluate_condition(step.get("if", "success()"), scope)
@@ -246,6 +273,13 @@ def _what_steps_do(call: JobCall) -> dict[str, bool]:
             uses.startswith("actions/setup-") and (step.get("with") or {}).get("cache")
         )
         did["creates_release"] |= "gh release create" in script
+        if uses in _ARTIFACT_DEFAULTS:
+            try:
+                inputs = interpolate_all(dict(step.get("with") or {}), scope)
+            except ExpressionError:
+                inputs = {}
+            artifacts.append(to_string(inputs.get("name")) or _ARTIFACT_DEFAULTS[uses])
+    did["artifacts"] = tuple(artifacts)
     return did
 
 
@@ -318,15 +352,23 @@ def describe(result: CheckResult) -> Mapping[str, str]:
     return {name: path.trace() for name, path in result.counterexamples.items()}
 
 
-def check_edited(github: Path, work_dir: Path, workflow: str, old: str, new: str) -> CheckResult:
-    """:func:`check` on a copy of a ``.github`` folder whose ``workflow`` has ``old``
-    replaced by ``new`` (exactly once): what the checker says of a changed pipeline."""
+def check_edited(
+    github: Path,
+    work_dir: Path,
+    edited: str,
+    old: str,
+    new: str,
+    workflow: str = "deploy.yml",
+) -> CheckResult:
+    """:func:`check` of ``workflow`` in a copy of a ``.github`` folder whose file ``edited``
+    has ``old`` replaced by ``new`` (exactly once): what the checker says of a changed
+    pipeline."""
     copy = work_dir / "repo" / ".github"
     shutil.rmtree(work_dir / "repo", ignore_errors=True)
     shutil.copytree(github, copy)
-    path = copy / "workflows" / workflow
+    path = copy / "workflows" / edited
     text = path.read_text()
     if text.count(old) != 1:
-        raise ValueError(f"{workflow} does not contain {old!r} exactly once")
+        raise ValueError(f"{edited} does not contain {old!r} exactly once")
     path.write_text(text.replace(old, new))
-    return check(path, work_dir / "runs")
+    return check(copy / "workflows" / workflow, work_dir / "runs")

@@ -44,6 +44,23 @@ def test_removing_staging_from_productions_needs_yields_a_counterexample(
     assert "production/publish: success (writes Pages)" in path.trace()
 
 
+def test_a_pages_artifact_named_once_per_run_breaks_the_restore(tmp_path: Path) -> None:
+    """A restore calls pages.yml a second time in the same run: with the default artifact
+    name (github-pages) its upload is refused (artifact names are unique per run since
+    upload-artifact v4). The local runner found it in a run; the checker proves it for
+    every path, and the counterexample is the restore path."""
+    result = check_edited(
+        WORKFLOWS,
+        tmp_path,
+        "pages.yml",
+        "          name: github-pages-${{ inputs.artifact }}\n",
+        "",
+    )
+    path = result.counterexamples["unique-artifacts"]
+    assert path.result("production/publish") == "success"
+    assert path.result("restore/publish/publish") not in ("", "skipped")
+
+
 def test_the_old_workflows_published_a_cached_build(tmp_path: Path) -> None:
     """The old book.yml restored caches on GitHub-hosted runners (``if: runner.environment
     == 'github-hosted'``), and deploy.yml published that build on a tag."""
