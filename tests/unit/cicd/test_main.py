@@ -177,3 +177,14 @@ def test_module_entry_point() -> None:
     )
     assert proc.returncode == 0
     assert "validate" in proc.stdout
+
+
+def test_validate_reports_the_release_cache_of_the_old_workflows(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14's done-means, as a user types it on a clean clone."""
+    monkeypatch.chdir(project_root())
+    assert main(["validate", "tests/unit/cicd/old_workflows"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("release-cache") == 3
+    assert "book.yml" in out
