@@ -103,7 +103,7 @@ def deploy(
     previous = env.current()
     rid = env.publish(archive)
     staged = env.stage(rid)
-    wait_until_served(candidate_url, rid)
+    wait_until_served(candidate_url, rid, timeout=30)
     report = smoke(candidate_url)
     verdict = time.time()
     if not report.ok:
@@ -113,7 +113,7 @@ def deploy(
         )
     env.record("healthy", rid, seconds=report.seconds, pages=len(report.pages))
     switched = env.switch(rid)
-    wait_until_served(url, rid)
+    wait_until_served(url, rid, timeout=30)
     pruned = env.prune(keep)
     return Outcome(env.name, rid, previous, "live", staged, verdict, switched, pruned=pruned)
 
