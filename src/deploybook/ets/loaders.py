@@ -223,9 +223,9 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         {
             "year": _year(2013, 2030),
             "month": _MONTH,
-            "coal_api2_rotterdam_front_month_usd_per_t_monthly_mean": _num(10.0, 1000.0),
+            "coal_api2_rotterdam_front_month_eur_per_t_monthly_mean": _num(10.0, 1000.0),
             "gas_ttf_front_month_eur_per_mwh_monthly_mean": _num(0.5, 500.0),
-            "brent_front_month_usd_per_bbl_monthly_mean": _num(5.0, 300.0),
+            "brent_front_month_eur_per_bbl_monthly_mean": _num(5.0, 300.0),
             "eua_front_dec_future_eur_per_t_monthly_mean": _PRICE,
             "n_trading_days": pa.Column(int, pa.Check.in_range(1, 23), coerce=True),
         },
@@ -234,9 +234,9 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "fuel_prices_annual_2013_2025.csv": _schema(
         {
             "year": _year(2013, 2030),
-            "coal_api2_rotterdam_front_month_usd_per_t_annual_mean": _num(10.0, 1000.0),
+            "coal_api2_rotterdam_front_month_eur_per_t_annual_mean": _num(10.0, 1000.0),
             "gas_ttf_front_month_eur_per_mwh_annual_mean": _num(0.5, 500.0),
-            "brent_front_month_usd_per_bbl_annual_mean": _num(5.0, 300.0),
+            "brent_front_month_eur_per_bbl_annual_mean": _num(5.0, 300.0),
             "eua_front_dec_future_eur_per_t_annual_mean": _PRICE,
             "n_days": pa.Column(int, pa.Check.in_range(1, 262), coerce=True),
             "partial_year": pa.Column(str, pa.Check.isin(["yes", "no"])),

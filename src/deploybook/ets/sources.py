@@ -89,14 +89,14 @@ SOURCES: dict[str, Provenance] = {
         ),
         Provenance(
             "fuel_prices_monthly_2013_2025.csv",
-            "API2 coal (USD/t), TTF gas (EUR/MWh), Brent (USD/bbl), EUA (EUR/t): monthly means",
+            "API2 coal (EUR/t), TTF gas (EUR/MWh GCV), Brent (EUR/bbl), EUA (EUR/t): monthly means",
             "ICE front-month futures (via LSEG), as compiled in "
             "rubenpescialli/gvarx-euets-electricity-model",
             _ICE_TERMS,
         ),
         Provenance(
             "fuel_prices_annual_2013_2025.csv",
-            "API2 coal, TTF gas, Brent and EUA: annual means",
+            "API2 coal (EUR/t), TTF gas (EUR/MWh GCV), Brent (EUR/bbl), EUA (EUR/t): annual means",
             "ICE front-month futures (via LSEG), as compiled in "
             "rubenpescialli/gvarx-euets-electricity-model",
             _ICE_TERMS,
