@@ -12,7 +12,7 @@ import pandas as pd
 
 from deploybook.ets import descriptive
 from deploybook.ets.attribution import Attribution
-from deploybook.ets.market import Waterbed
+from deploybook.ets.market.scenarios import Waterbed
 
 SUPPORTED = "supported"
 PARTLY = "partly supported"

@@ -341,7 +341,7 @@ def waterbed(table: pd.DataFrame) -> Styler:
 def constant_value(value: float, unit: str) -> tuple[str, str]:
     """A sourced constant's value and unit for readers: allowances in millions, shares and
     rates as percentages, years as years."""
-    if unit.startswith("allowances"):
+    if unit.startswith(("allowances", "credits", "t CO2e")):
         text = f"{value / 1e6:,.3f}".rstrip("0").rstrip(".")
         return text, "million " + unit
     if unit == "year":

@@ -8,7 +8,7 @@ import pytest
 
 from deploybook.ets import charts as C
 from deploybook.ets import descriptive as D
-from deploybook.ets import market as M
+from deploybook.ets.market import regimes as R
 from deploybook.ets import switching as S
 from deploybook.ets.loaders import load
 from deploybook.ets.sources import source_line
@@ -91,8 +91,8 @@ def test_height_is_kept(height: int) -> None:
 
 def test_every_report_chart_builds_from_the_data() -> None:
     tnac = load("ets_tnac_msr_commission.csv")
-    rule = M.rule_intakes(
-        tnac.set_index("tnac_reference_year")["tnac_allowances"], M.default_regimes()[-1]
+    rule = R.rule_intakes(
+        tnac.set_index("tnac_reference_year")["tnac_allowances"], R.default_regimes()[3]
     )
     figs = [C.tnac(D.msr_table(tnac, rule), "s")]
     mix = D.eu_mix(load("ember_electricity_eu_2000_2024.csv"))

@@ -12,7 +12,7 @@ from deploybook.ets.claims import CONTRADICTED, Evidence, build_evidence, claims
 from deploybook.ets.constants import Check, constants_table
 from deploybook.ets.descriptive import ets_overview, eu_mix
 from deploybook.ets.loaders import load
-from deploybook.ets.market import Waterbed
+from deploybook.ets.market.scenarios import Waterbed
 from deploybook.ets.params import EtsParams
 from deploybook.ets.switching import annual_switching, monthly_switching
 from deploybook.params import ParameterError
