@@ -153,6 +153,17 @@ def country_capacity(capacity: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def irena_capacity(irena: pd.DataFrame) -> pd.DataFrame:
+    """Wind (onshore and offshore) and solar capacity (GW) by country and year from the IRENA
+    file (MW), with the same rule for missing values as :func:`country_capacity`; a state
+    without offshore wind has none."""
+    frame = irena.assign(
+        wind_gw=irena["onshore_wind_mw"].add(irena["offshore_wind_mw"], fill_value=0.0) / 1000,
+        solar_gw=irena["solar_mw"] / 1000,
+    )
+    return country_capacity(frame)
+
+
 def _at(frame: pd.DataFrame, year: int, column: str) -> float:
     indexed = frame.set_index("year")[column]
     if year not in indexed.index or pd.isna(indexed.loc[year]):

@@ -210,6 +210,31 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         },
         ["iso3", "year"],
     ),
+    "irena_capacity_mw_eu_2000_2022.csv": _schema(
+        {
+            "country": _TEXT,
+            "iso3": _ISO3,
+            "year": _year(2000, 2030),
+            # MW: Germany's solar fleet was 67 GW (67,000 MW) in 2022
+            **{
+                f"{c}_mw": _num(0.0, 200_000.0, nullable=True)
+                for c in ["onshore_wind", "offshore_wind", "solar"]
+            },
+        },
+        ["iso3", "year"],
+    ),
+    "oecd_eps_res_support_1990_2020.csv": _schema(
+        {
+            "country": _TEXT,
+            "iso3": _ISO3,
+            "year": _year(1990, 2030),
+            **{
+                f"{c}_score": pa.Column(float, pa.Check.in_range(0, 6), coerce=True)
+                for c in ["fit_wind", "fit_solar", "res_trading_scheme"]
+            },
+        },
+        ["iso3", "year"],
+    ),
     "eurostat_renewable_electricity_gwh_1990_2021.csv": _schema(
         {
             "country": _TEXT,

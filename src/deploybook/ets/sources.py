@@ -82,6 +82,20 @@ SOURCES: dict[str, Provenance] = {
             "CC BY 4.0",
         ),
         Provenance(
+            "irena_capacity_mw_eu_2000_2022.csv",
+            "Installed onshore wind, offshore wind and solar capacity (MW), 25 EU states, "
+            "2000-2022",
+            "IRENA Renewable Capacity Statistics, via PyPSA/pypsa-eur",
+            "CC BY 4.0 (PyPSA-Eur data); IRENA reuse with acknowledgement",
+        ),
+        Provenance(
+            "oecd_eps_res_support_1990_2020.csv",
+            "Renewable support scores 0-6 (feed-in tariffs and auctions for wind and solar, "
+            "certificate trading schemes), 20 EU states, 1990-2020",
+            "OECD Environmental Policy Stringency index, via ccs282/EU_ETS_Co_Benefits",
+            "OECD terms (reuse with acknowledgement); repository BSD-3-Clause",
+        ),
+        Provenance(
             "eurostat_renewable_electricity_gwh_1990_2021.csv",
             "Gross electricity generation from renewables (GWh), EU-27 states, 1990-2021",
             "Eurostat, via ccs282/EU_ETS_Co_Benefits",
