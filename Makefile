@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup book test lint bench clean
+.PHONY: setup book test test-matrix lint lab bench clean
 
 setup: $(STAMP)
 	@$(BIN)/deploybook setup
@@ -19,16 +19,29 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 book: setup
+	@$(BIN)/deploybook prerequisites book
 	@$(BIN)/deploybook refresh-cache --cache _build/.jupyter_cache
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "open _build/html/index.html"
 
+# Every test but the extra report parameter sets (`matrix`), with coverage; the slowest shown.
 test: setup
-	$(BIN)/pytest tests notebooks --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	@$(BIN)/deploybook prerequisites test
+	$(BIN)/pytest tests -m "not matrix" --durations=15 \
 		--cov=deploybook --cov-report=term --cov-fail-under=80 $(PYTEST_ARGS)
+
+# The extra report parameter sets, each executed and rendered (a CI job of its own).
+test-matrix: setup
+	$(BIN)/pytest tests/notebooks -m matrix --durations=15 $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+# JupyterLab on the reports (from the dev extras), the project's kernel and paths.
+lab: setup
+	$(BIN)/jupyter lab notebooks
 
 bench: setup
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b; done

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -11,8 +12,10 @@ from papermill.exceptions import PapermillExecutionError
 
 from deploybook import reports
 from deploybook.bookcache import invalidate_stale
-from deploybook.figures import figures_json
+from deploybook.figures import diff_table, figures_json, read_figures
 from deploybook.notebooks import freeze
+from deploybook.prerequisites import install_command, missing
+from deploybook.rerun import RenderError, render_page
 from deploybook.spark import SparkSetupError, resolve_delta_jars
 
 
@@ -28,7 +31,13 @@ def _run(args: argparse.Namespace) -> None:
     values = reports.parse_values(args.report, args.parameter)
     target, figures = reports.run_report(args.report, values, Path(args.out))
     print(f"executed notebook: {target}")
+    if not args.no_html:
+        print(f"rendered page: {render_page(target, Path(args.out))}")
     print(json.dumps(figures, indent=2, sort_keys=True))
+
+
+def _diff(args: argparse.Namespace) -> None:
+    print(diff_table(read_figures(args.first), read_figures(args.second)))
 
 
 def _summary(args: argparse.Namespace) -> None:
@@ -44,6 +53,14 @@ def _freeze(args: argparse.Namespace) -> None:
 def _refresh_cache(args: argparse.Namespace) -> None:
     stale = invalidate_stale(Path(args.cache))
     print(f"re-executing (inputs changed): {', '.join(stale)}" if stale else "cache up to date")
+
+
+def _prerequisites(args: argparse.Namespace) -> None:
+    lacking = missing(args.target)
+    for p in lacking:
+        print(f"make {args.target} needs {p.what}: {install_command([p])}", file=sys.stderr)
+    if lacking:
+        raise SystemExit(1)
 
 
 def _setup(args: argparse.Namespace) -> None:
@@ -86,8 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar=("NAME", "VALUE"),
         help="set a parameter (value parsed as YAML: 3, 0.5, true, [1, 2], text)",
     )
-    run.add_argument("--out", default="_build/reports", help="folder for the executed notebook")
+    run.add_argument(
+        "--out", default="_build/reports", help="folder for the executed notebook and its page"
+    )
+    run.add_argument("--no-html", action="store_true", help="skip rendering the page")
     run.set_defaults(func=_run)
+
+    diff = sub.add_parser("diff", help="the glued figures that differ between two executed runs")
+    diff.add_argument("first", help="executed .ipynb")
+    diff.add_argument("second", help="executed .ipynb of the same report")
+    diff.set_defaults(func=_diff)
 
     summary = sub.add_parser("summary", help="print an executed notebook's figures as JSON")
     summary.add_argument("notebook", help="path of an executed .ipynb")
@@ -104,6 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     refresh.add_argument("--cache", default="_build/.jupyter_cache", help="jupyter-cache folder")
     refresh.set_defaults(func=_refresh_cache)
+
+    prereq = sub.add_parser(
+        "prerequisites", help="check the system packages that make book or make test need"
+    )
+    prereq.add_argument("target", choices=["book", "test"], help="the make target")
+    prereq.set_defaults(func=_prerequisites)
 
     setup = sub.add_parser("setup", help="download the Delta Lake JARs once (needs network)")
     setup.add_argument("--force", action="store_true", help="resolve again even if cached")
@@ -139,11 +170,20 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader closed the pipe (`deploybook summary X | head`): stop quietly, and point
+        # stdout at /dev/null so the interpreter's own final flush does not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (ValueError, SparkSetupError, FileNotFoundError) as exc:
         print(f"deploybook: error: {exc}", file=sys.stderr)
         return 2
     except PapermillExecutionError as exc:
         print(f"deploybook: the report stopped with {exc.ename}: {exc.evalue}", file=sys.stderr)
+        return 1
+    except RenderError as exc:
+        print(f"deploybook: {exc}", file=sys.stderr)
         return 1
     return 0
 

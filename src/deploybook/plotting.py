@@ -19,7 +19,7 @@ RENDERER = "deploybook"
 TEMPLATE = "plotly_white"
 
 
-class OfflineHtmlRenderer(MimetypeRenderer):
+class OfflineHtmlRenderer(MimetypeRenderer):  # type: ignore[misc]  # plotly has no types
     """Plotly mimetype plus self-contained HTML that relies on a page-level ``Plotly``."""
 
     def to_mimebundle(self, fig_dict: dict[str, Any]) -> dict[str, Any]:
