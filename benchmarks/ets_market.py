@@ -16,9 +16,9 @@ import json
 import statistics
 import time
 
-from deploybook.ets.market import calibration, regimes, scenarios
 from deploybook.ets.descriptive import stationary_emissions
 from deploybook.ets.loaders import load
+from deploybook.ets.market import calibration, regimes, scenarios
 
 BASELINE = "msr_off"
 VARIANTS = {

@@ -27,12 +27,12 @@ at all; the common (level) effect of the price is not identified by this design.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from linearmodels.panel import PanelOLS
 from scipy import stats
-
 
 PRE_ETS = (2000, 2004)
 ETS_START = 2005
@@ -191,7 +191,9 @@ def support_regime(support: pd.DataFrame) -> pd.Series:
     premiums, auctions) when either FIT score is positive, else ``none``."""
     fit = (support["fit_wind_score"] + support["fit_solar_score"]) > 0
     regime = np.where(
-        support["res_trading_scheme_score"] > 0, "certificates", np.where(fit, "price-based", "none")
+        support["res_trading_scheme_score"] > 0,
+        "certificates",
+        np.where(fit, "price-based", "none"),
     )
     return pd.Series(regime, index=support.index, name="support_regime")
 
@@ -396,7 +398,7 @@ def attribute(
     )
 
 
-ROBUSTNESS_VARIANTS = {
+ROBUSTNESS_VARIANTS: dict[str, dict[str, Any]] = {
     "baseline": {},
     "country-specific linear trends": {"country_trends": True},
     "fuel-price x fuel-share controls": {"fuel_controls": True},
@@ -425,13 +427,9 @@ def robustness_specs(panel: pd.DataFrame, base: Spec, window: tuple[int, int]) -
         last = min(base.last_year, SUPPORT_LAST_YEAR)
         same = replace(base, keep=scored, last_year=last)
         specs[f"the {len(scored)} states with OECD support scores, to {last}"] = same
-        specs["support regime x year controls (same states)"] = replace(
-            same, support_controls=True
-        )
+        specs["support regime x year controls (same states)"] = replace(same, support_controls=True)
         placebo = tuple(price_based_states(panel, window))
-        specs[f"feed-in-tariff states only ({len(placebo)}, placebo)"] = replace(
-            base, keep=placebo
-        )
+        specs[f"feed-in-tariff states only ({len(placebo)}, placebo)"] = replace(base, keep=placebo)
     return specs
 
 

@@ -272,6 +272,33 @@ REGIME_FIT_FOR_55 = Sourced(
     Check.SOURCE,
 )
 
+# --- public magnitudes the essay's figures are checked against ------------------------------
+AUCTION_REVENUE_2013_2015 = Sourced(
+    12e9,
+    "EUR",
+    "Duwe & Velten (2016), Smart Cash for the Climate, summary report, Ecologic Institute "
+    "('Member States earned close to EUR 12 billion from auctioning ... from 2013 to 2015')",
+    Check.SOURCE,
+    "rounded; phase-2 auctions (2008-2012) were a few per cent of allowances",
+)
+RES_SUPPORT_2012 = Sourced(
+    37.3e9,
+    "EUR per year",
+    "Ecofys for the European Commission (2014), subsidies and costs of EU energy, as reported "
+    "by Scottish Energy News: public support in 2012 for solar 14.7, onshore wind 10.1, biomass "
+    "8.3 and hydro 5.2 billion EUR",
+    Check.SECONDARY,
+    "EU-28; support to renewables across power generation technologies",
+)
+RES_AVOIDED_GHG_2013 = Sourced(
+    388e6,
+    "t CO2e",
+    "European Commission renewable energy progress report (June 2015), as reported by "
+    "energyclimate.info ('in 2013 ... 388 Mt of GHG emissions were avoided')",
+    Check.SECONDARY,
+    "all renewables, all sectors",
+)
+
 # --- fuels and plants ------------------------------------------------------------------------
 TJ_PER_MWH = 0.0036
 _IPCC_NOTE = (

@@ -28,6 +28,7 @@ from scipy import stats
 from deploybook.ets.attribution import ETS_START, EXPOSURES, PRE_ETS, Spec, _design
 
 REFERENCE_YEAR = PRE_ETS[1]  # 2004: the last year before the ETS
+PRETREND_LEVEL = 0.10  # a pre-trend test below this p-value rejects parallel pre-trends
 
 
 def _price_column(spec: Spec) -> str:
@@ -43,7 +44,9 @@ def event_study(panel: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     exposure = panel.set_index(["iso3", "year"]).loc[y.index, EXPOSURES[spec.exposure]]
     years = sorted(set(y.index.get_level_values("year")))
     if REFERENCE_YEAR not in years:
-        raise ValueError(f"the sample {years[0]}-{years[-1]} has no reference year {REFERENCE_YEAR}")
+        raise ValueError(
+            f"the sample {years[0]}-{years[-1]} has no reference year {REFERENCE_YEAR}"
+        )
     year_of = y.index.get_level_values("year")
     events = pd.DataFrame(
         {f"event_{k}": exposure.to_numpy() * (year_of == k) for k in years if k != REFERENCE_YEAR},
@@ -185,7 +188,9 @@ def randomization_inference(
         rng.shuffle(row)
     position = {int(t): j for j, t in enumerate(ets_years)}
     columns = np.array([position.get(int(t), -1) for t in year])
-    prices = np.where(columns >= 0, paths[:, np.maximum(columns, 0)], price_of.reindex(year).to_numpy())
+    prices = np.where(
+        columns >= 0, paths[:, np.maximum(columns, 0)], price_of.reindex(year).to_numpy()
+    )
     treatments = (exposure * prices).T  # observations x paths; column 0 is the real path
 
     def resid(a: np.ndarray) -> np.ndarray:
@@ -237,3 +242,46 @@ def exposure_check(owid: pd.DataFrame) -> ExposureCheck:
         states=len(means),
     )
 
+
+def checks(
+    ci_excludes_zero: bool,
+    pretrend: PreTrend,
+    dose: DoseResponse,
+    randomization: Randomization,
+    placebo_p: float | None,
+) -> pd.DataFrame:
+    """What a referee asks before reading the estimate as an effect, one row per check:
+    ``check``, ``result`` (in words) and ``passed``. ``placebo_p`` is the clustered p-value
+    in the feed-in-tariff states (None without support data: the check is not run)."""
+    rows = [
+        (
+            "beta's 95% interval excludes zero",
+            "excludes zero" if ci_excludes_zero else "includes zero",
+            ci_excludes_zero,
+        ),
+        (
+            f"no pre-trend before the ETS ({pretrend.years})",
+            f"joint F test p = {pretrend.pvalue:.2f}",
+            pretrend.pvalue >= PRETREND_LEVEL,
+        ),
+        (
+            "dose-response: the yearly coefficients rise with the lagged price",
+            f"slope {dose.slope:+.4f} per EUR/t, p = {dose.pvalue:.2f}; largest coefficient in "
+            f"{dose.peak_year}, at EUR {dose.peak_price:.1f}/t",
+            dose.supported,
+        ),
+        (
+            "randomisation inference over permuted price paths",
+            f"p = {randomization.pvalue:.3f} ({randomization.draws} paths)",
+            randomization.pvalue < 0.05,
+        ),
+    ]
+    if placebo_p is not None:
+        rows.append(
+            (
+                "placebo: no effect where support did not depend on the carbon price",
+                f"feed-in-tariff states only: p = {placebo_p:.3f}",
+                placebo_p >= 0.05,
+            )
+        )
+    return pd.DataFrame(rows, columns=["check", "result", "passed"])

@@ -121,29 +121,3 @@ def annual_switching(monthly: pd.DataFrame, coal_share: pd.Series) -> pd.DataFra
     out["coal_share_pct"] = coal_share.reindex(out.index)
     out["coal_share_change_pp"] = out["coal_share_pct"].diff()
     return out.reset_index()
-
-
-def figures(monthly: pd.DataFrame, annual: pd.DataFrame) -> dict[str, object]:
-    """Key figures of the switching section (:func:`monthly_switching`,
-    :func:`annual_switching`), by glue name."""
-    by_year = annual.set_index("year")
-    cheaper = monthly.loc[monthly["carbon_makes_gas_cheaper"]]
-    years = sorted(int(y) for y in cheaper["year"].unique())
-    coal = by_year["coal_share_pct"]
-    return {
-        "switch_price_2023": round(float(by_year.loc[2023, "switch_price_eur_per_t"]), 1),
-        "switch_price_2022": round(float(by_year.loc[2022, "switch_price_eur_per_t"]), 1),
-        "eua_mean_2022": round(float(by_year.loc[2022, "eua_eur_per_t"]), 1),
-        "months_gas_cheaper": len(cheaper),
-        "months_gas_cheaper_without_carbon": int(monthly["gas_cheaper_without_carbon"].sum()),
-        "months_gas_cheaper_old_coal": int(monthly["gas_cheaper_old_coal"].sum()),
-        "months_gas_cheaper_new_coal": int(monthly["gas_cheaper_new_coal"].sum()),
-        "months_compared": len(monthly),
-        "switch_window": f"{monthly['date'].min():%B %Y} to {monthly['date'].max():%B %Y}",
-        "first_month_gas_cheaper": (
-            f"{cheaper['date'].min():%B %Y}" if len(cheaper) else "no month"
-        ),
-        "years_gas_cheaper": ", ".join(str(y) for y in years) if years else "none",
-        "coal_share_change_2013_2024": round(float(coal.loc[2024] - coal.loc[2013]), 1),
-        "coal_share_change_2021": round(float(by_year.loc[2021, "coal_share_change_pp"]), 1),
-    }

@@ -75,7 +75,7 @@ def test_price_column_reads_the_unit_from_the_name() -> None:
         "x_eur_per_t_monthly_mean", "x", "eur", "t"
     )
     assert units.price_column(frame, "y").currency == "usd"
-    with pytest.raises(KeyError, match="'z_<eur|usd>_per_<unit>'"):
+    with pytest.raises(KeyError, match=r"'z_<eur\|usd>_per_<unit>'"):
         units.price_column(frame, "z")
 
 

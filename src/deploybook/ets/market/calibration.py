@@ -136,9 +136,10 @@ def unissued_allowances(
     if pd.isna(data.tnac.get(last)):
         raise ValueError(f"no published TNAC for {last}")
     years = np.arange(first, last + 1)
-    supply = data.cap.loc[years].sum() + supply_adjustments(
-        replace(regime, backloading_returned=False), years
-    ).sum()
+    supply = (
+        data.cap.loc[years].sum()
+        + supply_adjustments(replace(regime, backloading_returned=False), years).sum()
+    )
     intake = published_intakes(data.tnac, regime).reindex(years, fill_value=0.0).sum()
     demand = coverage * data.emissions_mt.loc[years].sum() * 1e6
     gap = initial_bank + supply - intake - demand - float(data.tnac.loc[last])
@@ -164,20 +165,20 @@ def calibrate(
     is a lower bound and the curve's responsiveness an upper bound. Returns the calibration
     and the fitted-vs-observed table.
     """
-    years = np.asarray(list(years))
-    trend_years = np.asarray(list(trend_years))
-    if not set(trend_years) <= set(years):
+    t = np.asarray(list(years))
+    trend = np.asarray(list(trend_years))
+    if not set(trend) <= set(t):
         raise ValueError("the trend years must lie within the calibration years")
-    log_e = np.log(emissions_mt.loc[years].to_numpy())
-    p = price.loc[years].to_numpy()
-    in_trend = np.isin(years, trend_years)
-    b = float(np.polyfit(years[in_trend] - 2013, log_e[in_trend], 1)[0])
-    shift = scope_shift * (years >= 2021)
+    log_e = np.log(emissions_mt.loc[t].to_numpy())
+    p = price.loc[t].to_numpy()
+    in_trend = np.isin(t, trend)
+    b = float(np.polyfit(t[in_trend] - 2013, log_e[in_trend], 1)[0])
+    shift = scope_shift * (t >= 2021)
 
     def residuals(theta: np.ndarray) -> np.ndarray:
         a, log_choke = theta
         abate = np.log(np.clip(1 - p / np.exp(log_choke), 1e-9, 1))
-        return a + b * (years - 2013) + shift + abate - log_e
+        return a + b * (t - 2013) + shift + abate - log_e
 
     floor = np.log(p.max() * 1.01)
     res = least_squares(
@@ -189,10 +190,10 @@ def calibrate(
     cal = Calibration(float(a), b, float(scope_shift), float(np.exp(log_choke)))
     table = pd.DataFrame(
         {
-            "year": years,
+            "year": t,
             "observed_mt": np.exp(log_e),
             "fitted_mt": np.exp(log_e + residuals(res.x)),
-            "baseline_mt": np.exp(a + b * (years - 2013) + shift),
+            "baseline_mt": np.exp(a + b * (t - 2013) + shift),
             "price_eur_per_t": p,
         }
     )

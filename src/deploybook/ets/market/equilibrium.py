@@ -10,15 +10,15 @@ covered emissions stop. Allowances can be banked but not borrowed, so the bank
 
 with :math:`S_t` the cap less back-loading, plus international credits, less the phase-3
 allowances never issued (:mod:`~deploybook.ets.market.calibration`), and :math:`M_t` the net
-MSR intake, a function of past banks; holdings above the legal limit are invalidated. Arbitrage between holding an
-allowance and selling it gives Hotelling's rule: :math:`p_{t+1} = (1+r)\,p_t` whenever
-:math:`B_t > 0`, and :math:`p_{t+1} \le (1+r)\,p_t` when the bank is empty. The equilibrium
-is found segment by segment: the lowest starting price whose Hotelling path keeps the bank
-non-negative to the end of the horizon (:data:`LAST_YEAR`) empties the bank at some year; the
-next segment starts after it. The cap reaches zero around 2040, so the terminal condition
-binds: the price reaches the choke price when the last allowance (bank and MSR releases) is
-used, and total emissions equal the initial bank plus all supply less the invalidated
-allowances.
+MSR intake, a function of past banks; holdings above the legal limit are invalidated.
+Arbitrage between holding an allowance and selling it gives Hotelling's rule:
+:math:`p_{t+1} = (1+r)\,p_t` whenever :math:`B_t > 0`, and :math:`p_{t+1} \le (1+r)\,p_t`
+when the bank is empty. The equilibrium is found segment by segment: the lowest starting price
+whose Hotelling path keeps the bank non-negative to the end of the horizon
+(:data:`LAST_YEAR`) empties the bank at some year; the next segment starts after it. The cap
+reaches zero around 2040, so the terminal condition binds: the price reaches the choke price
+when the last allowance (bank and MSR releases) is used, and total emissions equal the initial
+bank plus all supply less the invalidated allowances.
 
 Market participants know only the rules in force: the path is solved again at each reform
 (:class:`Regime`) from the bank the previous path left, so a reform shows up as a price jump.

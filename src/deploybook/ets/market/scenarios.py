@@ -13,7 +13,7 @@ import pandas as pd
 from deploybook.ets import constants as C
 from deploybook.ets.market.calibration import SPEEDUP_FROM, Calibration
 from deploybook.ets.market.equilibrium import solve
-from deploybook.ets.market.regimes import scenario_regimes
+from deploybook.ets.market.regimes import LAST_YEAR, scenario_regimes
 from deploybook.ets.market.validation import price_error
 
 
@@ -112,14 +112,15 @@ def cumulative_emissions(path: pd.DataFrame, first: int = 2013, last: int = 2040
 
 
 def total_emissions(path: pd.DataFrame) -> float:
-    """Allowances emitted from the path's first year until they run out, in millions: the
-    cumulative emissions a cap-and-trade system with this supply ends up allowing."""
-    if path["emissions_allowances"].iloc[-1] > 0:
-        raise ValueError(
-            f"the path ends in {int(path['year'].iloc[-1])} with emissions still positive: "
-            "its allowances have not run out"
-        )
-    return float(path["emissions_allowances"].sum() / 1e6)
+    """Allowances emitted from the path's first year on, in millions: those emitted by the
+    horizon (:data:`regimes.LAST_YEAR`) plus those still banked or held in the reserve there,
+    which the market emits later (the MSR releases what it holds once the bank runs low). It
+    is the cumulative emissions a cap-and-trade system with this supply ends up allowing."""
+    last = int(path["year"].iloc[-1])
+    if last < LAST_YEAR:
+        raise ValueError(f"the path stops in {last}, before the horizon ({LAST_YEAR})")
+    left = path["bank_allowances"].iloc[-1] + path["msr_holdings_allowances"].iloc[-1]
+    return float((path["emissions_allowances"].sum() + left) / 1e6)
 
 
 def last_emitting_year(path: pd.DataFrame) -> int:
@@ -193,7 +194,9 @@ def _waterbed_change(
     """Change in total emissions and in invalidated allowances (million) from faster renewables
     learnt in ``news_year``, under ``settings`` as they are."""
     base = run_scenario(cal, cap, settings, Scenario(BASE))
-    faster = run_scenario(cal, cap, settings, Scenario(FASTER, speedup=speedup, news_year=news_year))
+    faster = run_scenario(
+        cal, cap, settings, Scenario(FASTER, speedup=speedup, news_year=news_year)
+    )
     invalidated = (
         faster["msr_invalidated_allowances"].sum() - base["msr_invalidated_allowances"].sum()
     )
@@ -266,7 +269,7 @@ def waterbed_sensitivity(
             rows.append(
                 {
                     "discount_rate": float(rate),
-                    "invalidation": "continues" if end is None else f"ends {end}",
+                    "invalidation": "continues" if end is None else f"ends in {end}",
                     "emissions_change_mt": change,
                     "invalidated_change_mt": invalidated,
                     "direction": direction(change),
