@@ -33,11 +33,14 @@ MATRIX: dict[str, dict[str, Any]] = {
         "outcome": "renewables_share",
         "fuel_controls": True,
     },
-    # faster renewables foreseen since 2013; coal-share exposure with country trends, whose
-    # event study shows a pre-trend
+    # faster renewables foreseen since 2013 under the pre-2023 2.2% factor, when foreseeing
+    # them lowers total emissions; coal-share exposure with country trends, whose event
+    # study shows a pre-trend
     "foreseen_coal_trends": {
         **SMALL,
         "renewables_news_year": 2013,
+        "lrf_2024_pct": 2.2,
+        "lrf_2028_pct": 2.2,
         "exposure": "coal_share",
         "country_trends": True,
         "price_lag": 2,

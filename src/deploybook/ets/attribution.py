@@ -26,6 +26,7 @@ at all; the common (level) effect of the price is not identified by this design.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -245,9 +246,15 @@ def _design(panel: pd.DataFrame, spec: Spec) -> tuple[pd.Series, pd.DataFrame]:
         regressors += ["gas_x_gas_share", "coal_x_coal_share"]
     if spec.country_trends:
         centred = frame["year"] - frame["year"].mean()
-        for iso in sorted(frame["iso3"].unique())[1:]:
-            frame[f"trend_{iso}"] = (frame["iso3"] == iso) * centred
-            regressors.append(f"trend_{iso}")
+        trends = pd.DataFrame(
+            {
+                f"trend_{iso}": (frame["iso3"] == iso) * centred
+                for iso in sorted(frame["iso3"].unique())[1:]
+            },
+            index=frame.index,
+        )
+        frame = pd.concat([frame, trends], axis=1)
+        regressors += list(trends.columns)
     frame = frame.dropna(subset=[y_col, *regressors])
     indexed = frame.set_index(["iso3", "year"])
     return indexed[y_col], indexed[regressors]
@@ -287,6 +294,24 @@ def estimate(panel: pd.DataFrame, spec: Spec) -> Estimate:
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 
 
+def residual_maker(y: pd.Series, x: pd.DataFrame) -> tuple[Callable[[np.ndarray], np.ndarray], int]:
+    """The design's country and year effects and controls (``x`` without the treatment) as
+    one projection: a function that partials them out of any array of rows of ``y``'s index
+    (Frisch-Waugh-Lovell), and the number of columns they take. The basis is computed once
+    (SVD, rank-revealing, so collinear controls are harmless)."""
+    iso = y.index.get_level_values("iso3").to_numpy()
+    year = y.index.get_level_values("year").to_numpy()
+    dummies = pd.get_dummies(pd.DataFrame({"i": iso, "t": year.astype(str)}), drop_first=True)
+    z = np.column_stack([np.ones(len(y)), dummies.to_numpy(float), x.drop(columns="treatment")])
+    u, singular, _ = np.linalg.svd(z, full_matrices=False)
+    basis = u[:, singular > singular[0] * max(z.shape) * np.finfo(float).eps]
+
+    def resid(a: np.ndarray) -> np.ndarray:
+        return a - basis @ (basis.T @ a)
+
+    return resid, z.shape[1]
+
+
 def wild_cluster_bootstrap(
     panel: pd.DataFrame, spec: Spec, draws: int = 999, seed: int = 0, level: float = 0.95
 ) -> tuple[float, float, float]:
@@ -299,21 +324,15 @@ def wild_cluster_bootstrap(
     """
     y, x = _design(panel, spec)
     iso = y.index.get_level_values("iso3").to_numpy()
-    year = y.index.get_level_values("year").to_numpy()
-    dummies = pd.get_dummies(pd.DataFrame({"i": iso, "t": year.astype(str)}), drop_first=True)
-    z = np.column_stack([np.ones(len(y)), dummies.to_numpy(float), x.drop(columns="treatment")])
-
-    def resid(a: np.ndarray) -> np.ndarray:
-        return a - z @ np.linalg.lstsq(z, a, rcond=None)[0]
-
+    resid, k = residual_maker(y, x)
     d = resid(x["treatment"].to_numpy(float))
     yt = resid(y.to_numpy(float))
     dd = d @ d
     beta = d @ yt / dd
     u = yt - d * beta
     groups, codes = np.unique(iso, return_inverse=True)
-    g, n, k = len(groups), len(y), z.shape[1] + 1
-    factor = np.sqrt(g / (g - 1) * (n - 1) / (n - k))
+    g, n = len(groups), len(y)
+    factor = np.sqrt(g / (g - 1) * (n - 1) / (n - k - 1))
 
     def cluster_se(resids: np.ndarray) -> np.ndarray:
         scores = np.zeros((g, resids.shape[1]))

@@ -25,7 +25,14 @@ import pandas as pd
 from linearmodels.panel import PanelOLS
 from scipy import stats
 
-from deploybook.ets.attribution import ETS_START, EXPOSURES, PRE_ETS, Spec, _design
+from deploybook.ets.attribution import (
+    ETS_START,
+    EXPOSURES,
+    PRE_ETS,
+    Spec,
+    _design,
+    residual_maker,
+)
 
 REFERENCE_YEAR = PRE_ETS[1]  # 2004: the last year before the ETS
 PRETREND_LEVEL = 0.10  # a pre-trend test below this p-value rejects parallel pre-trends
@@ -177,8 +184,7 @@ def randomization_inference(
     y, x = _design(panel, spec)
     iso = y.index.get_level_values("iso3").to_numpy()
     year = y.index.get_level_values("year").to_numpy()
-    dummies = pd.get_dummies(pd.DataFrame({"i": iso, "t": year.astype(str)}), drop_first=True)
-    z = np.column_stack([np.ones(len(y)), dummies.to_numpy(float), x.drop(columns="treatment")])
+    resid, controls = residual_maker(y, x)
     exposure = panel.set_index(["iso3", "year"]).loc[y.index, EXPOSURES[spec.exposure]].to_numpy()
     price_of = panel.groupby("year")[_price_column(spec)].first()
     ets_years = np.array(sorted(set(year[year - spec.lag >= ETS_START])))
@@ -193,16 +199,13 @@ def randomization_inference(
     )
     treatments = (exposure * prices).T  # observations x paths; column 0 is the real path
 
-    def resid(a: np.ndarray) -> np.ndarray:
-        return a - z @ np.linalg.lstsq(z, a, rcond=None)[0]
-
     d = resid(treatments)
     yt = resid(y.to_numpy(float)[:, None])[:, 0]
     dd = (d * d).sum(axis=0)
     beta = (d * yt[:, None]).sum(axis=0) / dd
     u = yt[:, None] - d * beta
     groups, codes = np.unique(iso, return_inverse=True)
-    g, n, k = len(groups), len(y), z.shape[1] + 1
+    g, n, k = len(groups), len(y), controls + 1
     scores = np.zeros((g, d.shape[1]))
     np.add.at(scores, codes, d * u)
     se = np.sqrt(g / (g - 1) * (n - 1) / (n - k)) * np.sqrt((scores**2).sum(axis=0)) / dd
