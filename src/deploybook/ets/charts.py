@@ -363,7 +363,10 @@ def event_study(events: pd.DataFrame, source: str) -> go.Figure:
     fig.add_hline(y=0, line_color="#999")
     fig.add_vline(x=2004.5, line_dash="dash", line_color="#888", annotation_text="ETS starts")
     fig.update_yaxes(title_text="coefficient", secondary_y=False)
-    fig.update_yaxes(title_text="EUR/t", rangemode="tozero", showgrid=False, secondary_y=True)
+    top = 1.1 * float(events["lagged_price_eur_per_t"].max())
+    fig.update_yaxes(
+        title_text="EUR/t", range=[0, top], tickmode="auto", showgrid=False, secondary_y=True
+    )
     fig.update_layout(xaxis_title="year")
     return _finish(fig, "Event study: exposure x year against the lagged carbon price", source)
 
