@@ -46,10 +46,11 @@ MATRIX: dict[str, dict[str, Any]] = {
         "price_lag": 2,
         "countries": ["DEU", "POL"],
     },
-    # news in 2020, when the waterbed's sign depends on the discount rate; Driscoll-Kraay errors
-    "news_2020_driscoll_kraay": {
+    # news in 2035, after the MSR has stopped taking allowances in, when the waterbed closes
+    # again; perfect foresight of the rules, Driscoll-Kraay errors, a later claim window
+    "news_2035_driscoll_kraay": {
         **SMALL,
-        "renewables_news_year": 2020,
+        "renewables_news_year": 2035,
         "errors": "driscoll_kraay",
         "claim_window_start": 2010,
         "foresight": "perfect",

@@ -388,6 +388,9 @@ def waterbed_sensitivity_figures(table: pd.DataFrame, news_year: int) -> Figures
             f"if invalidation {end_label}, they change total emissions by less than half a "
             "million allowances at every rate: the waterbed closes again"
         )
+    elif len(end_signs) == 1:
+        sign = _PLURAL[Direction(next(iter(end_signs)))]
+        end_text = f"if invalidation {end_label}, they {sign} total emissions at every rate"
     else:
         end_text = f"if invalidation {end_label}, they {_signs_by_rate(ends)}"
     return {

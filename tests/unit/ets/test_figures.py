@@ -213,8 +213,12 @@ def test_waterbed_figures_and_the_conditional_msr_verdict() -> None:
         "learnt in 2025 lower total emissions at 8%; raise total emissions at 3%; if invalidation "
         "ends in 2027, they raise total emissions at 3%; do not change total emissions at 8%"
     )
-    up = F.waterbed_sensitivity_figures(table([30, 40], [0, 0]), 2025)
-    assert "raise total emissions at every discount rate" in up["msr_verdict"]
+    up = F.waterbed_sensitivity_figures(table([30, 40], [10, 20]), 2025)
+    assert up["msr_verdict"] == (
+        "with invalidation continuing, faster renewables learnt in 2025 raise total emissions at "
+        "every discount rate from 3% to 8%; if invalidation ends in 2027, they raise total "
+        "emissions at every rate"
+    )
 
 
 def _attribution(low: float, high: float) -> Attribution:
