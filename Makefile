@@ -39,9 +39,9 @@ lint: setup
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-# JupyterLab on the reports (from the dev extras), the project's kernel and paths.
+# JupyterLab on the reports (from the dev extras); LAB_ARGS passes options, e.g. --no-browser.
 lab: setup
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/jupyter lab notebooks $(LAB_ARGS)
 
 bench: setup
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b; done

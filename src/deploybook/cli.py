@@ -1,4 +1,8 @@
-"""The ``deploybook`` command: list, run and summarise the book's reports, and set up Spark."""
+"""The ``deploybook`` command: list, run and summarise the book's reports, and set up Spark.
+
+Each command imports what it needs when it runs (papermill, Sphinx and Spark take seconds to
+import), so ``deploybook list`` or ``deploybook prerequisites`` answers at once.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,18 @@ import os
 import sys
 from pathlib import Path
 
-from papermill.exceptions import PapermillExecutionError
 
-from deploybook import reports
-from deploybook.bookcache import invalidate_stale
-from deploybook.figures import diff_table, figures_json, read_figures
-from deploybook.notebooks import freeze
-from deploybook.prerequisites import install_command, missing
-from deploybook.rerun import RenderError, render_page
-from deploybook.spark import SparkSetupError, resolve_delta_jars
+class CommandError(Exception):
+    """A command that cannot go on; ``main`` prints the message and exits with ``status``."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _list(_: argparse.Namespace) -> None:
+    from deploybook import reports
+
     for name in reports.report_names():
         print(name)
         for p in reports.parameters(name):
@@ -28,34 +32,56 @@ def _list(_: argparse.Namespace) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
+    from papermill.exceptions import PapermillExecutionError
+
+    from deploybook import reports
+    from deploybook.rerun import RenderError, render_page
+
     values = reports.parse_values(args.report, args.parameter)
-    target, figures = reports.run_report(args.report, values, Path(args.out))
+    try:
+        target, figures = reports.run_report(args.report, values, Path(args.out))
+    except PapermillExecutionError as exc:
+        raise CommandError(f"the report stopped with {exc.ename}: {exc.evalue}", 1) from exc
     print(f"executed notebook: {target}")
     if not args.no_html:
-        print(f"rendered page: {render_page(target, Path(args.out))}")
+        try:
+            print(f"rendered page: {render_page(target, Path(args.out))}")
+        except RenderError as exc:
+            raise CommandError(str(exc), 1) from exc
     print(json.dumps(figures, indent=2, sort_keys=True))
 
 
 def _diff(args: argparse.Namespace) -> None:
+    from deploybook.figures import diff_table, read_figures
+
     print(diff_table(read_figures(args.first), read_figures(args.second)))
 
 
 def _summary(args: argparse.Namespace) -> None:
+    from deploybook.figures import figures_json
+
     print(figures_json(args.notebook))
 
 
 def _freeze(args: argparse.Namespace) -> None:
-    target = reports.report_path(Path(args.executed).name)
+    from deploybook.notebooks import freeze
+    from deploybook.reports import report_path
+
+    target = report_path(Path(args.executed).name)
     kept = freeze(Path(args.executed), target)
     print(f"{target}: outputs cleared except {kept} checked cell(s)")
 
 
 def _refresh_cache(args: argparse.Namespace) -> None:
+    from deploybook.bookcache import invalidate_stale
+
     stale = invalidate_stale(Path(args.cache))
     print(f"re-executing (inputs changed): {', '.join(stale)}" if stale else "cache up to date")
 
 
 def _prerequisites(args: argparse.Namespace) -> None:
+    from deploybook.prerequisites import install_command, missing
+
     lacking = missing(args.target)
     for p in lacking:
         print(f"make {args.target} needs {p.what}: {install_command([p])}", file=sys.stderr)
@@ -64,7 +90,12 @@ def _prerequisites(args: argparse.Namespace) -> None:
 
 
 def _setup(args: argparse.Namespace) -> None:
-    jars = resolve_delta_jars(force=args.force)
+    from deploybook.spark import SparkSetupError, resolve_delta_jars
+
+    try:
+        jars = resolve_delta_jars(force=args.force)
+    except SparkSetupError as exc:
+        raise CommandError(f"error: {exc}", 2) from exc
     print(f"Delta Lake JARs ready ({len(jars)} files in the project's .ivy2/ cache)")
 
 
@@ -176,15 +207,12 @@ def main(argv: list[str] | None = None) -> int:
         # stdout at /dev/null so the interpreter's own final flush does not fail again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (ValueError, SparkSetupError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError) as exc:
         print(f"deploybook: error: {exc}", file=sys.stderr)
         return 2
-    except PapermillExecutionError as exc:
-        print(f"deploybook: the report stopped with {exc.ename}: {exc.evalue}", file=sys.stderr)
-        return 1
-    except RenderError as exc:
+    except CommandError as exc:
         print(f"deploybook: {exc}", file=sys.stderr)
-        return 1
+        return exc.status
     return 0
 
 

@@ -29,8 +29,13 @@ def _command(name: str) -> Callable[[], bool]:
     return lambda: shutil.which(name) is not None
 
 
+def chromium_binary() -> str:
+    """The Chromium the browser tests drive: ``$DEPLOYBOOK_CHROMIUM`` or Debian's."""
+    return os.environ.get("DEPLOYBOOK_CHROMIUM", "/usr/bin/chromium")
+
+
 def _chromium() -> bool:
-    return os.path.exists(os.environ.get("DEPLOYBOOK_CHROMIUM", "/usr/bin/chromium"))
+    return os.path.exists(chromium_binary())
 
 
 def _postgres() -> bool:

@@ -22,10 +22,11 @@ import pytest
 from deploybook.figures import Figure
 from deploybook.paths import project_root
 from deploybook.prose import prose_text
-from deploybook.reports import run_report
+from deploybook.reports import report_names, run_report
 from deploybook.rerun import render_page
 
 RunReport = Callable[..., dict[str, Figure]]
+SPARK_REPORTS = {"dlt_retraining"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,17 @@ def report_run() -> Callable[..., ReportRun]:
         return result
 
     return _run
+
+
+@pytest.fixture(
+    params=[
+        pytest.param(r, marks=[pytest.mark.spark] if r in SPARK_REPORTS else [], id=r)
+        for r in report_names()
+    ]
+)
+def report(request: pytest.FixtureRequest) -> str:
+    """Each report in turn, by name (the Spark report marked ``spark``)."""
+    return str(request.param)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 
 from deploybook.notebooks import output_differences
 from deploybook.paths import project_root
-from deploybook.reports import report_names, report_path
+from deploybook.reports import report_path
 
 pytestmark = pytest.mark.notebook
 
@@ -25,16 +25,6 @@ def _masks() -> dict[str, str]:
     return {config[s]["regex"]: config[s]["replace"] for s in config.sections()}
 
 
-SPARK_REPORTS = {"dlt_retraining"}
-
-
-@pytest.mark.parametrize(
-    "report",
-    [
-        pytest.param(r, marks=[pytest.mark.spark] if r in SPARK_REPORTS else [])
-        for r in report_names()
-    ],
-)
 def test_default_run_reproduces_the_checked_outputs(report: str, report_run: Callable) -> None:
     default = report_run(report, {})
     assert output_differences(report_path(report), default.notebook, _masks()) == []
