@@ -117,8 +117,10 @@ def parse_values(name: str, raw: list[tuple[str, str]]) -> dict[str, Any]:
 
 
 class IpcKernelManager(AsyncKernelManager):
-    """A kernel on Unix sockets in Jupyter's runtime folder: no TCP port on the network, so
-    ipykernel has no plain-text transport to warn about."""
+    """A kernel on Unix sockets in Jupyter's runtime folder.
+
+    With no TCP port on the network, ipykernel has no plain-text transport to warn about.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         sockets = Path(jupyter_runtime_dir()) / f"kernel-{uuid.uuid4().hex[:12]}-ipc"
