@@ -38,7 +38,11 @@ class EtsParams(ReportParams):
     fuel_controls: bool
     claim_window_start: int = Field(ge=2006, le=2019)
     claim_window_end: int = Field(ge=2006, le=2019)
+    errors: Literal["clustered", "driscoll_kraay"] = Field(
+        description="standard errors of the panel estimate"
+    )
     bootstrap_draws: int = Field(ge=99, le=9999)
+    randomization_draws: int = Field(ge=19, le=9999)
 
     @model_validator(mode="after")
     def _ordered(self) -> EtsParams:
