@@ -175,11 +175,11 @@ def smoke_test(
                     check.problems.extend(p for p in [links.problem(target)] if p)
                 else:
                     try:
-                        page = _open(context.new_page(), base, origin, check, timeout_ms)
+                        loading = _open(context.new_page(), base, origin, check, timeout_ms)
                     except PlaywrightTimeout:
                         check.problems.append(f"page did not answer within {timeout_ms} ms")
                         continue
-                    opened.append((check, page))
+                    opened.append((check, loading))
             for check, (page, response) in opened:
                 try:
                     _inspect(page, response, origin, check, links, timeout_ms)

@@ -17,7 +17,7 @@ def test_a_small_load_test(tmp_path: Path) -> None:
     calc, reads = report.calculation, report.payslips
     assert (calc.requests, calc.failures, calc.users) == (2, 0, 1)  # bounded in requests
     assert reads.failures == 0
-    assert reads.requests > 20
+    assert reads.requests >= reads.users  # each reader logged in and read (a count, not a rate)
     assert 0 < reads.percentile(50) <= reads.percentile(95) <= reads.percentile(99)
     assert reads.seconds < 3.5
     assert reads.requests_per_second > 0
