@@ -134,7 +134,8 @@ def check_variants(
     folder: Path, zizmor_config: Path | None
 ) -> tuple[pd.DataFrame, dict[str, list[Finding]]]:
     """Write each variant into ``folder`` and validate it: one row per variant (findings per
-    checker, the checkers expected, ``caught``: exactly those), and the findings by variant."""
+    checker, the checkers expected, ``caught``: exactly those), and the findings by variant.
+    """
     rows, found = [], {}
     folder.mkdir(parents=True, exist_ok=True)
     for name, variant in VARIANTS.items():

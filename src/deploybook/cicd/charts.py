@@ -107,7 +107,8 @@ def timeline_figure(
 ) -> go.Figure:
     """Every probe (coloured by the release that answered, failures as red crosses) and
     every deployment event, per environment; ``zoom`` (environment, start, end) adds a
-    second panel with that environment's probes in that window, one dot per probe."""
+    second panel with that environment's probes in that window, one dot per probe.
+    """
     fig = make_subplots(
         rows=2 if zoom else 1,
         cols=1,
@@ -186,7 +187,8 @@ def timeline_figure(
 
 def release_timeline(releases: Releases, source: str) -> go.Figure:
     """:func:`timeline_figure` of a series of releases, zoomed on the release staging
-    rejected last (if any)."""
+    rejected last (if any).
+    """
     rejection = staging_rejection(releases)
     events = history_table(releases.staging, releases.production)
     probes = {

@@ -79,7 +79,8 @@ class Environment:
 
     def rollback_target(self, failed: str | None = None) -> str | None:
         """Where a rollback from ``failed`` (default: the live release) goes: the last
-        release but that one to pass its smoke test, if it is still on disk."""
+        release but that one to pass its smoke test, if it is still on disk.
+        """
         return self.last_healthy(exclude=failed or self.current())
 
     # ------------------------------------------------------------------ changes
@@ -139,7 +140,8 @@ class Environment:
 
     def prune(self, keep: int) -> list[str]:
         """Delete all but the ``keep`` newest releases; never the live one, the last healthy
-        one, nor the one a rollback of the live release would return to."""
+        one, nor the one a rollback of the live release would return to.
+        """
         if keep < 1:
             raise ValueError(f"keep must be at least 1, got {keep}")
         protected = {self.current(), self.candidate(), self.last_healthy(), self.rollback_target()}

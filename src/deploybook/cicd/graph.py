@@ -73,7 +73,8 @@ def plan(root: Path, work_dir: Path, triggers: Sequence[Trigger] = TRIGGERS) -> 
 
 def _layout(planned: pd.DataFrame) -> dict[str, tuple[float, float]]:
     """Jobs in columns by ``needs`` depth, one horizontal band per workflow; triggers on the
-    left, environments on the right beside the jobs that deploy to them."""
+    left, environments on the right beside the jobs that deploy to them.
+    """
     jobs = planned.drop_duplicates("job").set_index("job")
     order = {job: i for i, job in enumerate(jobs.index)}  # as the runner planned them
     depth: dict[str, int] = {}

@@ -56,7 +56,8 @@ TRIGGERS = (
 @dataclass(frozen=True)
 class JobOutcome:
     """One job on a path: its key, result, and what its steps do (``writes_pages`` and
-    ``creates_release`` count only when the job succeeded)."""
+    ``creates_release`` count only when the job succeeded).
+    """
 
     key: str
     result: str
@@ -207,7 +208,8 @@ PROPERTIES = (
 
 class _Chooser:
     """The executor of one path: the outcome of the i-th job is ``choices[i]`` (success
-    past the end), recorded with what the job's steps would do."""
+    past the end), recorded with what the job's steps would do.
+    """
 
     def __init__(self, prefix: Sequence[str]):
         self.prefix = list(prefix)
@@ -243,7 +245,8 @@ _ARTIFACT_DEFAULTS = {
 
 def _what_steps_do(call: JobCall) -> dict[str, Any]:
     """What a job's steps do when they run on a GitHub-hosted runner (each step's ``if:``
-    evaluated as if the steps before it succeeded)."""
+    evaluated as if the steps before it succeeded).
+    """
     scope = Scope(
         {
             **call.scope.contexts,
@@ -321,7 +324,8 @@ def check(
     properties: Sequence[Property] = PROPERTIES,
 ) -> CheckResult:
     """Explore every path of ``workflow`` for each trigger that starts it; the workflows it
-    calls are read from its repository (``<repo>/.github/workflows/<file>``)."""
+    calls are read from its repository (``<repo>/.github/workflows/<file>``).
+    """
     wf = load_workflow(workflow)
     runner = LocalRunner(Path(workflow).resolve().parents[2], work_dir=work_dir)
     per_trigger: dict[str, int] = {}
@@ -362,7 +366,8 @@ def check_edited(
 ) -> CheckResult:
     """:func:`check` of ``workflow`` in a copy of a ``.github`` folder whose file ``edited``
     has ``old`` replaced by ``new`` (exactly once): what the checker says of a changed
-    pipeline."""
+    pipeline.
+    """
     copy = work_dir / "repo" / ".github"
     shutil.rmtree(work_dir / "repo", ignore_errors=True)
     shutil.copytree(github, copy)

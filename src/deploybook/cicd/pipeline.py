@@ -45,7 +45,7 @@ def _normalise(text: str) -> str:
 
 
 def this_python() -> str:
-    """This interpreter's ``major.minor``: the one matrix entry a local run can honour."""
+    """The running interpreter's ``major.minor``: the one matrix entry a local run can honour."""
     return f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
@@ -60,7 +60,8 @@ def run_ci(
 ) -> RunResult:
     """Run ``ci.yml`` jobs here on the matrix entry for ``python`` (default: this
     interpreter's), dispatched with ``unit_tests`` as the unit job's input (``work_dir``
-    is emptied first)."""
+    is emptied first).
+    """
     shutil.rmtree(work_dir, ignore_errors=True)
     runner = LocalRunner(root, work_dir=work_dir, secrets=secrets)
     event = Event("workflow_dispatch", inputs={"unit-tests": unit_tests})
@@ -84,7 +85,8 @@ def ci_verdict(result: RunResult) -> str:
 
 def secrets_demo(root: Path, work_dir: Path, workflow: Path, secret: str) -> RunResult:
     """The unit job of a workflow that prints a secret, run with ``secret`` as
-    ``CODECOV_TOKEN`` read from an env file, as a developer would keep it."""
+    ``CODECOV_TOKEN`` read from an env file, as a developer would keep it.
+    """
     secrets_file = work_dir / "secrets.env"
     work_dir.mkdir(parents=True, exist_ok=True)
     secrets_file.write_text(f"CODECOV_TOKEN={secret}\n")
@@ -99,7 +101,8 @@ def log_lines(result: RunResult, job: str, containing: str) -> str:
 
 def pins_table(workflows: Sequence[Workflow]) -> pd.DataFrame:
     """Every pinned action version: its commit, the version its comment names, and the Node
-    runtime it runs on (recorded from its tag, :func:`deploybook.cicd.policy.runtime_of`)."""
+    runtime it runs on (recorded from its tag, :func:`deploybook.cicd.policy.runtime_of`).
+    """
     pins = {(uses, comment) for wf in workflows for _, uses, comment in external_uses(wf)}
     rows = []
     for uses, comment in sorted(pins):
@@ -127,7 +130,8 @@ def environments_table(releases: Releases) -> pd.DataFrame:
 
 def refused_entry(root: Path, work_dir: Path) -> tuple[str, str]:
     """The unit job's matrix entry for a Python other than this one, and why it cannot run
-    here (the error the local runner gives it)."""
+    here (the error the local runner gives it).
+    """
     ci = load_workflow(root / ".github" / "workflows" / "ci.yml")
     versions = [str(v) for v in ci.jobs["unit"]["strategy"]["matrix"]["python"]]
     python = next(v for v in versions if v != this_python())
@@ -152,7 +156,8 @@ def head_commit(root: Path) -> str:
 
 def steps_table(result: RunResult) -> pd.DataFrame:
     """One row per step of every job of a run (how it ran here: a shell, or the local
-    equivalent of an action)."""
+    equivalent of an action).
+    """
     rows = [
         {
             "job": job.name,
@@ -405,7 +410,8 @@ def history_table(*environments: Environment) -> pd.DataFrame:
 
 def live_probes(releases: Releases) -> list[tuple[str, Probe]]:
     """(environment, probe) for every probe sent after the environment's first switch to a
-    release: what a reader could have seen (before it, nothing was deployed)."""
+    release: what a reader could have seen (before it, nothing was deployed).
+    """
     events = history_table(releases.staging, releases.production)
     switches = events[events["event"] == "switched"].groupby("environment")["t"].min()
     return [
@@ -421,7 +427,8 @@ def live_probes(releases: Releases) -> list[tuple[str, Probe]]:
 
 def failed_probes(releases: Releases) -> pd.DataFrame:
     """Every live probe (:func:`live_probes`) that did not answer 200, with the deployment
-    event of its environment nearest in time."""
+    event of its environment nearest in time.
+    """
     events = history_table(releases.staging, releases.production)
     t0 = min((p.t for p in releases.staging_probes + releases.production_probes), default=0.0)
     rows = []
@@ -446,7 +453,8 @@ def failed_probes(releases: Releases) -> pd.DataFrame:
 
 def cached_builds(root: Path, work_dir: Path, sha: str) -> tuple[JobResult, JobResult]:
     """The small book built twice by ``book.yml`` with its caches (as ``ci.yml`` builds it),
-    on two identical checkouts sharing one cache store: (cold, warm) build jobs."""
+    on two identical checkouts sharing one cache store: (cold, warm) build jobs.
+    """
     shutil.rmtree(work_dir, ignore_errors=True)
     jobs = []
     for name in ("cold", "warm"):
@@ -459,7 +467,8 @@ def cached_builds(root: Path, work_dir: Path, sha: str) -> tuple[JobResult, JobR
 
 def failed_releases(releases: Releases) -> dict[str, set[str]]:
     """Per environment, the releases that failed its smoke test: staging's in the idle slot,
-    GitHub Pages' in ``verify`` after publishing."""
+    GitHub Pages' in ``verify`` after publishing.
+    """
     staging = {e["release"] for e in releases.staging.history() if e["event"] == "failed"}
     pages = set()
     for run in releases.runs:
@@ -471,7 +480,8 @@ def failed_releases(releases: Releases) -> dict[str, set[str]]:
 
 def served_by_broken(releases: Releases) -> list[tuple[str, Probe]]:
     """Live probes (environment, probe) answered by a release that failed the smoke test of
-    that environment: readers who got a release the pipeline had found broken."""
+    that environment: readers who got a release the pipeline had found broken.
+    """
     broken = failed_releases(releases)
     return [(env, p) for env, p in live_probes(releases) if broken[env] & set(p.releases)]
 

@@ -105,7 +105,8 @@ def action_pins() -> dict[tuple[str, str], dict[str, str]]:
 
 def runtime_of(action: str, commit: str) -> str | None:
     """The Node runtime an action version runs on (a composite one: its actions' newest
-    common one, ``node20`` if any of them is on Node 20); None if the version is unknown."""
+    common one, ``node20`` if any of them is on Node 20); None if the version is unknown.
+    """
     row = action_pins().get((action, commit))
     if row is None:
         return None
@@ -337,7 +338,8 @@ class _Known(dict):
 
 def _may_run(step: Mapping[str, Any], inputs: Mapping[str, Any]) -> bool:
     """Whether a step's ``if:`` can be true for a call with ``inputs`` (everything else
-    unknown): false only when the inputs alone make it false."""
+    unknown): false only when the inputs alone make it false.
+    """
     condition = step.get("if")
     if condition is None:
         return True
@@ -384,7 +386,8 @@ def _call_inputs(called: Workflow, job: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_release_caches(wf: Workflow, resolve: Resolver) -> list[Finding]:
     """No cache in a build whose output the workflow publishes, in the workflow itself or
-    in a reusable workflow it calls (the caller's triggers apply to the called workflow)."""
+    in a reusable workflow it calls (the caller's triggers apply to the called workflow).
+    """
     how = _releases(wf)
     if not how:
         return []

@@ -31,7 +31,8 @@ _ASSET = re.compile(r"""<(?:script|link|img)\b[^>]*?\b(?:src|href)=["']([^"'#]+)
 class Probe:
     """One page load: when it started, the worst HTTP status (0: no answer), the release
     that served the page, every release that served a part of it, how long it took, and why
-    there was no answer."""
+    there was no answer.
+    """
 
     t: float
     status: int

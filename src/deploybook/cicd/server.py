@@ -60,7 +60,8 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hung up first (a browser closing, a favicon it stopped waiting
-        for) is not a server error; anything else is reported as the stdlib does."""
+        for) is not a server error; anything else is reported as the stdlib does.
+        """
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
 

@@ -24,7 +24,8 @@ def _cell(value: object, precision: int) -> str:
 
 def show(frame: pd.DataFrame, *, precision: int = 2) -> Styler:
     """``frame`` for display: the index hidden, floats with ``precision`` decimals,
-    integers with thousands separators, booleans as yes/no, missing values as a dash."""
+    integers with thousands separators, booleans as yes/no, missing values as a dash.
+    """
     return (
         frame.style.hide(axis="index")
         .format(lambda value: _cell(value, precision))

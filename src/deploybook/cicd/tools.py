@@ -34,8 +34,9 @@ def installed_version(binary: Path) -> str:
 
 
 def ensure_actionlint(bin_dir: str | Path | None = None) -> Path:
-    """actionlint at :data:`ACTIONLINT_VERSION` in ``bin_dir`` (default: beside this
-    interpreter), built with ``go install`` if it is missing or another version."""
+    """Actionlint at :data:`ACTIONLINT_VERSION` in ``bin_dir`` (default: beside this
+    interpreter), built with ``go install`` if it is missing or another version.
+    """
     folder = Path(bin_dir) if bin_dir else Path(sys.executable).parent
     binary = folder / "actionlint"
     wanted = ACTIONLINT_VERSION

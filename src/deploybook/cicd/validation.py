@@ -127,7 +127,7 @@ def schema_findings(paths: Sequence[Path], schema: str = SCHEMA) -> list[Finding
 
 
 def actionlint_findings(paths: Sequence[Path]) -> list[Finding]:
-    """actionlint's errors, each with its file, line and kind."""
+    """Actionlint's errors, each with its file, line and kind."""
     binary = tool("actionlint", "run `deploybook setup` (it builds actionlint with Go)")
     proc = _run([binary, "-no-color", "-format", "{{json .}}", *map(str, paths)])
     try:
@@ -166,7 +166,7 @@ def context_findings(wf: Workflow) -> list[Finding]:
 
 
 def zizmor_findings(paths: Sequence[Path], config: Path | None = None) -> list[Finding]:
-    """zizmor's offline audits (pedantic persona); ignored findings are left out."""
+    """Zizmor's offline audits (pedantic persona); ignored findings are left out."""
     command = [
         tool("zizmor"),
         "--offline",
@@ -236,7 +236,8 @@ def validate(
 ) -> list[Finding]:
     """Run the checkers over workflow files (a folder means its ``*.yml`` files) and the
     local actions they use (schema, zizmor, pins). ``root`` is the repository the workflows
-    call reusable workflows and local actions from (default: the current folder)."""
+    call reusable workflows and local actions from (default: the current folder).
+    """
     repository = Path(root) if root is not None else Path.cwd()
     files: list[Path] = []
     for path in map(Path, paths):

@@ -133,7 +133,8 @@ def build_panel(
     given, each state-year's support regime (:func:`support_regime`) and feed-in score.
     ``capacity`` has ``wind_gw`` and ``solar_gw`` by state and year
     (:func:`deploybook.ets.descriptive.irena_capacity`). States: those in the Ember
-    generation file."""
+    generation file.
+    """
     gen = electricity[
         [
             "iso3",
@@ -189,7 +190,8 @@ def build_panel(
 def support_regime(support: pd.DataFrame) -> pd.Series:
     """Each state-year's support regime from the OECD EPS scores: ``certificates`` when a
     renewable certificate (quota) scheme is scored, else ``price-based`` (feed-in tariffs,
-    premiums, auctions) when either FIT score is positive, else ``none``."""
+    premiums, auctions) when either FIT score is positive, else ``none``.
+    """
     fit = (support["fit_wind_score"] + support["fit_solar_score"]) > 0
     regime = np.where(
         support["res_trading_scheme_score"] > 0,
@@ -202,7 +204,8 @@ def support_regime(support: pd.DataFrame) -> pd.Series:
 def price_based_states(panel: pd.DataFrame, window: tuple[int, int]) -> list[str]:
     """States whose support in every year of ``window`` was price-based (feed-in tariffs,
     premiums or auctions, no certificate scheme): their renewables' revenue did not depend
-    on the carbon price, the placebo group."""
+    on the carbon price, the placebo group.
+    """
     if "support_regime" not in panel:
         raise ValueError("the panel has no support regimes: build it with the OECD EPS scores")
     part = panel[panel["year"].between(*window)]
@@ -298,7 +301,8 @@ def residual_maker(y: pd.Series, x: pd.DataFrame) -> tuple[Callable[[np.ndarray]
     """The design's country and year effects and controls (``x`` without the treatment) as
     one projection: a function that partials them out of any array of rows of ``y``'s index
     (Frisch-Waugh-Lovell), and the number of columns they take. The basis is computed once
-    (SVD, rank-revealing, so collinear controls are harmless)."""
+    (SVD, rank-revealing, so collinear controls are harmless).
+    """
     iso = y.index.get_level_values("iso3").to_numpy()
     year = y.index.get_level_values("year").to_numpy()
     dummies = pd.get_dummies(pd.DataFrame({"i": iso, "t": year.astype(str)}), drop_first=True)
@@ -361,7 +365,8 @@ def attributable_share(
 ) -> tuple[float, float, float]:
     """Share of deployment in ``window`` (years of additions, inclusive) attributed to the
     price: sum over states and years of beta x exposure x lagged price, in deployment units,
-    over the deployment observed. Returns (share, attributed, observed)."""
+    over the deployment observed. Returns (share, attributed, observed).
+    """
     y_col, scale_col, _ = OUTCOMES[spec.outcome]
     frame = _sample(panel, spec)
     frame = frame[frame["year"].between(*window)].dropna(subset=[y_col])
@@ -399,7 +404,8 @@ def attribute(
     panel: pd.DataFrame, spec: Spec, window: tuple[int, int], draws: int = 999
 ) -> Attribution:
     """Estimate beta under ``spec`` and convert it and both confidence intervals into shares
-    of the deployment observed in ``window`` (the share is linear in beta)."""
+    of the deployment observed in ``window`` (the share is linear in beta).
+    """
     est = estimate(panel, spec)
     per_beta, _, observed = attributable_share(panel, spec, 1.0, window)
     boot_low, boot_high, boot_p = wild_cluster_bootstrap(panel, spec, draws=draws)
@@ -439,7 +445,8 @@ def robustness_specs(panel: pd.DataFrame, base: Spec, window: tuple[int, int]) -
     """The specifications of the robustness table: :data:`ROBUSTNESS_VARIANTS` applied to
     ``base`` and, if the panel carries support regimes, the states with OECD EPS scores
     (to 2020) without and with support-regime x year controls, and the feed-in-tariff states
-    alone (the placebo: their renewables' revenue did not depend on the carbon price)."""
+    alone (the placebo: their renewables' revenue did not depend on the carbon price).
+    """
     specs = {name: replace(base, **changes) for name, changes in ROBUSTNESS_VARIANTS.items()}
     if "support_regime" in panel:
         scored = tuple(sorted(panel.loc[panel["support_regime"].notna(), "iso3"].unique()))
@@ -456,7 +463,8 @@ def robustness(
     panel: pd.DataFrame, base: Spec, window: tuple[int, int], draws: int = 999
 ) -> pd.DataFrame:
     """The estimate under alternative specifications (:func:`robustness_specs`), with the
-    share each implies and its confidence intervals."""
+    share each implies and its confidence intervals.
+    """
     rows = []
     for name, spec in robustness_specs(panel, base, window).items():
         att = attribute(panel, spec, window, draws)

@@ -22,7 +22,8 @@ _SOURCE_LINE_PX = 14
 
 def _legend_rows(fig: go.Figure) -> int:
     """Rows a horizontal legend of ``fig`` needs at :data:`_LAYOUT_WIDTH_PX` (greedy packing,
-    on the safe side: 7 px per character plus 50 px for the symbol and the gap)."""
+    on the safe side: 7 px per character plus 50 px for the symbol and the gap).
+    """
     names = [
         str(t.name)
         for t in fig.data
@@ -47,7 +48,8 @@ def _finish(
     source_chars: int = _SOURCE_CHARS_PER_LINE,
 ) -> go.Figure:
     """Title on top; legend rows and the source, wrapped at ``source_chars``, below the x axis
-    (a plot narrowed by long axis labels needs a smaller ``source_chars``)."""
+    (a plot narrowed by long axis labels needs a smaller ``source_chars``).
+    """
     axis_px = 55 if fig.layout.xaxis.title.text else 35
     rows = _legend_rows(fig)
     lines = textwrap.wrap(f"Source: {source}", source_chars)
@@ -200,7 +202,8 @@ _SWITCH_TOP = 250  # EUR/t: the 2022 gas-price spike would flatten every other m
 
 def switching(monthly: pd.DataFrame, source: str) -> go.Figure:
     """Monthly switching price (with its efficiency band) against the EUA price; a peak above
-    the axis is labelled."""
+    the axis is labelled.
+    """
     fig = go.Figure()
     fig.add_scatter(
         x=monthly["date"],
@@ -280,7 +283,8 @@ def model_quantities(path: pd.DataFrame, source: str) -> go.Figure:
 
 def waterbed(table: pd.DataFrame, source: str) -> go.Figure:
     """Change in total emissions from faster renewables by the year the market learns of them
-    (:func:`deploybook.ets.market.waterbed_by_news_year`): red raises, green lowers."""
+    (:func:`deploybook.ets.market.waterbed_by_news_year`): red raises, green lowers.
+    """
     fig = go.Figure()
     change = table["emissions_change_mt"]
     fig.add_bar(
@@ -337,7 +341,8 @@ def robustness(table: pd.DataFrame, source: str) -> go.Figure:
 
 def event_study(events: pd.DataFrame, source: str) -> go.Figure:
     """Exposure x year coefficients with 95% intervals (left axis; 2004 the reference) and the
-    lagged EUA price the design assumes drives them (right axis)."""
+    lagged EUA price the design assumes drives them (right axis).
+    """
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_scatter(
         x=events["year"],
@@ -373,7 +378,8 @@ def event_study(events: pd.DataFrame, source: str) -> go.Figure:
 
 def bank_vs_tnac(bank: pd.DataFrame, calibration_end: int, source: str) -> go.Figure:
     """The model's bank against the published TNAC (million allowances), the calibration
-    years shaded."""
+    years shaded.
+    """
     fig = go.Figure()
     fig.add_bar(
         x=bank["year"],

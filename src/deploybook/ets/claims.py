@@ -82,7 +82,8 @@ ESSAY_REVENUE_SHARE = 0.30  # "up to 30% of renewable support ... financed by ca
 
 def _share_verdict(ev: Evidence, claimed: float) -> Verdict:
     """A claimed share against an identified estimate's 95% interval: contradicted above it,
-    supported below it, not supported inside it; without identification, no verdict."""
+    supported below it, not supported inside it; without identification, no verdict.
+    """
     if not ev.identified:
         return Verdict.NOT_IDENTIFIABLE
     if ev.attributable_high < claimed:
@@ -92,7 +93,8 @@ def _share_verdict(ev: Evidence, claimed: float) -> Verdict:
 
 def _role_verdict(ev: Evidence) -> Verdict:
     """'An important role': a positive identified effect is partial support (its size is a
-    judgement the data cannot make)."""
+    judgement the data cannot make).
+    """
     if not ev.identified:
         return Verdict.NOT_IDENTIFIABLE
     return Verdict.PARTLY if ev.attributable_low > 0 else Verdict.NOT_SUPPORTED
@@ -100,7 +102,8 @@ def _role_verdict(ev: Evidence) -> Verdict:
 
 def _amplification_verdict(ev: Evidence) -> Verdict:
     """Renewables cut cumulative emissions under a cap only if the MSR invalidates more; the
-    verdict holds only if every cell of the sensitivity table agrees."""
+    verdict holds only if every cell of the sensitivity table agrees.
+    """
     if ev.waterbed_directions == {Direction.LOWERS}:
         return Verdict.PARTLY
     if ev.waterbed_directions == {Direction.RAISES}:
@@ -110,7 +113,8 @@ def _amplification_verdict(ev: Evidence) -> Verdict:
 
 def _revenue_share_bound() -> float:
     """The largest share of three years' renewable support (at the 2012 level) that all
-    auction revenue of 2013-2015 could have paid for."""
+    auction revenue of 2013-2015 could have paid for.
+    """
     return C.AUCTION_REVENUE_2013_2015.value / (3 * C.RES_SUPPORT_2012.value)
 
 
@@ -337,7 +341,8 @@ def build_evidence(
     (:func:`descriptive.ets_overview`, :func:`descriptive.scope_changes`), the EUA price
     files as loaded, the switching tables, the attribution with its identification
     :func:`~deploybook.ets.identification.checks`, the waterbed and its sensitivity table,
-    and the emissions displaced by renewables (:func:`descriptive.displaced_emissions`)."""
+    and the emissions displaced by renewables (:func:`descriptive.displaced_emissions`).
+    """
     by_year = overview.set_index("year")
     same = scope[scope["same_scope"]].set_index(["quantity", "first_year"])["change_pct"]
     coal = annual_switching.set_index("year")["coal_share_pct"]

@@ -366,7 +366,8 @@ DISCOUNT_RATE = Sourced(
 
 def constants_table() -> pd.DataFrame:
     """All sourced constants of this module as a table (name, value, unit, source, how checked,
-    note)."""
+    note).
+    """
     rows = []
     for name, value in globals().items():
         items = (

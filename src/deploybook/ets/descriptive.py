@@ -34,7 +34,8 @@ def ets_overview(
     emissions: pd.DataFrame, cap: pd.DataFrame, price: pd.DataFrame, tnac: pd.DataFrame
 ) -> pd.DataFrame:
     """One row per year: phase, cap (Mt), verified emissions (seven activities and
-    combustion, Mt), EUA annual mean (EUR/t, with whether the year is partial), TNAC (Mt)."""
+    combustion, Mt), EUA annual mean (EUR/t, with whether the year is partial), TNAC (Mt).
+    """
     stat = stationary_emissions(emissions).rename("verified_mt")
     combustion = (
         emissions[emissions["activity_code"] == 20]
@@ -76,7 +77,8 @@ def scope_changes(overview: pd.DataFrame, phase4_ratio: float) -> pd.DataFrame:
     """Changes of the cap and of verified emissions, each between two years on one scope, next
     to the moving-scope changes they replace. ``phase4_ratio`` scales a phase-3 cap to phase
     4's scope (:func:`deploybook.ets.market.regimes.phase4_scope_ratio`). The data have no
-    country split, so emissions are compared only within a phase."""
+    country split, so emissions are compared only within a phase.
+    """
     by_year = overview.set_index("year")
     emissions = by_year["verified_mt"].dropna()
     cap = by_year["cap_mt"].dropna()
@@ -161,7 +163,8 @@ def intake_months(period: str) -> int:
 
 def msr_table(tnac: pd.DataFrame, computed_intake: pd.Series) -> pd.DataFrame:
     """Published TNAC and MSR intake next to the intake the MSR rule gives for that TNAC,
-    scaled to the months of the published period (the first feed covered 8 months)."""
+    scaled to the months of the published period (the first feed covered 8 months).
+    """
     frame = tnac[
         [
             "tnac_reference_year",
@@ -201,7 +204,8 @@ def eu_mix(electricity: pd.DataFrame) -> pd.DataFrame:
 
 def country_capacity(capacity: pd.DataFrame) -> pd.DataFrame:
     """Wind and solar capacity (GW) by country and year; a missing value counts as none
-    installed only before the country's first reported value."""
+    installed only before the country's first reported value.
+    """
     frame = capacity[["country", "iso3", "year", "wind_gw", "solar_gw"]].sort_values(
         ["iso3", "year"]
     )
@@ -215,7 +219,8 @@ def country_capacity(capacity: pd.DataFrame) -> pd.DataFrame:
 def irena_capacity(irena: pd.DataFrame) -> pd.DataFrame:
     """Wind (onshore and offshore) and solar capacity (GW) by country and year from the IRENA
     file (MW), with the same rule for missing values as :func:`country_capacity`; a state
-    without offshore wind has none."""
+    without offshore wind has none.
+    """
     frame = irena.assign(
         wind_gw=irena["onshore_wind_mw"].add(irena["offshore_wind_mw"], fill_value=0.0) / 1000,
         solar_gw=irena["solar_mw"] / 1000,
@@ -226,7 +231,8 @@ def irena_capacity(irena: pd.DataFrame) -> pd.DataFrame:
 def displaced_emissions(owid: pd.DataFrame, eurostat: pd.DataFrame) -> pd.Series:
     """Power-sector CO2 (Mt) displaced each year by the growth of EU-27 renewable generation
     since 2005: Eurostat's renewable generation above its 2005 level times the fossil
-    generation's emission intensity that year (OWID: power-sector CO2 over fossil TWh)."""
+    generation's emission intensity that year (OWID: power-sector CO2 over fossil TWh).
+    """
     eu = owid[owid["iso3"] == "EU27"].set_index("year")
     intensity = eu["power_sector_emissions_mtco2"] / eu["fossil_twh"]
     renewables = eurostat[eurostat["country"] == "EU27"].set_index("year")[
@@ -239,6 +245,7 @@ def displaced_emissions(owid: pd.DataFrame, eurostat: pd.DataFrame) -> pd.Series
 
 
 def value_at(frame: pd.DataFrame, year: int, column: str) -> float:
+    """The value of ``column`` in ``year``; a clear error when the year or value is missing."""
     indexed = frame.set_index("year")[column]
     if year not in indexed.index or pd.isna(indexed.loc[year]):
         raise ValueError(f"no {column} for {year}")
@@ -261,7 +268,8 @@ def trading_days_per_month(eua_monthly: pd.DataFrame) -> float:
 
 def select_countries(frame: pd.DataFrame, countries: list[str]) -> pd.DataFrame:
     """The rows of ``countries`` (ISO3 codes; all rows if empty); a clear error naming any code
-    the frame does not have."""
+    the frame does not have.
+    """
     if not countries:
         return frame
     known = set(frame["iso3"])

@@ -49,7 +49,8 @@ def overview_figures(
     overview: pd.DataFrame, scope: pd.DataFrame, phase4_ratio: float, chemicals_step_mt: float
 ) -> Figures:
     """The cap-emissions-price overview (:func:`descriptive.ets_overview`) and the changes on
-    one scope (:func:`descriptive.scope_changes`)."""
+    one scope (:func:`descriptive.scope_changes`).
+    """
     by_year = overview.set_index("year")
     same = scope[scope["same_scope"]].set_index(["quantity", "first_year"])
     emissions = "verified emissions, seven activities"
@@ -76,7 +77,8 @@ def overview_figures(
 
 def msr_figures(msr: pd.DataFrame) -> Figures:
     """How closely the MSR rule reproduces published intakes (:func:`descriptive.msr_table`),
-    and the 2023 TNAC if the data have it."""
+    and the 2023 TNAC if the data have it.
+    """
     gaps = msr["difference_pct"].dropna()
     tnac = msr.set_index("tnac_reference_year")["tnac_allowances"]
     published = bool(pd.notna(tnac.get(2023)))
@@ -131,7 +133,8 @@ def units_figures(summary: pd.DataFrame) -> Figures:
 
 def switching_figures(monthly: pd.DataFrame, annual: pd.DataFrame) -> Figures:
     """The switching section (:func:`switching.monthly_switching`,
-    :func:`switching.annual_switching`)."""
+    :func:`switching.annual_switching`).
+    """
     by_year = annual.set_index("year")
     cheaper = monthly.loc[monthly["carbon_makes_gas_cheaper"]]
     years = sorted(int(y) for y in cheaper["year"].unique())
@@ -219,7 +222,8 @@ def rate_figures(table: pd.DataFrame) -> Figures:
 
 def bank_figures(bank: pd.DataFrame, invalidation: dict[str, float]) -> Figures:
     """The model's bank against the published TNAC (:func:`validation.bank_vs_tnac`) and its
-    invalidations against the Commission's (:func:`validation.invalidation_check`)."""
+    invalidations against the Commission's (:func:`validation.invalidation_check`).
+    """
     by = bank.set_index("year")
     gap = by["gap_allowances"] / 1e6
     return {
@@ -266,7 +270,8 @@ def moves_figures(moves: pd.DataFrame) -> Figures:
 
 def _bar_reading(windows: pd.DataFrame, every_year: bool) -> str:
     """Whether the model gets the sign and rough size of the reform windows' moves (and of
-    every year's), in words."""
+    every year's), in words.
+    """
     missed = [span for span, v in windows["verdict"].items() if v != MoveVerdict.SIGN_AND_SIZE]
     if missed:
         return f"is not met for {', '.join(str(m) for m in missed)}"
@@ -293,7 +298,8 @@ def _wrong_sign_reading(wrong: pd.DataFrame) -> str:
 
 def proposal_figures(path: pd.DataFrame, observed: pd.Series, years: Sequence[int]) -> Figures:
     """The fit when the market prices Fit for 55 from the Commission's proposal
-    (:data:`constants.FIT_FOR_55_PROPOSAL`): ``path`` is the base path solved that way."""
+    (:data:`constants.FIT_FOR_55_PROPOSAL`): ``path`` is the base path solved that way.
+    """
     err = price_error(path, observed, years)
     return {
         "ff55_proposal_year": int(C.FIT_FOR_55_PROPOSAL.value),
@@ -312,7 +318,8 @@ def model_speed_figures(seconds: float) -> Figures:
 
 def waterbed_figures(water: Waterbed, speedup: float) -> Figures:
     """Faster renewables and total emissions (:func:`scenarios.waterbed`); ``speedup`` is the
-    yearly extra fall of baseline emissions the runs used."""
+    yearly extra fall of baseline emissions the runs used.
+    """
     return {
         "waterbed_msr_on_mt": round(water.msr_on_mt),
         "waterbed_msr_off_mt": round(water.msr_off_mt),
@@ -327,7 +334,8 @@ def waterbed_figures(water: Waterbed, speedup: float) -> Figures:
 
 def waterbed_news_figures(table: pd.DataFrame) -> Figures:
     """:func:`scenarios.waterbed_by_news_year`: which news years raise or lower total
-    emissions, and the range of the changes."""
+    emissions, and the range of the changes.
+    """
     signs = table["emissions_change_mt"].map(direction)
     raising = list(table.loc[signs == Direction.RAISES, "news_year"])
     lowering = list(table.loc[signs == Direction.LOWERS, "news_year"])
@@ -365,7 +373,8 @@ def _signs_by_rate(cells: pd.DataFrame) -> str:
 
 def waterbed_sensitivity_figures(table: pd.DataFrame, news_year: int) -> Figures:
     """:func:`scenarios.waterbed_sensitivity`: the sign of the waterbed across discount rates
-    and the fate of invalidation, and the report's verdict on the MSR, conditional on it."""
+    and the fate of invalidation, and the report's verdict on the MSR, conditional on it.
+    """
     rates = sorted(table["discount_rate"].unique())
     keep = table[table["invalidation"] == "continues"]
     ends = table[table["invalidation"] != "continues"]
@@ -408,7 +417,8 @@ def waterbed_sensitivity_figures(table: pd.DataFrame, news_year: int) -> Figures
 
 def attribution_figures(att: Attribution, robust: pd.DataFrame, spec: Spec) -> Figures:
     """The exposure-design estimate (:func:`attribution.attribute`) and its robustness
-    table (:func:`attribution.robustness`)."""
+    table (:func:`attribution.robustness`).
+    """
     est = att.estimate
     if att.ci_low > 0:
         zero = "its 95% interval excludes no effect"

@@ -46,7 +46,8 @@ def event_study(panel: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     """One coefficient per year on exposure x year (reference :data:`REFERENCE_YEAR`), with
     country and year effects and ``spec``'s controls, errors clustered by country (CR1, t with
     G-1 degrees of freedom). Columns: ``year``, ``coef``, ``se``, ``ci_low``, ``ci_high``,
-    ``lagged_price_eur_per_t`` (the year's price under ``spec``) and ``pre_ets``."""
+    ``lagged_price_eur_per_t`` (the year's price under ``spec``) and ``pre_ets``.
+    """
     y, x = _design(panel, spec)
     exposure = panel.set_index(["iso3", "year"]).loc[y.index, EXPOSURES[spec.exposure]]
     years = sorted(set(y.index.get_level_values("year")))
@@ -91,7 +92,8 @@ def event_study(panel: pd.DataFrame, spec: Spec) -> pd.DataFrame:
 @dataclass(frozen=True)
 class PreTrend:
     """Joint test that every pre-ETS event-study coefficient (reference year excluded) is
-    zero: Wald statistic over the clustered covariance, referred to F(q, G-1)."""
+    zero: Wald statistic over the clustered covariance, referred to F(q, G-1).
+    """
 
     years: str
     f_stat: float
@@ -122,7 +124,8 @@ class DoseResponse:
     """Whether the post-2004 event-study coefficients rise with the lagged price: weighted
     (1/se^2) least squares of the coefficient on the price, its slope with a two-sided p-value
     (t with n-2 degrees of freedom), the plain correlation, and the year of the largest
-    coefficient with the price then."""
+    coefficient with the price then.
+    """
 
     slope: float
     pvalue: float
@@ -166,7 +169,8 @@ def dose_response(events: pd.DataFrame) -> DoseResponse:
 class Randomization:
     """The randomisation p-value of beta: the share of price paths (the same yearly prices in
     a random order over the ETS years) whose clustered t-statistic is at least as large in
-    absolute value as the real one, counting the real path itself."""
+    absolute value as the real one, counting the real path itself.
+    """
 
     t_stat: float
     pvalue: float
@@ -178,7 +182,8 @@ def randomization_inference(
 ) -> Randomization:
     """Permute the lagged price over the sample's ETS years ``draws`` times, rebuild exposure x
     price, and compare the clustered t-statistics (fixed effects and controls partialled out
-    once, Frisch-Waugh-Lovell) with the real one."""
+    once, Frisch-Waugh-Lovell) with the real one.
+    """
     if draws < 1:
         raise ValueError(f"draws must be at least 1, got {draws}")
     y, x = _design(panel, spec)
@@ -221,7 +226,8 @@ def randomization_inference(
 class ExposureCheck:
     """How much the pre-ETS carbon intensity is a function of fuel shares: the cross-state
     correlation of intensity with the coal share, and the R^2 of intensity on the coal, gas
-    and oil shares (1 would mean fixed emission factors times fuel shares)."""
+    and oil shares (1 would mean fixed emission factors times fuel shares).
+    """
 
     correlation_with_coal: float
     r2_on_fuel_shares: float
@@ -255,7 +261,8 @@ def checks(
 ) -> pd.DataFrame:
     """What a referee asks before reading the estimate as an effect, one row per check:
     ``check``, ``result`` (in words) and ``passed``. ``placebo_p`` is the clustered p-value
-    in the feed-in-tariff states (None without support data: the check is not run)."""
+    in the feed-in-tariff states (None without support data: the check is not run).
+    """
     rows = [
         (
             "beta's 95% interval excludes zero",

@@ -328,7 +328,8 @@ def load(file: str, folder: Path | None = None) -> pd.DataFrame:
 
 def provenance_of(frame: pd.DataFrame) -> Provenance:
     """The provenance a loaded frame carries; a clear error for a frame that did not come from
-    :func:`load`."""
+    :func:`load`.
+    """
     try:
         return frame.attrs["provenance"]
     except KeyError:

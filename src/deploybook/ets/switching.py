@@ -107,7 +107,8 @@ def monthly_switching(
 def annual_switching(monthly: pd.DataFrame, coal_share: pd.Series) -> pd.DataFrame:
     """Per year: mean switching price, mean EUA, months in which carbon made gas cheaper,
     months in which gas was cheaper even without carbon, and the EU coal share of generation
-    (``coal_share`` indexed by year, in %)."""
+    (``coal_share`` indexed by year, in %).
+    """
     grouped = monthly.groupby("year")
     out = pd.DataFrame(
         {

@@ -226,7 +226,8 @@ def msr(table: pd.DataFrame) -> Styler:
 
 def switching(annual: pd.DataFrame) -> Styler:
     """Switching price, EUA price and coal share by year
-    (:func:`deploybook.ets.switching.annual_switching`)."""
+    (:func:`deploybook.ets.switching.annual_switching`).
+    """
     return styled(
         annual,
         {
@@ -324,7 +325,8 @@ def price_moves(moves: pd.DataFrame) -> Styler:
 
 def waterbed(table: pd.DataFrame) -> Styler:
     """Faster renewables' effect on total emissions by the year the market learns of them
-    (:func:`deploybook.ets.market.waterbed_by_news_year`)."""
+    (:func:`deploybook.ets.market.waterbed_by_news_year`).
+    """
     signed = number(0, signed=True)
     return styled(
         table,
@@ -340,7 +342,8 @@ def waterbed(table: pd.DataFrame) -> Styler:
 
 def constant_value(value: float, unit: str) -> tuple[str, str]:
     """A sourced constant's value and unit for readers: allowances in millions, shares and
-    rates as percentages, years as years."""
+    rates as percentages, years as years.
+    """
     if unit.startswith("EUR") and abs(value) >= 1e9:
         return f"{value / 1e9:,.1f}", "billion " + unit
     if unit.startswith(("allowances", "credits", "t CO2e")):
@@ -430,7 +433,8 @@ def robustness(table: pd.DataFrame) -> Styler:
 
 def claims(table: pd.DataFrame) -> Styler:
     """The essay's claims with evidence, a coloured verdict and the verdict's basis
-    (:func:`deploybook.ets.claims.claims_table`)."""
+    (:func:`deploybook.ets.claims.claims_table`).
+    """
     claim, evidence, verdict, basis = table.columns
     shown = table.assign(**{verdict: table[verdict].astype(str), basis: table[basis].astype(str)})
     styler = styled(
@@ -490,7 +494,8 @@ def fit_by_rate(
     table: pd.DataFrame, in_sample: Sequence[int], out_of_sample: Sequence[int]
 ) -> Styler:
     """The base path's price RMSE by discount rate (:func:`scenarios.fit_by_rate`) over the
-    calibration years ``in_sample`` and the years after them."""
+    calibration years ``in_sample`` and the years after them.
+    """
     first, second = (f"{min(y)}-{max(y)}" for y in (in_sample, out_of_sample))
     return styled(
         table,
@@ -510,7 +515,8 @@ def fit_by_rate(
 
 def waterbed_sensitivity(table: pd.DataFrame) -> Styler:
     """The waterbed's sign by discount rate and invalidation (:func:`scenarios.
-    waterbed_sensitivity`)."""
+    waterbed_sensitivity`).
+    """
     signed = number(0, signed=True)
     shown = table.assign(direction=table["direction"].astype(str))
     return styled(
@@ -533,7 +539,8 @@ def waterbed_sensitivity(table: pd.DataFrame) -> Styler:
 
 def identification_checks(table: pd.DataFrame) -> Styler:
     """The identification checks (:func:`deploybook.ets.identification.checks`), passed or
-    failed."""
+    failed.
+    """
     shown = table.assign(passed=table["passed"].map({True: "passed", False: "failed"}))
     styler = styled(
         shown,
@@ -550,7 +557,8 @@ def identification_checks(table: pd.DataFrame) -> Styler:
 
 def literature(table: pd.DataFrame) -> Styler:
     """The published estimates and how this report's design compares
-    (:func:`deploybook.ets.literature.literature_table`)."""
+    (:func:`deploybook.ets.literature.literature_table`).
+    """
     return styled(
         table,
         {

@@ -57,7 +57,8 @@ def _with_fx(frame: pd.DataFrame, fx: pd.DataFrame) -> pd.DataFrame:
 
 def in_currency(frame: pd.DataFrame, stem: str, fx: pd.DataFrame, currency: str) -> pd.Series:
     """Monthly prices of series ``stem`` in ``currency`` ("eur" or "usd") per the series' own
-    unit, converted at the ECB monthly mean rate when the column's label says otherwise."""
+    unit, converted at the ECB monthly mean rate when the column's label says otherwise.
+    """
     if currency not in ("eur", "usd"):
         raise ValueError(f"currency {currency!r}: choose 'eur' or 'usd'")
     column = price_column(frame, stem)
@@ -125,7 +126,8 @@ def imf_check(
     """Per fuel series and year: the annual mean in USD as the column's label says, the IMF
     value, the gap (fuel / IMF - 1) and whether it is within the series' yearly tolerance.
     ``fuels`` is the monthly fuel-price file, ``fx`` the ECB monthly rates, ``imf`` the IMF
-    annual file; only full years present in both are compared."""
+    annual file; only full years present in both are compared.
+    """
     months = fuels.groupby("year")["month"].nunique()
     full_years = months[months == 12].index
     rows = []
@@ -154,7 +156,8 @@ def imf_check_summary(
     check: pd.DataFrame, counterparts: tuple[Counterpart, ...] = IMF_COUNTERPARTS
 ) -> pd.DataFrame:
     """Per series: years compared, mean and largest gap, and whether the series' label passes
-    (every year within its yearly tolerance and the mean gap within the mean tolerance)."""
+    (every year within its yearly tolerance and the mean gap within the mean tolerance).
+    """
     rows = []
     for c in counterparts:
         part = check[check["series"] == c.stem]

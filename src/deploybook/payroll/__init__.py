@@ -24,7 +24,8 @@ __all__ = ["withholding"]
 
 def __getattr__(name: str) -> Any:
     """``withholding`` on first use: ``deploybook payroll ...`` and ``deploybook list``
-    import this package without paying for the rules (pandas, YAML) until they need them."""
+    import this package without paying for the rules (pandas, YAML) until they need them.
+    """
     if name == "withholding":
         from deploybook.payroll.engine.withholding import withholding
 

@@ -69,7 +69,8 @@ class CacheStore:
 
     def restore(self, entry: CacheEntry, paths: Sequence[str], workspace: Path) -> None:
         """Unpack ``entry`` onto ``paths`` (relative to ``workspace``) as ``tar -x`` does:
-        cached files overwrite theirs, files the cache does not hold are left alone."""
+        cached files overwrite theirs, files the cache does not hold are left alone.
+        """
         with tempfile.TemporaryDirectory(dir=self.root) as tmp, tarfile.open(entry.archive) as tar:
             tar.extractall(tmp, filter="data")
             for index, path in enumerate(paths):

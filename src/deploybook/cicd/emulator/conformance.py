@@ -58,7 +58,8 @@ def cases() -> list[Case]:
 
 def stringified(value: Any) -> Any:
     """What ``JSON.stringify`` keeps of a value: non-finite numbers become null, -0 is 0,
-    objects keep their key order."""
+    objects keep their key order.
+    """
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int | float):

@@ -91,7 +91,8 @@ def _hits(chain: tuple[str, ...], keys: list[str]) -> int:
 def _choose(name: str, node: Any) -> tuple[str, ...] | None:
     """The alternative of ``name`` that fits ``node``: a mapping definition with the most of
     the node's keys (GitHub picks by the keys only one definition has), a sequence, or the
-    first scalar."""
+    first scalar.
+    """
     chains = _chains(name)
     if isinstance(node, Mapping):
         mappings = [c for c in chains if "mapping" in _definitions().get(c[-1], {})]

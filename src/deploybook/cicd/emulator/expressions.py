@@ -553,7 +553,8 @@ def number_text(value: float) -> str:
 def to_string(value: Any) -> str:
     """How GitHub casts a value to a string: ``null`` -> ``''``, ``true``, numbers in
     JavaScript's format; an array or object becomes the word ``Array`` or ``Object``
-    (use ``toJSON`` to see its content)."""
+    (use ``toJSON`` to see its content).
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -571,7 +572,8 @@ _RADIX = {"x": (16, "0123456789abcdef"), "o": (8, "01234567"), "b": (2, "01")}
 
 def string_to_number(text: str) -> float:
     """JavaScript's ``Number(text)``, which GitHub uses: blank is 0, decimals, unsigned
-    ``0x``/``0o``/``0b`` integers and ``[+-]Infinity``; anything else is NaN."""
+    ``0x``/``0o``/``0b`` integers and ``[+-]Infinity``; anything else is NaN.
+    """
     text = text.strip(_JS_SPACE)
     if not text:
         return 0.0
@@ -611,7 +613,8 @@ def _units(text: str) -> bytes:
 
 def _coerce(left: Any, right: Any) -> tuple[Any, Any]:
     """GitHub's loose typing for comparisons: null and booleans become numbers, a string
-    compared with a number becomes a number; arrays and objects stay as they are."""
+    compared with a number becomes a number; arrays and objects stay as they are.
+    """
     kl, kr = kind_name(left), kind_name(right)
     if kl == kr:
         return left, right
@@ -747,7 +750,8 @@ _ARRAY_INDEX = re.compile(r"0|[1-9][0-9]{0,9}\Z")
 
 def _js_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """An object as ``JSON.parse`` builds it (integer keys first, the last duplicate's
-    value) and GitHub then reads it (one key per case-insensitive name, the first)."""
+    value) and GitHub then reads it (one key per case-insensitive name, the first).
+    """
     raw: dict[str, Any] = {}
     for key, item in pairs:
         raw[key] = item
@@ -824,7 +828,8 @@ def _format(expr: str, template: str, args: Sequence[Any]) -> str:
 
 def _bytes(value: Any, referenced: bool) -> int:
     """What GitHub counts for a result: a string's UTF-16 bytes plus 26, 24 for any other
-    value it creates, 8 for a reference to a value that exists already."""
+    value it creates, 8 for a reference to a value that exists already.
+    """
     if isinstance(value, str):
         return 26 + 2 * len(value)
     if referenced:
@@ -1007,7 +1012,8 @@ def interpolate_all(value: Any, scope: Scope | None = None) -> Any:
 
 def condition_expression(condition: Any) -> str | None:
     """The expression an ``if:`` value stands for (``${{ }}`` around it is optional);
-    None when it mixes ``${{ }}`` with other text (GitHub then reads a non-empty string)."""
+    None when it mixes ``${{ }}`` with other text (GitHub then reads a non-empty string).
+    """
     text = str(condition).strip()
     parts = template_parts(text)
     if len(parts) == 1 and parts[0][0]:

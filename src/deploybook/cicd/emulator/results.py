@@ -68,7 +68,8 @@ class JobResult:
     @property
     def conclusion(self) -> str:
         """What the ``needs`` context and the run see: a failure under job-level
-        ``continue-on-error`` counts as ``success`` (the job itself still shows failure)."""
+        ``continue-on-error`` counts as ``success`` (the job itself still shows failure).
+        """
         return "success" if self.result == "failure" and self.continue_on_error else self.result
 
     def step(self, name: str) -> StepResult:

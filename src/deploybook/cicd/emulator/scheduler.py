@@ -122,7 +122,8 @@ def _environment(job: Mapping[str, Any], scope: Scope) -> str | None:
 
 class Scheduler:
     """Schedules a workflow's jobs; ``execute`` runs one job instance, ``load`` reads a
-    called workflow, ``variables`` is the ``vars`` context."""
+    called workflow, ``variables`` is the ``vars`` context.
+    """
 
     def __init__(
         self, execute: JobExecutor, load: WorkflowLoader, variables: Mapping[str, str]

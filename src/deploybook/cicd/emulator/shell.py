@@ -1,5 +1,6 @@
 """How a ``run:`` step runs: the command line of its ``shell``, and the ``name=value`` and
-``name<<DELIMITER`` lines it writes to ``$GITHUB_OUTPUT`` and ``$GITHUB_ENV``."""
+``name<<DELIMITER`` lines it writes to ``$GITHUB_OUTPUT`` and ``$GITHUB_ENV``.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ class ShellError(ValueError):
 def shell_template(shell: str | None) -> str:
     """The command line a ``run:`` step's ``shell`` stands for, with ``{0}`` for the script:
     GitHub's defaults (``bash -e {0}``, or ``sh -e {0}`` without bash; an explicit ``bash``
-    adds ``--noprofile --norc -eo pipefail``), or a custom template."""
+    adds ``--noprofile --norc -eo pipefail``), or a custom template.
+    """
     if shell is None:
         return "bash -e {0}" if shutil.which("bash") else "sh -e {0}"
     if shell in _SHELLS:

@@ -561,7 +561,8 @@ class StepRunner:
 
     def _job_outputs(self, job: Mapping[str, Any], scope: Scope, result: JobResult) -> None:
         """Evaluate ``outputs:`` (after failed steps too); like GitHub, drop any that
-        holds a secret, with a warning, rather than pass it to other jobs."""
+        holds a secret, with a warning, rather than pass it to other jobs.
+        """
         for name, spec in dict(job.get("outputs") or {}).items():
             value = to_string(interpolate_all(spec, scope))
             if self.masker.mask(value) != value:

@@ -252,7 +252,8 @@ def finish_times(
     durations: Mapping[str, float], needs: Mapping[str, Sequence[str]]
 ) -> tuple[dict[str, float], dict[str, str | None]]:
     """When each job ends if it starts as soon as its needs end (as on GitHub), and which
-    need it waited for last (None: it starts at 0). Needs without a duration are ignored."""
+    need it waited for last (None: it starts at 0). Needs without a duration are ignored.
+    """
     finish: dict[str, float] = {}
     before: dict[str, str | None] = {}
 

@@ -65,7 +65,8 @@ class Calibration:
 
     def unissued_by_year(self, years: np.ndarray) -> np.ndarray:
         """Supply withheld by year (allowances, negative): the unissued phase-3 allowances,
-        spread evenly over the phase."""
+        spread evenly over the phase.
+        """
         first, last = PHASE3
         in_phase3 = (years >= first) & (years <= last)
         return np.where(in_phase3, -self.unissued / (last - first + 1), 0.0)
@@ -99,7 +100,8 @@ class ModelData:
 
 def coverage_factor(emissions_mt: pd.Series) -> float:
     """All stationary installations' verified emissions in 2019 (the Commission's published
-    total) per tonne of the seven activities in the data."""
+    total) per tonne of the seven activities in the data.
+    """
     return float(C.STATIONARY_EMISSIONS_2019.value / (emissions_mt.loc[2019] * 1e6))
 
 
@@ -123,7 +125,7 @@ def unissued_allowances(
     last: int = CALIBRATION_YEARS[-1],
     initial_bank: float = C.TNAC_END_2012.value,
 ) -> float:
-    """The phase-3 allowances never issued (allowances), from the published balance
+    """The phase-3 allowances never issued (allowances), from the published balance.
 
     TNAC(last) = TNAC(2012) + cap + credits - back-loading - MSR intake - unissued - demand,
 
@@ -206,7 +208,8 @@ def fit(
     """Calibrate on ``years`` (2013-2019 by default): coverage from the Commission's 2019
     total, the unissued phase-3 allowances from the balance up to the last of ``years``
     (at most 2020) under ``regime``'s MSR rule, the demand curve by :func:`calibrate` with
-    the United Kingdom's share of the cap as the 2021 scope shift."""
+    the United Kingdom's share of the cap as the 2021 scope shift.
+    """
     coverage = coverage_factor(data.emissions_mt)
     last = min(max(years), PHASE3[1])
     unissued = unissued_allowances(data, coverage, regime, last)

@@ -53,7 +53,8 @@ from deploybook.ets.market.regimes import (
 @dataclass
 class _State:
     """What one year hands the next: banks (TNAC) by year, MSR holdings, last intake and the
-    allowances the MSR has invalidated so far."""
+    allowances the MSR has invalidated so far.
+    """
 
     bank: dict[int, float]
     holdings: float

@@ -44,7 +44,8 @@ def default_regimes(
 ) -> list[Regime]:
     """The rule sets the market priced in turn, from the sourced constants; with
     ``invalidation_ends`` (a year) a fifth, the Commission's 2026 proposal: no invalidation
-    from that year on, known from :data:`constants.REGIME_INVALIDATION_PROPOSAL`."""
+    from that year on, known from :data:`constants.REGIME_INVALIDATION_PROPOSAL`.
+    """
     phase3 = Regime("phase 3 (2013 rules)", 2013, lrf_phase4=False)
     msr2015 = replace(
         phase3,
@@ -94,7 +95,8 @@ def scenario_regimes(
     invalidation_ends: int | None = None,
 ) -> list[Regime]:
     """The regimes of a scenario: ``rolling`` prices each reform when it came, ``perfect``
-    knows the 2023 rules (and the end of invalidation, if set) from 2013."""
+    knows the 2023 rules (and the end of invalidation, if set) from 2013.
+    """
     regimes = default_regimes(lrf_2024_pct, lrf_2028_pct, msr, invalidation_ends)
     ff55 = replace(regimes[3], information_year=ff55_information_year)
     later = regimes[4:]
@@ -141,14 +143,16 @@ def cap_path(regime: Regime, historical: pd.Series, last_year: int = LAST_YEAR) 
 
 def phase4_scope_ratio(historical: pd.Series) -> float:
     """The 2020 cap on phase 4's scope (EU-27 + EEA, without the United Kingdom: the 2021 cap
-    plus one annual reduction) over the published 2020 cap, which includes the UK."""
+    plus one annual reduction) over the published 2020 cap, which includes the UK.
+    """
     return float((C.CAP_2021.value + C.LRF_2021_ANNUAL.value) / historical.loc[2020])
 
 
 def credits_by_year(years: np.ndarray) -> np.ndarray:
     """International credits exchanged for allowances, by the compliance year they served
     (allowances): differences of the Commission's cumulative totals, spread evenly over the
-    years between two published totals."""
+    years between two published totals.
+    """
     known = sorted(C.CREDITS_EXCHANGED.items())
     out = np.zeros(len(years))
     previous_year, previous_total = 2012, 0.0
@@ -162,7 +166,8 @@ def credits_by_year(years: np.ndarray) -> np.ndarray:
 
 def supply_adjustments(regime: Regime, years: np.ndarray) -> np.ndarray:
     """Supply not in the cap path, by year (allowances): back-loading (-) and its planned
-    return (+) under regimes without the MSR, and international credits exchanged (+)."""
+    return (+) under regimes without the MSR, and international credits exchanged (+).
+    """
     out = credits_by_year(years)
     for year, c in C.BACKLOADING.items():
         out[years == year] -= c.value
@@ -216,7 +221,8 @@ def holding_limit(regime: Regime, year: int, auctioned_last_year: float) -> floa
 
 def rule_intakes(tnac: pd.Series, regime: Regime, first: int = 2017) -> pd.Series:
     """The intake the MSR rule gives for each published TNAC from reference year ``first`` on:
-    the TNAC of year y sets the 12-month intake that starts in September of y + 1."""
+    the TNAC of year y sets the 12-month intake that starts in September of y + 1.
+    """
     known = tnac.dropna()
     return pd.Series(
         {int(y): msr_rule(float(v), int(y) + 1, regime) for y, v in known.items() if y >= first},

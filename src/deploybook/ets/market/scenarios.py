@@ -54,7 +54,8 @@ FASTER_FORESEEN = "faster renewables, foreseen since 2013"
 def standard_scenarios(speedup: float) -> list[Scenario]:
     """The report's scenarios: its own settings, without the MSR, faster renewables (learnt
     in the settings' news year, with and without the MSR, and foreseen since 2013), the
-    pre-2023 2.2% factor kept, and perfect foresight of the 2023 rules."""
+    pre-2023 2.2% factor kept, and perfect foresight of the 2023 rules.
+    """
     return [
         Scenario(BASE),
         Scenario(MSR_OFF, msr=False),
@@ -70,8 +71,8 @@ def run_scenario(
     cal: Calibration, cap: pd.Series, settings: Settings, scenario: Scenario
 ) -> pd.DataFrame:
     """The equilibrium path (:func:`solve`) of one scenario. A speed-up of renewables is news
-    in its news year: before it the market expects the base calibration."""
-
+    in its news year: before it the market expects the base calibration.
+    """
     lrf24 = settings.lrf_2024_pct if scenario.lrf_2024_pct is None else scenario.lrf_2024_pct
     lrf28 = settings.lrf_2028_pct if scenario.lrf_2028_pct is None else scenario.lrf_2028_pct
     regimes = scenario_regimes(
@@ -115,7 +116,8 @@ def total_emissions(path: pd.DataFrame) -> float:
     """Allowances emitted from the path's first year on, in millions: those emitted by the
     horizon (:data:`regimes.LAST_YEAR`) plus those still banked or held in the reserve there,
     which the market emits later (the MSR releases what it holds once the bank runs low). It
-    is the cumulative emissions a cap-and-trade system with this supply ends up allowing."""
+    is the cumulative emissions a cap-and-trade system with this supply ends up allowing.
+    """
     last = int(path["year"].iloc[-1])
     if last < LAST_YEAR:
         raise ValueError(f"the path stops in {last}, before the horizon ({LAST_YEAR})")
@@ -134,7 +136,8 @@ def scenario_summary(
 ) -> pd.DataFrame:
     """Per scenario: the model price in 2019 and 2030 (EUR/t), emissions 2013-2040 and until
     the allowances run out, allowances the MSR invalidates (million), the last year with
-    emissions and the price RMSE against ``observed`` over ``years``."""
+    emissions and the price RMSE against ``observed`` over ``years``.
+    """
     rows = []
     for label, path in paths.items():
         price = path.set_index("year")["price_eur_per_t"]
@@ -192,7 +195,8 @@ def _waterbed_change(
     cal: Calibration, cap: pd.Series, settings: Settings, speedup: float, news_year: int
 ) -> tuple[float, float]:
     """Change in total emissions and in invalidated allowances (million) from faster renewables
-    learnt in ``news_year``, under ``settings`` as they are."""
+    learnt in ``news_year``, under ``settings`` as they are.
+    """
     base = run_scenario(cal, cap, settings, Scenario(BASE))
     faster = run_scenario(
         cal, cap, settings, Scenario(FASTER, speedup=speedup, news_year=news_year)
@@ -206,7 +210,8 @@ def _waterbed_change(
 def waterbed(cal: Calibration, cap: pd.Series, settings: Settings, speedup: float) -> Waterbed:
     """The waterbed effect of faster renewables (``speedup`` a year from 2025): learnt in
     ``settings.renewables_news_year`` with the MSR as legislated and without it, and foreseen
-    since 2013 with the MSR; every run otherwise under ``settings`` (whatever its ``msr``)."""
+    since 2013 with the MSR; every run otherwise under ``settings`` (whatever its ``msr``).
+    """
     on, off = replace(settings, msr=True), replace(settings, msr=False)
     news = settings.renewables_news_year
     return Waterbed(
@@ -226,7 +231,8 @@ def waterbed_by_news_year(
 ) -> pd.DataFrame:
     """The change in total emissions (and in allowances the MSR invalidates) from faster
     renewables, by the year the market learns of them, with the MSR as legislated and
-    ``settings`` otherwise."""
+    ``settings`` otherwise.
+    """
     on = replace(settings, msr=True)
     rows = []
     for year in news_years:
@@ -256,7 +262,8 @@ def waterbed_sensitivity(
     """The waterbed's sign across discount rates and the fate of invalidation: per rate and
     ``ends`` (None: invalidation continues; a year: it ends then, as the Commission proposed
     in 2026, news to the market in 2026), the change in total emissions from faster
-    renewables learnt in the settings' news year, with the MSR, and its :class:`Direction`."""
+    renewables learnt in the settings' news year, with the MSR, and its :class:`Direction`.
+    """
     if not rates:
         raise ValueError("the sensitivity table needs at least one discount rate")
     rows = []
@@ -280,7 +287,8 @@ def waterbed_sensitivity(
 
 def solve_seconds(cal: Calibration, cap: pd.Series, settings: Settings, repeats: int = 5) -> float:
     """Median wall time of one solve of the base scenario (2013 to the end of the horizon,
-    2013-2040 and beyond), in seconds."""
+    2013-2040 and beyond), in seconds.
+    """
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
@@ -299,7 +307,8 @@ def fit_by_rate(
     rates: Sequence[float] = SENSITIVITY_RATES,
 ) -> pd.DataFrame:
     """The base path's price RMSE (EUR/t) in the calibration years and after them, by discount
-    rate: the rate is not calibrated, so the table shows how much it alone moves the fit."""
+    rate: the rate is not calibrated, so the table shows how much it alone moves the fit.
+    """
     rows = []
     for rate in rates:
         path = run_scenario(cal, cap, replace(settings, rate=float(rate)), Scenario(BASE))

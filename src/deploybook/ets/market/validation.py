@@ -37,7 +37,8 @@ class MoveVerdict(StrEnum):
 
 def move_verdict(model_change: float, observed_change: float) -> MoveVerdict:
     """How a model price change compares with the observed one: same sign and within a factor
-    of two is the sign and rough size; same sign only, the sign but not the size."""
+    of two is the sign and rough size; same sign only, the sign but not the size.
+    """
     if model_change * observed_change <= 0:
         return MoveVerdict.NEITHER
     ratio = model_change / observed_change
@@ -56,7 +57,8 @@ def price_moves(
 ) -> pd.DataFrame:
     """Year-on-year price changes (EUR/t) of the model and of the observed annual means from
     ``first`` to ``last``, the reform windows (:data:`REFORM_WINDOWS`) after them, each with
-    :func:`move_verdict`."""
+    :func:`move_verdict`.
+    """
     model = path.set_index("year")["price_eur_per_t"]
     spans = [(y - 1, y, "year on year") for y in range(first, last + 1)] + REFORM_WINDOWS
     rows = []
@@ -77,7 +79,8 @@ def price_moves(
 
 def bank_vs_tnac(path: pd.DataFrame, tnac: pd.Series) -> pd.DataFrame:
     """The model's bank at the end of each year against the published TNAC (allowances), for
-    the years with both; ``gap`` is model less published."""
+    the years with both; ``gap`` is model less published.
+    """
     bank = path.set_index("year")["bank_allowances"]
     published = tnac.dropna()
     years = sorted(set(bank.index) & set(published.index))
@@ -94,7 +97,8 @@ def bank_vs_tnac(path: pd.DataFrame, tnac: pd.Series) -> pd.DataFrame:
 
 def invalidation_check(path: pd.DataFrame) -> dict[str, float]:
     """The model's invalidations (million allowances) against the Commission's: on 1 January
-    2023 and over 2023-2026."""
+    2023 and over 2023-2026.
+    """
     invalidated = path.set_index("year")["msr_invalidated_allowances"]
     return {
         "model_2023_mt": float(invalidated.get(2023, 0.0) / 1e6),

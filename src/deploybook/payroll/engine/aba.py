@@ -58,7 +58,8 @@ class AbaTotals:
 
 def to_aba_text(value: str) -> str:
     """``value`` in the ABA character set: transliterated to ASCII, symbols and control or
-    invisible characters dropped, runs of spaces made one."""
+    invisible characters dropped, runs of spaces made one.
+    """
     kept = "".join(c for c in value if unicodedata.category(c)[0] not in "SC" or c == " ")
     ascii_text = "".join(c for c in anyascii(kept) if _TEXT.match(c))
     return " ".join(ascii_text.split())
@@ -133,7 +134,8 @@ def aba_file(
     balance: bool = True,
 ) -> str:
     """The ABA file paying ``payments``; with ``balance`` a debit from the trace account
-    for the total makes the file self-balancing (net total zero)."""
+    for the total makes the file self-balancing (net total zero).
+    """
     if not re.match(r"^[A-Z]{3}$", bank):
         raise ValueError(f"bank must be a three-letter institution code such as WBC, got {bank!r}")
     for name, value in (("user_name", user_name), ("description", description),
@@ -233,7 +235,8 @@ class Field:
 
 def _layout(*fields: tuple[str, int, int, str]) -> tuple[Field, ...]:
     """Fields given as (name, first position, last position, rule), positions from 1 as the
-    banks' layouts number them; the record type (position 1) comes first."""
+    banks' layouts number them; the record type (position 1) comes first.
+    """
     return tuple(Field(name, first - 1, last, rule) for name, first, last, rule in fields)
 
 
@@ -264,7 +267,8 @@ LAYOUT = {  # the Australian Bankers' Association layout of each record type
 
 def record_fields(line: str, number: int) -> dict[str, str]:
     """Every field of record ``number`` by name (fillers left out), after checking each one
-    against :data:`LAYOUT`; a ``ValueError`` names the record, the field and its positions."""
+    against :data:`LAYOUT`; a ``ValueError`` names the record, the field and its positions.
+    """
     found = {}
     for field in LAYOUT[line[0]]:
         value = line[field.start : field.end]

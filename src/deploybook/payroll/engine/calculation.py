@@ -94,7 +94,8 @@ class Engine(Protocol):
         self, employee: Employee, timesheet: Timesheet | None, ctx: PayContext, base_used: Decimal
     ) -> Payslip:
         """The payslip of ``employee`` for ``ctx.period``; ``base_used`` is the earnings
-        already counted against the maximum contribution base in its quarter or year."""
+        already counted against the maximum contribution base in its quarter or year.
+        """
         ...
 
 

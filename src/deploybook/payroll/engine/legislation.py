@@ -50,7 +50,8 @@ Row = tuple[int | None, Decimal | None, Decimal | None]  # (x less than, a, b); 
 @dataclass(frozen=True)
 class Lito:
     """The low income tax offset: ``amount`` up to ``taper_from``, then less ``taper_rate``
-    a dollar to ``second_from``, then less ``second_rate`` a dollar until nothing is left."""
+    a dollar to ``second_from``, then less ``second_rate`` a dollar until nothing is left.
+    """
 
     amount: Fraction
     taper_from: Fraction
@@ -123,7 +124,8 @@ Segment = tuple[Fraction, Fraction, Fraction]  # (from income, slope a, intercep
 
 def _chain(slope: Fraction, intercept: Fraction, kinks: Iterable[Kink]) -> list[Segment]:
     """The segments of a continuous piecewise-linear yearly amount from its first segment and
-    its kinks (kinks at the same income add up)."""
+    its kinks (kinks at the same income add up).
+    """
     merged: dict[Fraction, Fraction] = {}
     for at, change in kinks:
         merged[at] = merged.get(at, Fraction(0)) + change
@@ -249,7 +251,8 @@ def _scale_1(law: Legislation, stsl: Stsl | None) -> list[Row]:
 
 def derive_coefficients(law: Legislation, stsl: Stsl | None = None) -> dict[str, list[Row]]:
     """Schedule 1's coefficient rows of every formula scale (with the study and training
-    support loan component of Schedule 8, if ``stsl`` is given)."""
+    support loan component of Schedule 8, if ``stsl`` is given).
+    """
     return {
         "1": _scale_1(law, stsl),
         "2": _with_nil(_rows(_resident(law, _medicare_kinks(law, half=False), stsl))),
@@ -261,7 +264,8 @@ def derive_coefficients(law: Legislation, stsl: Stsl | None = None) -> dict[str,
 
 def scale_4_rates(law: Legislation) -> dict[str, Decimal]:
     """Scale 4 (no tax file number): the top resident rate plus the Medicare levy, and the
-    top foreign resident rate."""
+    top foreign resident rate.
+    """
     return {
         "4-resident": four_places(law.resident_rates[-1][1] + law.medicare_rate),
         "4-foreign-resident": four_places(law.foreign_rates[-1][1]),

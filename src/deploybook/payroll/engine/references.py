@@ -96,7 +96,8 @@ def generator_check() -> pd.DataFrame:
     """The generator's Schedule 1 tables against every table it did not make: one row per
     rule set, reference and scale, with the brackets compared and how many are equal (every
     bracket limit, a and b). References: the ATO's published tables (2020, 2024) and, where
-    no ATO copy was stored (2026-27), the independent implementation's (F1)."""
+    no ATO copy was stored (2026-27), the independent implementation's (F1).
+    """
     independent = load_reference_coefficients()
     rows = []
     for rules in default_rule_sets():

@@ -277,7 +277,8 @@ class MedicareRules:
 @dataclass(frozen=True)
 class StslSchedule:
     """Schedule 8 (study and training support loans) from ``applies_from`` to the end of
-    its rule set: the marginal repayment law and the combined coefficient brackets."""
+    its rule set: the marginal repayment law and the combined coefficient brackets.
+    """
 
     applies_from: date
     law: Stsl
@@ -308,7 +309,8 @@ class RuleSet:
 
     def stsl_for(self, paid_on: date) -> StslSchedule:
         """The study and training support loan schedule for a payment on ``paid_on``;
-        ``ValueError`` naming ``stsl`` and the dates covered if there is none."""
+        ``ValueError`` naming ``stsl`` and the dates covered if there is none.
+        """
         for schedule in sorted(self.stsl, key=lambda s: s.applies_from, reverse=True):
             if schedule.applies_from <= paid_on <= self.applies_to:
                 return schedule
@@ -475,7 +477,8 @@ def _read_rule_set(path: Path) -> tuple[_RuleSetFile, dict[tuple, int]]:
 
 def derived_files(path: Path) -> dict[Path, str]:
     """The coefficient files of rule set ``path`` marked derived (status ``D``), as
-    :mod:`.legislation` derives them from the rule set's ``legislated`` values."""
+    :mod:`.legislation` derives them from the rule set's ``legislated`` values.
+    """
     path = Path(path)
     model, lines = _read_rule_set(path)
     wanted = [(model.coefficients, None)] + [(s.coefficients, s) for s in model.stsl]
@@ -571,7 +574,8 @@ def default_rule_sets() -> tuple[RuleSet, ...]:
 
 def rule_set_for(paid_on: date, rule_sets: Iterable[RuleSet] | None = None) -> RuleSet:
     """The rule set in force for a payment made on ``paid_on``; ``ValueError`` naming
-    ``paid_on`` and the nearest rule sets before and after it if none is."""
+    ``paid_on`` and the nearest rule sets before and after it if none is.
+    """
     candidates = sorted(
         rule_sets if rule_sets is not None else default_rule_sets(), key=lambda r: r.applies_from
     )
@@ -614,7 +618,8 @@ _SPAN = re.compile(r"^(\d{1,2} \w+ \d{4}) - (\d{1,2} \w+ \d{4})$")
 class ContributionBase:
     """The maximum super contribution base in force on a payday: the ordinary time (from
     1 July 2026, qualifying) earnings of a quarter or of a financial year above which no
-    super guarantee is owed."""
+    super guarantee is owed.
+    """
 
     amount: Decimal
     period: str  # "quarter" (to 30 June 2026) or "year" (Payday Super, from 1 July 2026)

@@ -42,7 +42,8 @@ def synthetic_company(
     study_loans: bool = False,
 ) -> list[Employee]:
     """``employees`` generated employees, all paid at ``frequency``; with ``study_loans``,
-    about one in ten who may have one declares a study and training support loan."""
+    about one in ten who may have one declares a study and training support loan.
+    """
     if employees < 1:
         raise ValueError(f"employees must be at least 1, got {employees}")
     frequency = PayFrequency(frequency)

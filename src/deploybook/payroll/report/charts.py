@@ -45,7 +45,8 @@ def throughput_figure(frame: pd.DataFrame) -> go.Figure:
 
 def _label(phase: PhaseOutcome) -> str:
     """A phase's bar label: its decision and, if it ran, who engine 2.0 paid and how many
-    of them were out of tolerance."""
+    of them were out of tolerance.
+    """
     if phase.decision == "not run":
         return "not run"
     return (f"{phase.decision}: {phase.new_engine_employees:,} on engine 2.0, "

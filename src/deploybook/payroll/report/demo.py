@@ -134,7 +134,8 @@ class RunningService:
 
     def headers(self, user: str) -> dict[str, str]:
         """The ``Authorization`` header of ``user`` (logged in once, then reused; drop the
-        user from :attr:`tokens` to log in again)."""
+        user from :attr:`tokens` to log in again).
+        """
         if user not in self.tokens:
             with self.client() as anonymous:
                 reply = anonymous.post(
@@ -155,7 +156,8 @@ def running_service(
     url: str, password: str, *, inject_defect: bool = False, **company: Any
 ) -> Iterator[RunningService]:
     """Seed a company at ``url`` (:func:`seed_company` arguments), serve it on loopback in a
-    thread, and yield it."""
+    thread, and yield it.
+    """
     demo = seed_company(url, password=password, **company)
     app = create_app(ServiceSettings(database_url=url, inject_defect=inject_defect))
     try:

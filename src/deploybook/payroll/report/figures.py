@@ -56,7 +56,8 @@ def setup_figures(params: PayrollParams) -> Figures:
 
 def rules_figures(rule_sets: Sequence[RuleSet], today: date) -> Figures:
     """The rule sets, which one is in force today, and how the newest one's values are
-    sourced (published, secondary, derived, carried over)."""
+    sourced (published, secondary, derived, carried over).
+    """
     newest = max(rule_sets, key=lambda r: r.applies_to)
     in_force = next((r for r in rule_sets if r.covers(today)), None)
     statuses = Counter(p.status for p in newest.provenance)
@@ -80,7 +81,8 @@ def rules_figures(rule_sets: Sequence[RuleSet], today: date) -> Figures:
 
 def references_figures(rows: pd.DataFrame, generator: pd.DataFrame) -> Figures:
     """The reference tax-table rows (``references.check_tax_table_rows``) and the
-    generator's tables against the ones it did not make (``references.generator_check``)."""
+    generator's tables against the ones it did not make (``references.generator_check``).
+    """
     published = generator[generator["reference"] == "ATO, published"]
     independent = generator[generator["reference"] != "ATO, published"]
     return {
@@ -130,7 +132,7 @@ def pyramid_figures(levels: Sequence[LevelResult], coverage_percent: float) -> F
 
 
 def mutation_figures(run: MutationRun | None, survivors: Sequence[Mutant]) -> Figures:
-    """mutmut's scores per module (``None`` for every figure when it did not run)."""
+    """Mutmut's scores per module (``None`` for every figure when it did not run)."""
     figures: Figures = {
         "mutation_ran": run is not None,
         "mutation_examples": MAX_EXAMPLES,
@@ -206,7 +208,8 @@ def _stopped(result: RolloutResult) -> tuple[bool, bool]:
 
 def rollout_sentence(result: RolloutResult) -> str:
     """What the rollout found, as its results say: where a defect stopped it, or that it
-    went all the way."""
+    went all the way.
+    """
     phase = result.caught_phase
     missing = result.replay_missing_features
     if phase is None:
@@ -337,7 +340,8 @@ def load_figures(load: Any) -> Figures:
 
 def service_security_figures(levels: Iterable[LevelResult]) -> Figures:
     """What the system tests' authorization matrix, fuzzing and browser test found (``None``
-    when the system tests did not run)."""
+    when the system tests did not run).
+    """
     system = level_result(levels, "system")
     cases, failed = cases_of(system, AUTHZ_TEST)
     fuzz = fuzz_summary(system.data_dir / "artifacts") if system else None

@@ -71,11 +71,13 @@ class PayslipReader(_Payroll):
     """An employee reading their own payslip."""
 
     def on_start(self) -> None:
+        """Log in as the next employee and find their id."""
         self._log_in(next(LOGINS))
         self.employee_id = self.client.get("/api/v1/me", name=LOGIN).json()["employee_id"]
 
     @task
     def payslip(self) -> None:
+        """Read the payslip."""
         self.client.get(f"/api/v1/pay-runs/{RUN_ID}/payslips/{self.employee_id}", name="payslip")
 
 
@@ -83,10 +85,12 @@ class Calculator(_Payroll):
     """A clerk recalculating a draft pay run."""
 
     def on_start(self) -> None:
+        """Log in as the next clerk."""
         self._log_in(next(LOGINS))
 
     @task
     def calculate(self) -> None:
+        """Recalculate the draft run."""
         self.client.post(f"/api/v1/pay-runs/{RUN_ID}/calculate", json={}, name="calculate")
 
 

@@ -115,7 +115,8 @@ class MutationResult:
     def margin(self) -> float:
         """Half the width of the score's 95% interval, in points, when the mutants tested are
         a random sample of those generated (normal approximation, finite population
-        corrected; 0 when every mutant was tested)."""
+        corrected; 0 when every mutant was tested).
+        """
         n, population = self.judged, max(self.generated, self.judged)
         if not n or n >= population:
             return 0.0
@@ -145,7 +146,8 @@ class MutationRun:
 
 def module_of(mutant: str) -> str:
     """The short name of the target a mutant's name (``deploybook...withholding.x_f__mutmut_3``)
-    belongs to."""
+    belongs to.
+    """
     for target in TARGETS:
         if mutant.startswith(f"{target.dotted}."):
             return target.module
@@ -157,7 +159,8 @@ NOT_TESTED = "not checked"  # mutmut's word for a mutant it made but did not run
 
 def tally(outcomes: Iterable[tuple[str, str]]) -> dict[str, MutationResult]:
     """Each target's result from ``(mutant name, outcome)`` pairs, every target present: the
-    mutants tested (any outcome but not checked) and all those generated."""
+    mutants tested (any outcome but not checked) and all those generated.
+    """
     counts = {m: dict.fromkeys(OUTCOMES.values(), 0) for m in MODULES}
     tested = dict.fromkeys(MODULES, 0)
     generated = dict.fromkeys(MODULES, 0)
@@ -174,7 +177,8 @@ def tally(outcomes: Iterable[tuple[str, str]]) -> dict[str, MutationResult]:
 
 def sample_mutants(names: Iterable[str], size: int, seed: int) -> list[str]:
     """``size`` of ``names`` drawn at random (seeded), or all of them if ``size`` is 0 or no
-    smaller than their number; in mutmut's order."""
+    smaller than their number; in mutmut's order.
+    """
     names = sorted(names)
     if not size or size >= len(names):
         return names
@@ -194,7 +198,8 @@ def parse_results(text: str) -> list[tuple[str, str]]:
 
 def _sandbox(folder: Path, target: Target) -> None:
     """``folder`` made afresh: the package, ``target``'s tests and what they import, and a
-    mutmut configuration that mutates only ``target``."""
+    mutmut configuration that mutates only ``target``.
+    """
     root = project_root()
     if folder.exists():
         shutil.rmtree(folder)
@@ -296,7 +301,8 @@ class Mutant:
     @property
     def x_comparison(self) -> bool:
         """Whether the mutant only turns ``x < t`` into ``x <= t`` (weekly earnings ``x``
-        against a threshold ``t``)."""
+        against a threshold ``t``).
+        """
         return bool(re.search(r"\bx < ", self.original)) and (
             self.original.replace("x < ", "x <= ") == self.mutated
         )
@@ -304,7 +310,8 @@ class Mutant:
 
 def _functions(source: str) -> dict[str, str]:
     """Each function's source by name (lines sliced once: ``ast.get_source_segment`` splits
-    the whole module again for every call, too slow for a module holding a thousand mutants)."""
+    the whole module again for every call, too slow for a module holding a thousand mutants).
+    """
     lines = source.splitlines()
     return {
         node.name: "\n".join(lines[node.lineno - 1 : node.end_lineno])
@@ -315,7 +322,8 @@ def _functions(source: str) -> dict[str, str]:
 
 def surviving_changes(folder: Path, names: Iterable[str]) -> list[Mutant]:
     """What each surviving mutant of ``names`` (as :func:`run_mutation_tests` gives them)
-    changed, read from the mutated modules mutmut wrote in ``folder/<module>``."""
+    changed, read from the mutated modules mutmut wrote in ``folder/<module>``.
+    """
     sources = {t.module: t.source for t in TARGETS}
     functions: dict[str, dict[str, str]] = {}
     found = []

@@ -55,8 +55,9 @@ class LevelResult:
 
 
 def child_env(**extra: str) -> dict[str, str]:
-    """This process's environment for a child test run, without the parent's coverage or
-    pytest settings (a report built under ``make test`` must not measure itself twice)."""
+    """The current process's environment for a child test run, without the parent's coverage or
+    pytest settings (a report built under ``make test`` must not measure itself twice).
+    """
     env = {
         k: v
         for k, v in os.environ.items()
@@ -128,7 +129,8 @@ def run_level(level: str, workdir: Path, *, extra: tuple[str, ...] = ()) -> Leve
 def run_pyramid(levels: list[str], workdir: Path, *, parallel: int = 2) -> list[LevelResult]:
     """Run the levels, ``parallel`` at a time and the longest first (as a CI pipeline runs
     independent jobs), leaving out the tests of the report's own instruments (marker
-    ``tooling``: the pyramid runner, the load-test harness); results in the order given."""
+    ``tooling``: the pyramid runner, the load-test harness); results in the order given.
+    """
     order = sorted(levels, key=lambda level: -COST[level])
     with ThreadPoolExecutor(max_workers=max(parallel, 1)) as pool:
         results = pool.map(lambda level: run_level(level, workdir, extra=LIVE), order)
@@ -145,7 +147,8 @@ def level_result(results: Iterable[LevelResult], level: str) -> LevelResult | No
 
 def cases_of(result: LevelResult | None, test: str) -> tuple[int, int]:
     """How many cases of the test function ``test`` a level ran, and how many failed (``(0,
-    0)`` if the level did not run)."""
+    0)`` if the level did not run).
+    """
     found = [outcome for name, outcome in (result.cases if result else ())
              if name == test or name.startswith(f"{test}[")]  # fmt: skip
     return len(found), sum(outcome != "passed" for outcome in found)

@@ -1,5 +1,6 @@
 """The payroll service in the report: its endpoints, the load test's figures and the results
-the security tests left behind (the authorization matrix, the fuzzing, the screenshots)."""
+the security tests left behind (the authorization matrix, the fuzzing, the screenshots).
+"""
 
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ def _short(path: str) -> str:
 
 def endpoint_table(document: dict[str, Any]) -> pd.DataFrame:
     """One row per operation (``GET /pay-runs``): what it does and who may, whether it takes an
-    idempotency key, and the statuses it documents."""
+    idempotency key, and the statuses it documents.
+    """
     rows = {}
     for path, operations in document["paths"].items():
         for method, op in operations.items():
@@ -72,7 +74,8 @@ def load_table(report: LoadReport) -> pd.DataFrame:
 
 def load_figure(report: LoadReport) -> go.Figure:
     """Payslip-read latencies (cumulative share, percentiles marked) and each pay-run
-    calculation's latency."""
+    calculation's latency.
+    """
     reads, calc = report.payslips, report.calculation
     fig = make_subplots(
         rows=1,

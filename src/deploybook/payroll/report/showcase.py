@@ -64,7 +64,8 @@ def decisions_line(result: RolloutResult) -> str:
 
 def rollout_for(params: PayrollParams, plan: str, workdir: Path) -> RolloutResult | None:
     """The report's rollout of engine 2.0 under ``plan`` (``None`` for an empty name: the
-    comparison plan is optional), on the report's company, period and defect."""
+    comparison plan is optional), on the report's company, period and defect.
+    """
     if not plan:
         return None
     return run_rollout(
@@ -79,7 +80,8 @@ def rollout_for(params: PayrollParams, plan: str, workdir: Path) -> RolloutResul
 
 def showcase_employee(result: RolloutResult) -> str:
     """The employee whose payslip the report shows: one with double-time hours in the last
-    pay run production paid, if there is one, else the first."""
+    pay run production paid, if there is one, else the first.
+    """
     lines = lines_frame(result.production, result.production_run_id)
     double = lines.loc[lines["kind"] == "overtime_2.0", "employee_id"]
     return str(double.iloc[0] if len(double) else lines["employee_id"].iloc[0])
@@ -108,7 +110,8 @@ class BankFile:
 
 def bank_file(result: RolloutResult) -> BankFile:
     """The bank file of production's last pay run, made as the service makes it (from the bank
-    details its payslips were calculated with) and parsed back."""
+    details its payslips were calculated with) and parsed back.
+    """
     store, run_id = result.production, result.production_run_id
     run = PayrollService(store).pay_run(run_id)
     text = build(store, run_id, run.paid_on, Employer())

@@ -86,7 +86,8 @@ def styled(
     frame: pd.DataFrame, formats: Mapping[str, Format] | None = None, *, wrap: Iterable[str] = ()
 ) -> Styler:
     """``frame`` without its index, ``formats`` applied by column, numbers right-aligned and
-    only the ``wrap`` columns wrapping."""
+    only the ``wrap`` columns wrapping.
+    """
     formats = dict(formats or {})
     unknown = [c for c in [*formats, *wrap] if c not in frame.columns]
     if unknown:
@@ -128,7 +129,8 @@ def assumptions_table(rule_sets: Iterable[RuleSet], status: Status = Status.NC) 
 
 def references_table(rows: pd.DataFrame) -> Styler:
     """The reference tax-table rows (``references.check_tax_table_rows``) by rule set, pay
-    period and publisher: how many, over which scales, how many agree."""
+    period and publisher: how many, over which scales, how many agree.
+    """
     grouped = rows.groupby(["rule_set", "period", "publisher"], sort=True)
     frame = pd.DataFrame(
         [{"rule set": rule_set, "period": period,
@@ -144,7 +146,8 @@ def references_table(rows: pd.DataFrame) -> Styler:
 
 def generator_table(check: pd.DataFrame) -> Styler:
     """The generator's coefficient tables against the tables it did not make
-    (:func:`deploybook.payroll.engine.references.generator_check`), one row per rule set."""
+    (:func:`deploybook.payroll.engine.references.generator_check`), one row per rule set.
+    """
     frame = (
         check.groupby(["rule set", "reference"], sort=True)
         .agg(scales=("scale", lambda s: ", ".join(s)), brackets=("brackets", "sum"),
@@ -209,7 +212,8 @@ def mutation_table(run: MutationRun) -> Styler:
 
 def survivors_table(mutants: Iterable[Mutant]) -> Styler:
     """Each surviving mutant: its module, the function and number, the line as written, the
-    line mutated."""
+    line mutated.
+    """
     frame = pd.DataFrame(
         [{"module": m.module, "mutant": m.name, "as written": m.original, "mutated": m.mutated}
          for m in mutants],
@@ -260,7 +264,8 @@ def plan_table(plan: RolloutPlan) -> Styler:
 
 def monitoring_table(result: RolloutResult) -> Styler:
     """One row per phase: when it paid, who was paid and compared, what was out of tolerance,
-    errors, the seconds each engine took, the decision."""
+    errors, the seconds each engine took, the decision.
+    """
     rows: list[dict[str, object]] = []
     for p in result.phases:
         replay = p.environment != "production"
@@ -360,7 +365,8 @@ def events_table(events: Iterable[Mapping[str, Any]]) -> Styler:
 def summary_table(summary: pd.DataFrame) -> Styler:
     """The pay run summary (:func:`deploybook.payroll.service.reports.summary`) for reading: one row
     per department and location, money from gross pay down to net pay (the super guarantee,
-    an employer cost on top of gross pay, is in the journal)."""
+    an employer cost on top of gross pay, is in the journal).
+    """
     frame = summary.reset_index()
     places = [d if d == "Total" else f"{d}, {loc}"
               for d, loc in zip(frame["department"], frame["location"], strict=True)]  # fmt: skip
@@ -379,7 +385,8 @@ def journal_table(journal: pd.DataFrame) -> Styler:
 
 def aba_table(text: str) -> Styler:
     """The ABA file's descriptive record, first detail record and file total record, field
-    by field (positions as the banks number them; fillers left out)."""
+    by field (positions as the banks number them; fillers left out).
+    """
     lines = text.split("\r\n")[:-1]
     shown = [("descriptive (0)", 1, lines[0]), ("first detail (1)", 2, lines[1]),
              ("file total (7)", len(lines), lines[-1])]  # fmt: skip
@@ -399,7 +406,8 @@ def aba_table(text: str) -> Styler:
 
 def scenarios_table(cases: Iterable[tuple[str, str]], feature: str) -> Styler:
     """Each acceptance scenario by its Gherkin title (an outline's example in brackets) and
-    how it fared; ``cases`` are pytest-bdd's test names with their outcomes."""
+    how it fared; ``cases`` are pytest-bdd's test names with their outcomes.
+    """
     titles = {
         _slug(m.group(1)): m.group(1).strip()
         for m in re.finditer(r"^\s*Scenario(?: Outline)?:\s*(.+)$", feature, re.MULTILINE)

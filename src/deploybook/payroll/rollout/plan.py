@@ -38,7 +38,7 @@ class Population(_Model):
         return self
 
     def scope_filter(self) -> dict[str, Any]:
-        """This population as an engine-scope filter (see :class:`EngineScope`)."""
+        """The population as an engine-scope filter (see :class:`EngineScope`)."""
         if self.all:
             return {"all": True}
         found: dict[str, Any] = {}

@@ -92,7 +92,8 @@ def check_rollback(
     before: Snapshot, after: Snapshot, revision: str | None, during: Snapshot | None = None
 ) -> RollbackCheck:
     """Compare a snapshot taken before the upgrade (and one just before the downgrade) with
-    one taken after the downgrade."""
+    one taken after the downgrade.
+    """
     missing = changed = total = 0
     for name, table in before.items():
         lost, altered = _compare(table["rows"], after.get(name))
@@ -128,7 +129,8 @@ class Kept(TypedDict):
 
 def kept_by_downgrade(store: PayrollStore) -> Kept:
     """What downgrades kept in the audit log of what only revision 0002 can hold: payslips
-    computed by engine 2.0 and reconciliation items (see migration 0002)."""
+    computed by engine 2.0 and reconciliation items (see migration 0002).
+    """
     with store.transaction() as conn:
         details = conn.scalars(
             select(audit_log.c.detail).where(
@@ -185,7 +187,8 @@ def _copy(store: PayrollStore, workdir: Path) -> tuple[PayrollStore, Callable[[]
 
 def rehearse_fallback(store: PayrollStore, before: Snapshot, workdir: Path) -> RollbackCheck:
     """Rehearse the fallback on a copy of production (SQLite or PostgreSQL): downgrade it to
-    engine 1.0's revision and check every row, written before the upgrade or after it."""
+    engine 1.0's revision and check every row, written before the upgrade or after it.
+    """
     during = snapshot(store)
     copy, remove = _copy(store, workdir)
     try:

@@ -51,7 +51,8 @@ def covering_sample(
     rng: np.random.Generator,
 ) -> list[Employee]:
     """At most ``size`` of ``employees`` (all if ``None``): one for each feature they have
-    first, the rest at random; in id order."""
+    first, the rest at random; in id order.
+    """
     if size is None or size >= len(employees):
         return list(employees)
     order = [employees[i] for i in rng.permutation(len(employees))]

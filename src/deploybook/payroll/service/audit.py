@@ -40,7 +40,8 @@ def audit_entry(
     actor: str, action: str, entity: str, entity_id: object, **detail: Any
 ) -> dict[str, Any]:
     """One audit entry, ready to append (an ``entity_id`` longer than its column, such as a
-    list of user names, is shortened; ``detail`` is kept whole, as JSON)."""
+    list of user names, is shortened; ``detail`` is kept whole, as JSON).
+    """
     ident = str(entity_id)
     return {
         "at": now(),
@@ -54,7 +55,8 @@ def audit_entry(
 
 def append_audit(conn: Connection, entries: Iterable[Mapping[str, Any]]) -> None:
     """Append entries to the audit log in the caller's transaction, chained if the schema has
-    the chain (the head row is locked until the transaction ends)."""
+    the chain (the head row is locked until the transaction ends).
+    """
     rows = [dict(e) for e in entries]
     if not rows:
         return

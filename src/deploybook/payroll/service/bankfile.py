@@ -65,7 +65,8 @@ def _latest(conn: Connection, run_id: int) -> tuple[int, str] | None:
 
 def record(conn: Connection, actor: str, run_id: int, text: str) -> BankFile:
     """Record a bank file made for run ``run_id`` (a new generation if its content is new)
-    and audit the download."""
+    and audit the download.
+    """
     digest = hashlib.sha256(text.encode("ascii")).hexdigest()
     if "aba_files" not in table_names(conn):
         write_audit(conn, actor, "pay_run.bank_file", "pay_run", run_id, sha256=digest)

@@ -40,7 +40,8 @@ def expiry_problem(rule_sets: tuple[RuleSet, ...], today: date, warn_days: int) 
 
 def rules_listing(rule_sets: tuple[RuleSet, ...], today: date) -> list[str]:
     """One line per rule set (and per study loan schedule): dates, sources, and whether it
-    covers ``today``."""
+    covers ``today``.
+    """
     lines = []
     for rules in rule_sets:
         counts = Counter(p.status.value for p in rules.provenance)
@@ -124,7 +125,8 @@ def _serve(args: argparse.Namespace) -> None:
 
 def add_payroll_commands(sub: argparse._SubParsersAction) -> None:
     """Add ``deploybook payroll serve | rules | coefficients | audit verify`` to the command
-    line."""
+    line.
+    """
     payroll = sub.add_parser("payroll", help="the payroll service and its rules").add_subparsers(
         dest="payroll_command", required=True
     )

@@ -83,7 +83,8 @@ def pay_or_bank_changed_by(
     conn: Connection, actor: str, employee_ids: Iterable[str], since: datetime
 ) -> list[str]:
     """The employees among ``employee_ids`` whose pay or bank details ``actor`` changed (or
-    created) at or after ``since``."""
+    created) at or after ``since``.
+    """
     wanted = set(employee_ids)
     touched = {
         entry["entity_id"]

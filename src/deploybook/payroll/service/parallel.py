@@ -34,7 +34,8 @@ OTHER = {"1.0": "2.0", "2.0": "1.0"}
 @dataclass(frozen=True)
 class ParallelRun:
     """Both engines on one run's inputs: the reconciliation, how many employees each version
-    paid officially, and the seconds each engine spent (on every employee)."""
+    paid officially, and the seconds each engine spent (on every employee).
+    """
 
     reconciliation: Reconciliation
     official_engines: dict[str, int]

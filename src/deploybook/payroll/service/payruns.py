@@ -250,7 +250,8 @@ class PayrollService:
     ) -> list[RoleRequest]:
         """Create or change users (admin). The users of an empty database are created at
         once (bootstrap); after that a change that grants a role is filed as a request for
-        a second admin (returned), and one that grants nothing applies at once."""
+        a second admin (returned), and one that grants nothing applies at once.
+        """
         with self.store.transaction() as conn:
             bootstrap = conn.execute(select(users.c.name).limit(1)).first() is None
             if not bootstrap:
@@ -276,7 +277,8 @@ class PayrollService:
 
     def decide_role_request(self, actor: str, request_id: int, *, approve: bool) -> RoleRequest:
         """Approve or reject a role grant (an admin other than the one who filed it, and not
-        the user it gives roles to)."""
+        the user it gives roles to).
+        """
         with self.store.transaction() as conn:
             self._require(conn, actor, Role.ADMIN)
             try:
@@ -589,7 +591,8 @@ class PayrollService:
     def _require_clean_parallel_run(self, conn: Connection, run_id: int) -> None:
         """Refuse a run with payslips by an engine version under rollout (engine 2.0 while
         it pays only part of the company) unless a parallel run recorded since the run's
-        last calculation found no difference."""
+        last calculation found no difference.
+        """
         if "engine" not in table_columns(conn, "payslips"):
             return  # engine 1.0's schema: every payslip is engine 1.0's
         new = conn.scalar(
@@ -648,7 +651,8 @@ class PayrollService:
 
     def bank_file(self, actor: str, run_id: int, employer: Employer) -> bankfile.BankFile:
         """The bank file of an approved or paid run (approvers and auditors), made from the
-        bank details the payslips were calculated with, hashed, recorded and audited."""
+        bank details the payslips were calculated with, hashed, recorded and audited.
+        """
         with self.store.transaction() as conn:
             if not load_roles(conn, actor) & {Role.APPROVER.value, Role.AUDITOR.value}:
                 raise PermissionDenied(f"{actor!r} needs the approver or auditor role for this")

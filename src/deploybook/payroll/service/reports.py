@@ -71,7 +71,8 @@ BANK_COLUMNS = ("bsb", "account_number", "account_name")
 def payslip_frame(store: PayrollStore, run_id: int, employee_id: str | None = None) -> pd.DataFrame:
     """The run's payslips (one employee's, if given) with each employee's name, department,
     location and scale, and the bank account the payslip pays into: the one recorded when
-    it was calculated (database revision 0004), else the employee's current one."""
+    it was calculated (database revision 0004), else the employee's current one.
+    """
     with store.transaction() as conn:
         recorded = "bsb" in table_columns(conn, "payslips")
         kept = [c for c in payslips.columns if c.name != "engine" and c.name not in BANK_COLUMNS]
@@ -150,7 +151,8 @@ def payslip_html(
 ) -> str:
     """One stored payslip as an HTML fragment (every value escaped): earnings and gross pay,
     the deductions (salary sacrifice, tax, post-tax) down to net pay, then what the employer
-    pays to super, and the year to date."""
+    pays to super, and the year to date.
+    """
     match = payslip_frame(store, run_id, employee_id)
     if match.empty:
         raise LookupError(f"pay run {run_id} has no payslip for {employee_id}")

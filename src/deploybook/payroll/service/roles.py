@@ -49,7 +49,8 @@ def _request(row: Any) -> RoleRequest:
 
 def set_roles(conn: Connection, actor: str, user: str, roles: set[str]) -> RoleRequest | None:
     """Apply ``roles`` to ``user`` at once if they add nothing, else file a request and
-    return it (``ValueError`` if this database cannot hold requests yet)."""
+    return it (``ValueError`` if this database cannot hold requests yet).
+    """
     current = load_roles(conn, user)
     added = roles - current
     if roles == {"admin"} and not current and _admins(conn) == [actor]:
@@ -99,7 +100,8 @@ def pending_requests(conn: Connection) -> list[RoleRequest]:
 
 def decide(conn: Connection, actor: str, request_id: int, *, approve: bool) -> RoleRequest:
     """Approve (apply) or reject a pending request: never by the administrator who filed it,
-    nor by the user it gives roles to."""
+    nor by the user it gives roles to.
+    """
     request = get_request(conn, request_id)
     if request.status != "pending":
         raise ValueError(f"role request {request_id} is {request.status}, not pending")

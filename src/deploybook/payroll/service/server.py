@@ -99,7 +99,8 @@ def settings_for(
     inject_defect: bool = False,
 ) -> ServiceSettings:
     """Settings from the command line: the database (a SQLite file in ``state_dir`` unless
-    ``url`` names one) and the employer's details (a YAML file of :class:`Employer` fields)."""
+    ``url`` names one) and the employer's details (a YAML file of :class:`Employer` fields).
+    """
     state_dir.mkdir(parents=True, exist_ok=True)
     employer = Employer()
     if employer_file is not None:

@@ -169,7 +169,8 @@ def table_names(conn: Connection) -> frozenset[str]:
 
 def table_columns(conn: Connection, table: str) -> frozenset[str]:
     """The columns ``table`` has in this database (cached on the pooled connection; the
-    store drops its pool after every migration, so the cache never outlives a schema)."""
+    store drops its pool after every migration, so the cache never outlives a schema).
+    """
     cache = conn.info.setdefault("deploybook_columns", {})
     if table not in cache:
         cache[table] = frozenset(c["name"] for c in inspect(conn).get_columns(table))
@@ -308,7 +309,8 @@ def insert_payslips(
 ) -> None:
     """Write payslips and their lines for a pay run (bulk, bound parameters); ``accounts``
     (BSB, account number, name by employee) are the bank details net pay goes to, kept on
-    each payslip where the schema has room for them (revision 0004)."""
+    each payslip where the schema has room for them (revision 0004).
+    """
     if not results:
         return
     snapshot = accounts is not None and "bsb" in table_columns(conn, "payslips")

@@ -46,7 +46,8 @@ def verify(
     request: Request, user: Annotated[Principal, Depends(requires("auditor", "admin"))]
 ) -> AuditCheck:
     """Whether every entry of the audit log still hashes to what was chained when it was
-    written, and the first entry that does not."""
+    written, and the first entry that does not.
+    """
     with translated():
         found = service_of(request).verify_audit_log(user.name)
     return AuditCheck(intact=found.intact, entries=found.entries, broken_at=found.broken_at,

@@ -1,5 +1,6 @@
 """Logging in and out, who am I, changing one's password, one's own payslips, and the
-service's health (``/api/v1/auth``, ``/api/v1/me``, ``/api/v1/health``)."""
+service's health (``/api/v1/auth``, ``/api/v1/me``, ``/api/v1/health``).
+"""
 
 from __future__ import annotations
 

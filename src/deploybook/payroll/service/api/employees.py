@@ -1,5 +1,6 @@
 """Employees: read (staff, or the employee themself) and add or update (clerk), also from
-CSV (``/api/v1/employees``)."""
+CSV (``/api/v1/employees``).
+"""
 
 from __future__ import annotations
 
@@ -110,7 +111,8 @@ def import_employees(request: Request, user: Clerk, body: EmployeesIn) -> Count:
 )
 async def import_employee_csv(request: Request, user: Clerk) -> Count:
     """Add or update employees from a CSV file (the columns of ``EmployeeIn``; clerk).
-    An error names the line; nothing is written from a file with any bad row."""
+    An error names the line; nothing is written from a file with any bad row.
+    """
     if request.headers.get("content-type", "").split(";")[0].strip() != "text/csv":
         raise ApiError(415, "unsupported-media-type", "send the file as text/csv")
     body = await request.body()

@@ -291,7 +291,8 @@ class RuleSetDetail(RuleSetSummary):
 
 class PayRunIn(_In):
     """A pay period to prepare: its frequency, first day and payment date (default: 3 days
-    after it ends)."""
+    after it ends).
+    """
 
     frequency: PayFrequency
     period_start: PayDate
@@ -348,7 +349,8 @@ class CalculationOut(BaseModel):
 
 class ParallelRunOut(BaseModel):
     """Both engines on the same inputs, compared line by line (the lines that differ are
-    stored: ``GET /pay-runs/{id}/reconciliation``)."""
+    stored: ``GET /pay-runs/{id}/reconciliation``).
+    """
 
     pay_run_id: int
     employees: int

@@ -1,5 +1,6 @@
 """API routes for pay runs: prepare, calculate, reconcile, approve, reject, pay; payslips,
-the summary and journal reports, and the ABA bank file (``/api/v1/pay-runs``)."""
+the summary and journal reports, and the ABA bank file (``/api/v1/pay-runs``).
+"""
 
 from __future__ import annotations
 
@@ -107,7 +108,8 @@ def create_pay_run(
     request: Request, user: Clerk, body: PayRunIn, key: OptionalKey = None
 ) -> JSONResponse:
     """The draft pay run of a period (clerk): 201 when created, 200 with the existing run if
-    the period has one already (a period is never paid twice)."""
+    the period has one already (a period is never paid twice).
+    """
     service = service_of(request)
 
     def work() -> tuple[int, Any]:
@@ -138,7 +140,8 @@ def calculate(
     request: Request, user: Clerk, run_id: RunId, body: CalculateIn, key: OptionalKey = None
 ) -> JSONResponse:
     """Compute every payslip of a draft run and store them in one transaction (clerk). If any
-    employee cannot be paid, 422 lists them and nothing is written."""
+    employee cannot be paid, 422 lists them and nothing is written.
+    """
     service = service_of(request)
     if body.rule_set is not None:
         try:
@@ -182,7 +185,8 @@ def _transition(
 )
 def approve(request: Request, user: Approver, run_id: RunId, key: RequiredKey) -> JSONResponse:
     """Approve a calculated draft (approver, not the run's preparer). Needs an
-    Idempotency-Key: a retried approval is answered from the first."""
+    Idempotency-Key: a retried approval is answered from the first.
+    """
     return _transition(request, user, key, "approve", run_id)
 
 
@@ -194,7 +198,8 @@ def approve(request: Request, user: Approver, run_id: RunId, key: RequiredKey) -
 )
 def mark_paid(request: Request, user: Approver, run_id: RunId, key: RequiredKey) -> JSONResponse:
     """Record that an approved run's bank file was sent (approver, not the run's preparer).
-    Needs an Idempotency-Key: a retry never pays twice."""
+    Needs an Idempotency-Key: a retry never pays twice.
+    """
     return _transition(request, user, key, "mark-paid", run_id)
 
 
@@ -223,7 +228,8 @@ def run_in_parallel(
     body: ParallelRunIn,
 ) -> ParallelRunOut:
     """Pay a draft run's inputs with both engine versions and reconcile every line (clerk);
-    the lines that differ are stored as the run's reconciliation."""
+    the lines that differ are stored as the run's reconciliation.
+    """
     with translated():
         run = parallel_run(service_of(request), user.name, run_id, body.tolerance_cents)
     result, counts = run.reconciliation, run.official_engines
@@ -273,7 +279,8 @@ def readable_payslip(
     request: Request, user: Principal, run_id: int, employee_id: str
 ) -> dict[str, Any]:
     """One payslip if ``user`` may read it: payroll staff any, an employee their own once the
-    run is approved; 403 for someone else's, 404 if there is none (yet)."""
+    run is approved; 403 for someone else's, 404 if there is none (yet).
+    """
     staff = user.has_any(STAFF)
     if not staff and user.employee_id != employee_id:
         raise ApiError(403, "permission-denied", f"{user.name!r} may see only their own payslips")
@@ -375,7 +382,8 @@ def get_aba(
     """The ABA (Cemtext) bank file paying the net pay of an approved or paid run (approvers,
     auditors): fixed-width records ended by CR LF, paying the bank account each payslip was
     calculated with. The file is hashed and recorded, and every download is audited; a file
-    whose content differs from one made before for the run is a new generation."""
+    whose content differs from one made before for the run is a new generation.
+    """
     with translated():
         made = service_of(request).bank_file(user.name, run_id, request.app.state.settings.employer)
     return PlainTextResponse(
@@ -396,7 +404,8 @@ def get_aba(
 def get_exceptions(request: Request, user: Staff, run_id: RunId) -> ExceptionsOut:
     """The approver's exception report: starters and leavers since the previous run, new
     bank details, every change to employee records since the previous run was calculated,
-    and how many different bank files were made for the run."""
+    and how many different bank files were made for the run.
+    """
     with translated():
         found = service_of(request).exceptions(user.name, run_id)
     return ExceptionsOut(

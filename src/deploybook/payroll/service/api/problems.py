@@ -127,7 +127,8 @@ def field_of(message: str, known: Iterable[str], default: str | None = None) -> 
 
 def location(loc: Sequence[str | int]) -> str:
     """A validation error's location as a field path: ``("body", "employees", 0, "rate")``
-    becomes ``employees[0].rate``; query, path and header names stay as they are."""
+    becomes ``employees[0].rate``; query, path and header names stay as they are.
+    """
     parts = list(loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc)
     text = ""
     for part in parts:
@@ -169,7 +170,8 @@ def from_exception(exc: Exception, known: Iterable[str] = ()) -> ApiError:
 @contextmanager
 def translated(known: Iterable[str] = ()) -> Iterator[None]:
     """Turn the service layer's errors raised inside into :class:`ApiError`; ``known`` are
-    the field names a ``ValueError`` message may start with."""
+    the field names a ``ValueError`` message may start with.
+    """
     try:
         yield
     except ValidationError:

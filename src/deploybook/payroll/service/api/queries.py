@@ -218,7 +218,8 @@ def reconciliation_by_line(conn: Connection, run_id: int) -> list[dict[str, Any]
 
 def user_page(conn: Connection, limit: int, offset: int, name: str | None = None) -> Rows:
     """Users by name (all, or the one called ``name``), with their roles, linked employee and
-    whether they have a login."""
+    whether they have a login.
+    """
     query = (
         select(
             users.c.name,

@@ -31,7 +31,8 @@ R = responses
 )
 def record_timesheets(request: Request, user: Clerk, body: TimesheetsIn) -> Count:
     """Record a period's hours (clerk), replacing those recorded before for these employees;
-    a calculated draft run of the period must then be calculated again."""
+    a calculated draft run of the period must then be calculated again.
+    """
     ids = [t.employee_id for t in body.timesheets]
     refuse_duplicates(ids, "timesheets", "employee_id")
     with store_of(request).transaction() as conn:

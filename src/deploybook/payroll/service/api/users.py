@@ -1,5 +1,6 @@
 """Users and their roles (admin; ``/api/v1/users``), and role grants that wait for a second
-administrator (``/api/v1/role-requests``)."""
+administrator (``/api/v1/role-requests``).
+"""
 
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ def put_user(
     they are (the employee role needs one); leaving ``employee_id`` out keeps the link.
 
     A change that gives the user a role they do not hold yet is filed as a role request
-    (202): it applies once a second admin approves it. The login is set at once."""
+    (202): it applies once a second admin approves it. The login is set at once.
+    """
     store = store_of(request)
     roles = sorted({r.value for r in body.roles})
     with store.transaction() as conn:
@@ -121,7 +123,8 @@ def decide_role_request(
     decision: Annotated[Literal["approve", "reject"], Path()],
 ) -> RoleRequestOut:
     """Approve (the roles apply) or reject a role grant: an admin other than the one who
-    filed it, and not the user it gives roles to."""
+    filed it, and not the user it gives roles to.
+    """
     with translated():
         decided = service_of(request).decide_role_request(
             user.name, request_id, approve=decision == "approve"

@@ -164,7 +164,8 @@ TABLES = ("feature_flags", "audit_log", "payslip_lines", "payslips", "pay_runs",
 def downgrade() -> None:
     """Drop every table, but only if they are all empty: before this revision there was no
     place for payroll records, so a downgrade holding any would lose them (pay records must
-    be kept for years). Empty the tables deliberately first, after a backup."""
+    be kept for years). Empty the tables deliberately first, after a backup.
+    """
     conn = op.get_bind()
     held = {t: conn.scalar(sa.select(sa.func.count()).select_from(sa.table(t))) for t in TABLES}
     held = {t: n for t, n in held.items() if n}
