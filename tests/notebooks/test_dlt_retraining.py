@@ -80,5 +80,5 @@ def test_bad_parameter_names_it(run) -> None:
 
 
 def test_a_column_before_the_first_model_is_refused(run) -> None:
-    with pytest.raises(PapermillExecutionError, match="new_feature_at .8. must be -1 or at least"):
+    with pytest.raises(PapermillExecutionError, match=r"new_feature_at .8. must be -1 or at least"):
         run("dlt_retraining", new_feature_at=8)

@@ -4,6 +4,8 @@ Every set is executed once per test session (fixture ``report_run``) and rendere
 book's stack; its prose must hold no ``None``/``nan``/unresolved glue and no ``when`` block
 that contradicts its figure. Together the sets flip every outcome the prose states, so each
 branch of every ``when`` block and every computed sentence is rendered at least once.
+make test runs the default and one other set; all of them, and the tests that need them
+together, run in CI's matrix job (``make test-matrix``).
 """
 
 from __future__ import annotations
@@ -95,7 +97,17 @@ CONTRACT = [
 ]
 
 
-@pytest.fixture(scope="module", params=list(MATRIX))
+# make test runs the default and one other set; the rest run in CI's matrix job
+IN_MAKE_TEST = {"default", "no_msr_renewables_share"}
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param(name, marks=[] if name in IN_MAKE_TEST else [pytest.mark.matrix])
+        for name in MATRIX
+    ],
+)
 def matrix_run(request: pytest.FixtureRequest, report_run: Callable) -> Any:
     return report_run(REPORT, MATRIX[request.param])
 
@@ -105,10 +117,16 @@ def runs(report_run: Callable) -> dict[str, Any]:
     return {name: report_run(REPORT, params) for name, params in MATRIX.items()}
 
 
+@pytest.fixture(scope="module")
+def default_run(report_run: Callable) -> Any:
+    return report_run(REPORT, {})
+
+
 def test_the_prose_holds_for_every_set(matrix_run) -> None:
     assert prose_problems(matrix_run.html, matrix_run.figures) == []
 
 
+@pytest.mark.matrix
 def test_every_outcome_is_rendered_both_ways(runs) -> None:
     for flag in OUTCOME_FLAGS:
         values = {name: run.figures[flag] for name, run in runs.items()}
@@ -136,11 +154,11 @@ def test_the_prose_follows_the_outcomes(matrix_run) -> None:
     assert "was not found in the stored pages" in prose  # the missing 2023 TNAC, said
 
 
-def test_the_default_run_glues_its_contract(runs) -> None:
+def test_the_default_run_glues_its_contract(default_run) -> None:
     """Outside references: the referee's recomputed switching price (issue 16: about EUR 86/t
     and 34 months), the Commission's 2,515 million invalidated in 2023, and the published
     TNAC of 2022."""
-    f = runs["default"].figures
+    f = default_run.figures
     assert set(CONTRACT) <= set(f)
     assert f["switch_price_2023"] == pytest.approx(86, abs=1.5)
     assert f["months_gas_cheaper"] == pytest.approx(34, abs=2)
@@ -161,6 +179,7 @@ def test_the_default_run_glues_its_contract(runs) -> None:
     assert f["waterbed_msr_off_mt"] == 0  # a fixed cap is a waterbed
 
 
+@pytest.mark.matrix
 def test_settings_read_back_as_used(runs) -> None:
     for name, run in runs.items():
         params = MATRIX[name]
@@ -173,8 +192,8 @@ def test_settings_read_back_as_used(runs) -> None:
         assert f["attribution_errors"] == errors[params.get("errors", "clustered")]
 
 
-def test_tables_render_as_html_tables(runs) -> None:
-    nb = nbformat.read(str(runs["default"].notebook), as_version=4)
+def test_tables_render_as_html_tables(default_run) -> None:
+    nb = nbformat.read(str(default_run.notebook), as_version=4)
     html = []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
