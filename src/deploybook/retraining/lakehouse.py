@@ -1,27 +1,32 @@
 """The Delta tables of one deployment, and the step that applies changes to the training table.
 
-Layout under one root location (a local folder or any Hadoop-compatible URI):
+Layout under one root location (``lake_root``: a local folder or any Hadoop-compatible URI),
+which is also the location of the deployment's catalog schema:
 
 - ``landing``: the producer's change events (append-only, schema merged as columns appear);
-- ``warehouse``: the catalog schema where the declarative pipeline keeps ``clean_events``
-  (events that met every expectation) and ``quarantine`` (events that did not, with the
-  names of the rules they broke);
+- ``clean_events`` (events that met every expectation) and ``quarantine`` (events that did
+  not, with the names of the rules they broke): the declarative pipeline's tables in the
+  catalog schema;
 - ``training``: one row per key, Change Data Feed on, CHECK constraints from the
   expectations; written only by :func:`apply_changes`;
-- ``checkpoints``: Structured Streaming state.
+- ``models``: the models tables and their model folders;
+- ``checkpoints`` and ``pipeline``: Structured Streaming and pipeline state.
 
 Spark Declarative Pipelines' own change-applying flow (``create_auto_cdc_flow``) cannot
 target Delta here: it needs a DataSource V2 table with row-level operations, which Delta's
 catalog table does not offer. So the training table is kept by an ordinary Structured
 Streaming ``MERGE`` over ``clean_events``: one commit per feed batch, applied in batch order,
-each made idempotent with Delta's ``txnAppId``/``txnVersion`` for DML.
+each made idempotent with Delta's ``txnAppId``/``txnVersion`` for DML and labelled with the
+batch it applied (the commit's ``userMetadata``). Everything here is SQL or DataFrame code, so
+it runs on Spark Connect too, where the ``foreachBatch`` function runs in the server's Python.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 
-from delta.tables import DeltaTable
 from pyspark.errors import StreamingQueryException
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -31,6 +36,7 @@ from deploybook.retraining.expectations import DELETE, OP, check_constraints, ru
 from deploybook.retraining.features import KEY
 
 APPLY_APP_ID = "deploybook-apply-changes"
+_BATCH_NOTE = re.compile(r"^batch (\d+)$")
 _NOT_TABLE_COLUMNS = (OP, "failed_rules", "warned_rules")
 _SCHEMA_CHANGE = ("DELTA_SCHEMA_CHANGED", "schema change", "DELTA_STREAMING_METADATA_EVOLUTION")
 
@@ -57,11 +63,6 @@ class Lakehouse:
         return f"{self.root}/training"
 
     @property
-    def warehouse(self) -> str:
-        """Location of the pipeline's catalog schema."""
-        return f"{self.root}/warehouse"
-
-    @property
     def pipeline_storage(self) -> str:
         """The declarative pipeline's checkpoint storage."""
         return f"{self.root}/pipeline"
@@ -86,9 +87,10 @@ class Lakehouse:
 
 
 def create_lakehouse(spark: SparkSession, root: str, database: str) -> Lakehouse:
-    """Create the catalog schema and the training table (CDF, CHECK constraints) in ``root``."""
+    """Create the catalog schema (located at ``root``) and the training table (CDF, CHECK
+    constraints) in ``root``."""
     lake = Lakehouse(root.rstrip("/"), database)
-    spark.sql(f"CREATE DATABASE IF NOT EXISTS {database} LOCATION '{lake.warehouse}'")
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {database} LOCATION '{lake.root}'")
     constraints = check_constraints(rules_for([KEY, LABEL, *FEATURES], FEATURES))
     properties = ", ".join(
         [
@@ -136,40 +138,54 @@ def merge_batch(spark: SparkSession, path: str, events: DataFrame, batch: int) -
     """Apply one feed batch's events to the training table as one idempotent MERGE commit."""
     _add_new_columns(spark, path, events)
     latest = latest_events(events).drop("failed_rules", "warned_rules")
-    columns = [c for c in latest.columns if c != OP]
-    assignments = {c: f"s.{c}" for c in columns}
+    columns = [f"`{c}`" for c in latest.columns if c != OP]
+    view = f"deploybook_batch_{batch}"
+    latest.createOrReplaceTempView(view)
     conf = spark.conf
     conf.set("spark.databricks.delta.write.txnAppId", APPLY_APP_ID)
     conf.set("spark.databricks.delta.write.txnVersion", str(batch))
+    conf.set("spark.databricks.delta.commitInfo.userMetadata", f"batch {batch}")
+    # the table path and the column names are the project's own, never user text
+    statement = f"""MERGE INTO delta.`{path}` AS t USING {view} AS s ON t.{KEY} = s.{KEY}
+        WHEN MATCHED AND s.{OP} = '{DELETE}' AND s.seq > t.seq THEN DELETE
+        WHEN MATCHED AND s.{OP} <> '{DELETE}' AND s.seq > t.seq THEN UPDATE SET
+            {", ".join(f"t.{c} = s.{c}" for c in columns)}
+        WHEN NOT MATCHED AND s.{OP} <> '{DELETE}' THEN INSERT ({", ".join(columns)})
+            VALUES ({", ".join(f"s.{c}" for c in columns)})"""  # noqa: S608
     try:
-        (
-            DeltaTable.forPath(spark, path)
-            .alias("t")
-            .merge(latest.alias("s"), f"t.{KEY} = s.{KEY}")
-            .whenMatchedDelete(condition=f"s.{OP} = '{DELETE}' AND s.seq > t.seq")
-            .whenMatchedUpdate(condition=f"s.{OP} <> '{DELETE}' AND s.seq > t.seq", set=assignments)
-            .whenNotMatchedInsert(condition=f"s.{OP} <> '{DELETE}'", values=assignments)
-            .execute()
-        )
+        spark.sql(statement)
     finally:
-        conf.unset("spark.databricks.delta.write.txnAppId")
-        conf.unset("spark.databricks.delta.write.txnVersion")
+        for key in ("write.txnAppId", "write.txnVersion", "commitInfo.userMetadata"):
+            conf.unset(f"spark.databricks.delta.{key}")
+        spark.catalog.dropTempView(view)
+
+
+def _apply_micro_batch(events: DataFrame, _: int, training: str) -> None:
+    """``foreachBatch``: one MERGE per feed batch in the micro-batch, in batch order.
+
+    It uses the micro-batch's own session: on Spark Connect this runs in the server's Python.
+    """
+    spark = events.sparkSession
+    # a micro-batch spans many small files: a few partitions are plenty
+    events = events.coalesce(int(spark.conf.get("spark.sql.shuffle.partitions") or 2)).persist()
+    try:
+        for (batch,) in events.select("batch").distinct().orderBy("batch").collect():
+            merge_batch(spark, training, events.where(F.col("batch") == batch), int(batch))
+    finally:
+        events.unpersist()
+
+
+def applied_batches(spark: SparkSession, path: str, after: int) -> list[int]:
+    """The feed batches that training-table commits after version ``after`` applied."""
+    history = spark.sql(f"DESCRIBE HISTORY delta.`{path}`").where(F.col("version") > after)
+    notes = [row[0] for row in history.orderBy("version").select("userMetadata").collect()]
+    return [int(match.group(1)) for note in notes if (match := _BATCH_NOTE.match(note or ""))]
 
 
 def apply_changes(spark: SparkSession, lake: Lakehouse) -> list[int]:
     """Catch the training table up with ``clean_events`` (one MERGE per batch); the batches."""
-    applied: list[int] = []
-
-    def each(events: DataFrame, _: int) -> None:
-        # a micro-batch spans many small files: one partition per core is plenty
-        events = events.coalesce(spark.sparkContext.defaultParallelism).persist()
-        try:
-            for (batch,) in events.select("batch").distinct().orderBy("batch").collect():
-                merge_batch(spark, lake.training, events.where(F.col("batch") == batch), int(batch))
-                applied.append(int(batch))
-        finally:
-            events.unpersist()
-
+    before = max(version for version, _ in table_versions(spark, lake.training))
+    each = functools.partial(_apply_micro_batch, training=lake.training)
     for _ in range(5):
         query = (
             spark.readStream.table(lake.clean_events)
@@ -180,7 +196,7 @@ def apply_changes(spark: SparkSession, lake: Lakehouse) -> list[int]:
         )
         try:
             query.awaitTermination()
-            return applied
+            return applied_batches(spark, lake.training, before)
         except StreamingQueryException as exc:
             if not any(marker in str(exc) for marker in _SCHEMA_CHANGE):
                 raise
