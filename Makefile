@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup book test lint bench clean
+.PHONY: setup book test test-environments lint bench clean
 
 setup: $(STAMP)
 	@$(BIN)/deploybook setup
@@ -24,8 +24,14 @@ book: setup
 	@echo "open _build/html/index.html"
 
 test: setup
-	$(BIN)/pytest tests notebooks --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	$(BIN)/pytest tests notebooks -m "not environments" --nbval-lax \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg \
 		--cov=deploybook --cov-report=term --cov-fail-under=80 $(PYTEST_ARGS)
+
+# The retraining report on a standalone cluster and on Spark Connect (servers started from the
+# pyspark installation), compared with local[2]: its own CI job, not part of `make test`.
+test-environments: setup
+	$(BIN)/pytest tests/environments -m environments -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

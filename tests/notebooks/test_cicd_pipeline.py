@@ -9,7 +9,7 @@ pytestmark = pytest.mark.notebook
 
 
 def _always(figures: dict) -> None:
-    assert figures["workflow_jobs"] == 13
+    assert figures["workflow_jobs"] == 14
     assert figures["validation_findings"] == 0
     assert figures["actions_unpinned"] == 0
     assert figures["broken_variants_caught"] == figures["broken_variants"] == 4

@@ -26,7 +26,13 @@ def test_plan_of_the_books_workflows(tmp_path: Path) -> None:
     }
     assert by_trigger["manual run"] >= {"deploy: build/build", "deploy: staging"}
     assert "deploy: production/publish" not in by_trigger["manual run"]
-    assert by_trigger["pull request"] == {"ci: lint", "ci: unit", "ci: test", "ci: book/build"}
+    assert by_trigger["pull request"] == {
+        "ci: lint",
+        "ci: unit",
+        "ci: test",
+        "ci: environments",
+        "ci: book/build",
+    }
     environments = dict(zip(planned["job"], planned["environment"], strict=True))
     assert environments["deploy: staging"] == "staging"
     assert environments["deploy: production/publish"] == "github-pages"
@@ -45,5 +51,5 @@ def test_figure_draws_triggers_jobs_and_environments(tmp_path: Path) -> None:
 
 def test_count_jobs() -> None:
     table = count_jobs(project_root()).set_index("workflow")
-    assert table.loc["ci.yml", "jobs"] == 4
+    assert table.loc["ci.yml", "jobs"] == 5
     assert bool(table.loc["book.yml", "reusable"])
