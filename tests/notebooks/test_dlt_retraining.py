@@ -34,6 +34,12 @@ def _check_common(figures: dict, batches: int) -> None:
     )
     assert figures["model_versions"] >= batches
     assert figures["exactly_once"] is figures["crashed"]  # proven only by a crash
+    # the MLflow registry, read back through MLflow's client, mirrors the models table
+    assert figures["mlflow_matches_delta"] is True
+    assert figures["mlflow_alias_on_newest"] is True
+    assert figures["mlflow_registered_versions"] == figures["delta_champions"]
+    assert figures["environments_compared"] is False
+    assert figures["cluster_matches_local"] is False  # not compared: never claimed
 
 
 def test_incremental_with_a_crash_and_a_new_column(run) -> None:
@@ -46,6 +52,7 @@ def test_incremental_with_a_crash_and_a_new_column(run) -> None:
         max_depth=10,
         fail_at_batch=1,
         new_feature_at=3,
+        compare_environments=False,
     )
     _check_common(figures, 4)
     assert figures["crashed"] is True
@@ -66,6 +73,7 @@ def test_full_mode_without_a_crash(run) -> None:
         fail_at_batch=-1,
         new_feature_at=-1,
         max_depth=10,
+        compare_environments=False,
     )
     _check_common(figures, 4)
     assert figures["crashed"] is False
@@ -79,6 +87,16 @@ def test_bad_parameter_names_it(run) -> None:
         run("dlt_retraining", trees_per_update=80, max_trees=50)
 
 
+def test_an_unreachable_spark_connect_url_is_one_line_naming_it(run) -> None:
+    from deploybook.spark_servers import free_port
+
+    url = f"sc://127.0.0.1:{free_port()}"
+    with pytest.raises(PapermillExecutionError) as caught:
+        run("dlt_retraining", spark_master=url, compare_environments=False)
+    assert caught.value.ename == "SparkSetupError"
+    assert caught.value.evalue.startswith(f"Spark Connect server {url} is unreachable: tried a TCP")
+
+
 def test_a_column_before_the_first_model_is_refused(run) -> None:
-    with pytest.raises(PapermillExecutionError, match="new_feature_at .8. must be -1 or at least"):
+    with pytest.raises(PapermillExecutionError, match=r"new_feature_at .8. must be -1 or at least"):
         run("dlt_retraining", new_feature_at=8)
