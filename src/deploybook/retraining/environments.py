@@ -10,8 +10,9 @@ its own lake root and MLflow store under the work folder:
 - Spark Connect: a server started from the pyspark installation with Delta configured
   (:class:`~deploybook.spark_servers.ConnectServer`); the process holds no JVM at all.
 
-Each run lands the feed in two hourly jobs (the first crashing after a model write, if the
-parameters ask) and reports a :class:`Fingerprint`: what a seed fixes, wherever Spark runs.
+Each run lands the feed in one hourly job that crashes after a model write and restarts (the
+serving pipeline only, no shadow), and reports a :class:`Fingerprint`: what a seed fixes,
+wherever Spark runs.
 It also tries, one by one, the MLlib steps the job relies on (:func:`ml_steps`), so a step a
 runtime cannot do is named with its error while the rest still runs.
 """
@@ -54,7 +55,7 @@ SMALL = {
     "max_trees": 15,
     "max_depth": 10,
     "fail_at_batch": 1,
-    "new_feature_at": 3,
+    "new_feature_at": -1,
 }
 _RESULT = "DEPLOYBOOK_ENVIRONMENT_RUN="
 TIMEOUT = 900  # seconds one run may take
@@ -179,10 +180,9 @@ def run_here(params: RetrainingParams, work: Path) -> dict[str, Any]:
     started = time.perf_counter()
     spark = get_spark(params.spark_master or None)
     root = lake_uri(params.lake_root, work / "lake")
-    scenario = Scenario(spark, params, root, work, sqlite_uri(work / "mlflow"))
+    scenario = Scenario(spark, params, root, work, sqlite_uri(work / "mlflow"), shadow=False)
     crash = params.fail_at_batch if params.fail_at_batch >= 0 else None
-    scenario.cycle(params.first_cycle_batches, crash_after_batch=crash)
-    scenario.cycle(params.batches)
+    cycles = [scenario.cycle(params.batches, crash_after_batch=crash)]
     print_ = fingerprint(scenario)
     steps = ml_steps(spark, f"{root}/ml-steps")
     return {
@@ -190,6 +190,15 @@ def run_here(params: RetrainingParams, work: Path) -> dict[str, Any]:
         "fingerprint": asdict(print_),
         "steps": [asdict(step) for step in steps],
         "job_seconds": time.perf_counter() - started,
+        "phases": [
+            {
+                "land": c.land_seconds,
+                "pipeline": c.pipeline.seconds,
+                "apply": c.apply_seconds,
+                **{f"retrain {mode}": seconds for mode, seconds in c.job_seconds.items()},
+            }
+            for c in cycles
+        ],
     }
 
 
@@ -198,6 +207,17 @@ def small_params(params: RetrainingParams, master: str) -> RetrainingParams:
     values = {**params.model_dump(), **SMALL, "spark_master": master, "lake_root": ""}
     values.update(mlflow_tracking_uri="", compare_environments=False)
     return RetrainingParams.validate_values(values)
+
+
+def python_error(stderr: str) -> str:
+    """The exception line of the last Python traceback in ``stderr`` (or its last line)."""
+    lines = stderr.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent")]
+    for line in lines[starts[-1] + 1 :] if starts else []:
+        if line and not line[0].isspace():
+            return line[:500]
+    tail = [line for line in lines if line.strip()]
+    return tail[-1][:500] if tail else "no output"
 
 
 def _run_process(
@@ -225,8 +245,7 @@ def _run_process(
     seconds = time.perf_counter() - started
     found = [line for line in proc.stdout.splitlines() if line.startswith(_RESULT)]
     if proc.returncode != 0 or not found:
-        tail = [line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()]
-        return EnvironmentRun(environment, master, seconds, error=" | ".join(tail[-3:])[-600:])
+        return EnvironmentRun(environment, master, seconds, error=python_error(proc.stderr))
     result = json.loads(found[-1][len(_RESULT) :])
     return EnvironmentRun(
         environment,

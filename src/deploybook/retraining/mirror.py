@@ -20,6 +20,7 @@ by default, and MLflow's usage telemetry is switched off.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import tempfile
@@ -28,6 +29,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "true")
@@ -46,6 +49,15 @@ if TYPE_CHECKING:
 ALIAS = "champion"
 VERSION_TAG = "delta_model_version"  # the models table's model_version a registered one mirrors
 TABLE_TAG = "deploybook.models_table"  # the models table a registered model mirrors
+READBACK_COLUMNS = [
+    "registered_version",
+    "aliases",
+    "delta_model_version",
+    "data_version",
+    "input_table_version",
+    "model_sha256",
+    "restored_from",
+]
 
 logging.getLogger("mlflow").setLevel(logging.WARNING)
 logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -114,6 +126,26 @@ class MlflowMirror:
         """Registered versions by the models-table version they mirror."""
         versions = self.client.search_model_versions(f"name='{self.name}'")
         return {int(v.tags[VERSION_TAG]): v for v in versions if VERSION_TAG in v.tags}
+
+    def readback(self) -> pd.DataFrame:
+        """Every registered version as MLflow's client reports it, oldest first: its aliases,
+        the models-table version it mirrors, the table version its run logged as input."""
+        rows = []
+        for number, version in sorted(self.registered().items()):
+            run = self.client.get_run(version.run_id)
+            inputs = [json.loads(d.dataset.source) for d in run.inputs.dataset_inputs]
+            rows.append(
+                {
+                    "registered_version": int(version.version),
+                    "aliases": ", ".join(version.aliases),
+                    "delta_model_version": number,
+                    "data_version": int(version.tags["data_version"]),
+                    "input_table_version": inputs[0]["delta_table_version"] if inputs else None,
+                    "model_sha256": version.tags["model_sha256"],
+                    "restored_from": version.tags["restored_from"] or None,
+                }
+            )
+        return pd.DataFrame(rows, columns=READBACK_COLUMNS)
 
     def sync(self, registry: ModelRegistry) -> None:
         """Register every champion of the models table not registered yet; move the alias."""

@@ -99,8 +99,9 @@ class Scenario:
     """One deployment under ``lake_root`` (a URI): lakehouse, feed, pipelines.
 
     ``work`` is a local folder for what this process itself reads (the pipeline project);
-    ``tracking_uri`` is the MLflow registry the champions are mirrored into. A previous run
-    under the same root is cleared first (see :func:`deploybook.retraining.lake_root.prepare`).
+    ``tracking_uri`` is the MLflow registry the champions are mirrored into; ``shadow``
+    runs the other mode beside the serving one, for comparison. A previous run under the same
+    root is cleared first (see :func:`deploybook.retraining.lake_root.prepare`).
     """
 
     def __init__(
@@ -110,6 +111,8 @@ class Scenario:
         lake_root: str,
         work: Path,
         tracking_uri: str,
+        *,
+        shadow: bool = True,
     ) -> None:
         self.spark = spark
         self.params = params
@@ -132,6 +135,7 @@ class Scenario:
         self.jobs = {
             mode: self._pipeline(mode, self.estimator, mode, store=mode == self.serving_mode)
             for mode in MODES
+            if shadow or mode == self.serving_mode
         }
         self.landed = 0
         self.cycles: list[CycleReport] = []
@@ -274,7 +278,7 @@ class Scenario:
         report = CycleReport(
             batches, pipeline, applied, landed - started, time.perf_counter() - applying
         )
-        for mode in (self.serving_mode, *(m for m in MODES if m != self.serving_mode)):
+        for mode in (self.serving_mode, *(m for m in self.jobs if m != self.serving_mode)):
             job = self.jobs[mode]
             crash = crash_after_batch if mode == self.serving_mode else None
             running = time.perf_counter()
