@@ -16,19 +16,19 @@ import json
 import statistics
 import time
 
-from deploybook.ets import market
 from deploybook.ets.descriptive import stationary_emissions
 from deploybook.ets.loaders import load
+from deploybook.ets.market import calibration, regimes, scenarios
 
 BASELINE = "msr_off"
 VARIANTS = {
-    BASELINE: market.Scenario("MSR off", msr=False),
-    "default": market.Scenario("default scenario"),
-    "perfect_foresight": market.Scenario("perfect foresight", foresight="perfect"),
-    "perfect_foresight_msr_off": market.Scenario(
+    BASELINE: scenarios.Scenario("MSR off", msr=False),
+    "default": scenarios.Scenario("default scenario"),
+    "perfect_foresight": scenarios.Scenario("perfect foresight", foresight="perfect"),
+    "perfect_foresight_msr_off": scenarios.Scenario(
         "perfect foresight, MSR off", foresight="perfect", msr=False
     ),
-    "faster_renewables": market.Scenario("faster renewables", speedup=0.02),
+    "faster_renewables": scenarios.Scenario("faster renewables", speedup=0.02),
 }
 
 
@@ -37,18 +37,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=21, help="timed solves per variant")
     args = parser.parse_args()
 
-    data = market.ModelData.from_frames(
+    data = calibration.ModelData.from_frames(
         load("ets_cap_stationary_2013_2023.csv"),
         stationary_emissions(load("ets_verified_emissions_by_sector_eea.csv")),
         load("eua_price_annual_ice_c1.csv"),
         load("ets_tnac_msr_commission.csv"),
     )
-    cal, _ = market.fit(data)
-    settings = market.Settings()
+    cal, _ = calibration.fit(data, regimes.default_regimes()[3])
+    settings = scenarios.Settings()
 
-    def solve(scenario: market.Scenario) -> float:
+    def solve(scenario: scenarios.Scenario) -> float:
         started = time.perf_counter()
-        path = market.run_scenario(cal, data.cap, settings, scenario)
+        path = scenarios.run_scenario(cal, data.cap, settings, scenario)
         elapsed = time.perf_counter() - started
         if path["year"].max() < 2040:
             raise RuntimeError(f"{scenario.label}: the path stops in {path['year'].max()}")

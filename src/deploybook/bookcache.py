@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from jupyter_cache import get_cache
@@ -33,10 +34,11 @@ DIGESTS_FILE = "deploybook-inputs.json"
 
 def _files(pattern: str, root: Path) -> list[Path]:
     path = root / pattern
+    found: Iterable[Path]
     if path.is_dir():
         found = path.rglob("*")
     elif path.exists():
-        found = iter([path])
+        found = [path]
     else:
         found = root.glob(pattern)
     return sorted(p for p in found if p.is_file() and "__pycache__" not in p.parts)

@@ -1,4 +1,8 @@
-"""The ``deploybook`` command: list, run and summarise the book's reports, and set up Spark."""
+"""The ``deploybook`` command: list, run and summarise the book's reports, and set up Spark.
+
+Each command imports what it needs when it runs (papermill, Sphinx and Spark take seconds to
+import), so ``deploybook list`` or ``deploybook prerequisites`` answers at once.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +15,18 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from papermill.exceptions import PapermillExecutionError
 
-from deploybook import reports
-from deploybook.bookcache import invalidate_stale
-from deploybook.figures import figures_json
-from deploybook.notebooks import freeze
-from deploybook.spark import SparkSetupError, resolve_delta_jars
+class CommandError(Exception):
+    """A command that cannot go on; ``main`` prints the message and exits with ``status``."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _list(_: argparse.Namespace) -> None:
+    from deploybook import reports
+
     for name in reports.report_names():
         print(name)
         for p in reports.parameters(name):
@@ -29,29 +35,70 @@ def _list(_: argparse.Namespace) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
+    from papermill.exceptions import PapermillExecutionError
+
+    from deploybook import reports
+    from deploybook.rerun import RenderError, render_page
+
     values = reports.parse_values(args.report, args.parameter)
-    target, figures = reports.run_report(args.report, values, Path(args.out))
+    try:
+        target, figures = reports.run_report(args.report, values, Path(args.out))
+    except PapermillExecutionError as exc:
+        raise CommandError(f"the report stopped with {exc.ename}: {exc.evalue}", 1) from exc
     print(f"executed notebook: {target}")
+    if not args.no_html:
+        try:
+            print(f"rendered page: {render_page(target, Path(args.out))}")
+        except RenderError as exc:
+            raise CommandError(str(exc), 1) from exc
     print(json.dumps(figures, indent=2, sort_keys=True))
 
 
+def _diff(args: argparse.Namespace) -> None:
+    from deploybook.figures import diff_table, read_figures
+
+    print(diff_table(read_figures(args.first), read_figures(args.second)))
+
+
 def _summary(args: argparse.Namespace) -> None:
+    from deploybook.figures import figures_json
+
     print(figures_json(args.notebook))
 
 
 def _freeze(args: argparse.Namespace) -> None:
-    target = reports.report_path(Path(args.executed).name)
+    from deploybook.notebooks import freeze
+    from deploybook.reports import report_path
+
+    target = report_path(Path(args.executed).name)
     kept = freeze(Path(args.executed), target)
     print(f"{target}: outputs cleared except {kept} checked cell(s)")
 
 
 def _refresh_cache(args: argparse.Namespace) -> None:
+    from deploybook.bookcache import invalidate_stale
+
     stale = invalidate_stale(Path(args.cache))
     print(f"re-executing (inputs changed): {', '.join(stale)}" if stale else "cache up to date")
 
 
+def _prerequisites(args: argparse.Namespace) -> None:
+    from deploybook.prerequisites import install_command, missing
+
+    lacking = missing(args.target)
+    for p in lacking:
+        print(f"make {args.target} needs {p.what}: {install_command([p])}", file=sys.stderr)
+    if lacking:
+        raise SystemExit(1)
+
+
 def _setup(args: argparse.Namespace) -> None:
-    jars = resolve_delta_jars(force=args.force)
+    from deploybook.spark import SparkSetupError, resolve_delta_jars
+
+    try:
+        jars = resolve_delta_jars(force=args.force)
+    except SparkSetupError as exc:
+        raise CommandError(f"error: {exc}", 2) from exc
     print(f"Delta Lake JARs ready ({len(jars)} files in the project's .ivy2/ cache)")
 
 
@@ -74,19 +121,27 @@ def _run_within(command: list[str], env: Mapping[str, str]) -> None:
 
 
 def _spark_cluster(args: argparse.Namespace) -> None:
+    from deploybook.spark import SparkSetupError
     from deploybook.spark_servers import StandaloneCluster
 
-    with StandaloneCluster(args.workers, args.cores, args.memory) as cluster:
-        print(f"standalone cluster at {cluster.master_url}: {args.workers} workers", flush=True)
-        _run_within(args.command, cluster.env())
+    try:
+        with StandaloneCluster(args.workers, args.cores, args.memory) as cluster:
+            print(f"standalone cluster at {cluster.master_url}: {args.workers} workers", flush=True)
+            _run_within(args.command, cluster.env())
+    except SparkSetupError as exc:
+        raise CommandError(f"error: {exc}", 2) from exc
 
 
 def _connect_server(args: argparse.Namespace) -> None:
+    from deploybook.spark import SparkSetupError
     from deploybook.spark_servers import ConnectServer
 
-    with ConnectServer(args.port, args.master, delta=not args.without_delta) as server:
-        print(f"Spark Connect server at {server.url} (master {args.master})", flush=True)
-        _run_within(args.command, server.env())
+    try:
+        with ConnectServer(args.port, args.master, delta=not args.without_delta) as server:
+            print(f"Spark Connect server at {server.url} (master {args.master})", flush=True)
+            _run_within(args.command, server.env())
+    except SparkSetupError as exc:
+        raise CommandError(f"error: {exc}", 2) from exc
 
 
 def _payroll_serve(args: argparse.Namespace) -> None:
@@ -124,8 +179,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar=("NAME", "VALUE"),
         help="set a parameter (value parsed as YAML: 3, 0.5, true, [1, 2], text)",
     )
-    run.add_argument("--out", default="_build/reports", help="folder for the executed notebook")
+    run.add_argument(
+        "--out", default="_build/reports", help="folder for the executed notebook and its page"
+    )
+    run.add_argument("--no-html", action="store_true", help="skip rendering the page")
     run.set_defaults(func=_run)
+
+    diff = sub.add_parser("diff", help="the glued figures that differ between two executed runs")
+    diff.add_argument("first", help="executed .ipynb")
+    diff.add_argument("second", help="executed .ipynb of the same report")
+    diff.set_defaults(func=_diff)
 
     summary = sub.add_parser("summary", help="print an executed notebook's figures as JSON")
     summary.add_argument("notebook", help="path of an executed .ipynb")
@@ -142,6 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     refresh.add_argument("--cache", default="_build/.jupyter_cache", help="jupyter-cache folder")
     refresh.set_defaults(func=_refresh_cache)
+
+    prereq = sub.add_parser(
+        "prerequisites", help="check the system packages that make book or make test need"
+    )
+    prereq.add_argument("target", choices=["book", "test"], help="the make target")
+    prereq.set_defaults(func=_prerequisites)
 
     setup = sub.add_parser("setup", help="download the Delta Lake JARs once (needs network)")
     setup.add_argument("--force", action="store_true", help="resolve again even if cached")
@@ -201,12 +270,18 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (ValueError, SparkSetupError, FileNotFoundError) as exc:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader closed the pipe (`deploybook summary X | head`): stop quietly, and point
+        # stdout at /dev/null so the interpreter's own final flush does not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except (ValueError, FileNotFoundError) as exc:
         print(f"deploybook: error: {exc}", file=sys.stderr)
         return 2
-    except PapermillExecutionError as exc:
-        print(f"deploybook: the report stopped with {exc.ename}: {exc.evalue}", file=sys.stderr)
-        return 1
+    except CommandError as exc:
+        print(f"deploybook: {exc}", file=sys.stderr)
+        return exc.status
     return 0
 
 

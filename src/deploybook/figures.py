@@ -32,7 +32,8 @@ def record_all(figures: Mapping[str, Any]) -> None:
         record(name, value)
 
 
-def _parse(text: str) -> Figure:
+def parse_figure(text: str) -> Figure:
+    """A glued figure's ``text/plain`` form as the Python literal it shows, else the text."""
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError):
@@ -52,10 +53,30 @@ def read_figures(notebook: str | Path) -> dict[str, Figure]:
             data = output.get("data", {})
             text = data.get(meta.get("mime_prefix", "") + "text/plain")
             if text is not None:
-                figures[meta["name"]] = _parse(text if isinstance(text, str) else "".join(text))
+                joined = text if isinstance(text, str) else "".join(text)
+                figures[meta["name"]] = parse_figure(joined)
     return figures
 
 
 def figures_json(notebook: str | Path) -> str:
     """:func:`read_figures` as indented JSON."""
     return json.dumps(read_figures(notebook), indent=2, sort_keys=True)
+
+
+def _shown(figures: Mapping[str, Figure], name: str) -> str:
+    return repr(figures[name]) if name in figures else "(not glued)"
+
+
+def diff_table(first: Mapping[str, Figure], second: Mapping[str, Figure]) -> str:
+    """The figures that differ between two runs, one row each, as an aligned text table."""
+    rows = [
+        (name, _shown(first, name), _shown(second, name))
+        for name in sorted(set(first) | set(second))
+        if _shown(first, name) != _shown(second, name)
+    ]
+    if not rows:
+        return "no glued figure differs"
+    table = [("figure", "first", "second"), *rows]
+    widths = [max(len(row[i]) for row in table) for i in range(3)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in table]
+    return "\n".join(line.rstrip() for line in lines)

@@ -19,10 +19,11 @@ RENDERER = "deploybook"
 TEMPLATE = "plotly_white"
 
 
-class OfflineHtmlRenderer(MimetypeRenderer):
+class OfflineHtmlRenderer(MimetypeRenderer):  # type: ignore[misc]  # plotly has no types
     """Plotly mimetype plus self-contained HTML that relies on a page-level ``Plotly``."""
 
     def to_mimebundle(self, fig_dict: dict[str, Any]) -> dict[str, Any]:
+        """Both representations of one figure, keyed by mimetype."""
         html = pio.to_html(
             fig_dict,
             full_html=False,

@@ -1,8 +1,19 @@
-"""Run report notebooks with papermill into ``_build/test-notebooks/`` (kept for inspection)."""
+"""Report runs for the notebook tests: each parameter set executed and rendered once a session.
+
+``report_run(report, parameters)`` executes the report with papermill into
+``_build/test-notebooks/`` (kept for inspection), renders the executed notebook to HTML with
+the book's stack, and caches the result for the rest of the session, so the default run of a
+report is executed once however many tests read it. ``run`` executes afresh, for the tests
+of bad parameters.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -10,14 +21,69 @@ import pytest
 
 from deploybook.figures import Figure
 from deploybook.paths import project_root
-from deploybook.reports import run_report
+from deploybook.prose import prose_text
+from deploybook.reports import report_names, run_report
+from deploybook.rerun import render_page
 
 RunReport = Callable[..., dict[str, Figure]]
+SPARK_REPORTS = {"dlt_retraining"}
+
+
+@dataclass(frozen=True)
+class ReportRun:
+    """One executed and rendered run of a report."""
+
+    report: str
+    parameters: Mapping[str, Any]
+    notebook: Path
+    figures: dict[str, Figure] = field(repr=False)
+    html: Path
+
+    @cached_property
+    def prose(self) -> str:
+        """The page's visible prose (code cells and their outputs left out)."""
+        return prose_text(self.html)
+
+
+@pytest.fixture(scope="session")
+def report_run() -> Callable[..., ReportRun]:
+    """``report_run(report, parameters)``: the run of that parameter set, executed once."""
+    done: dict[str, ReportRun | BaseException] = {}
+
+    def _run(report: str, parameters: Mapping[str, Any] | None = None) -> ReportRun:
+        values = dict(parameters or {})
+        key = f"{report}-{json.dumps(values, sort_keys=True)}"
+        if key not in done:
+            digest = hashlib.sha256(key.encode()).hexdigest()[:10]
+            out = project_root() / "_build" / "test-notebooks" / "runs" / f"{report}-{digest}"
+            try:
+                notebook, figures = run_report(report, values, out)
+                done[key] = ReportRun(report, values, notebook, figures,
+                                      render_page(notebook, out / "html"))  # fmt: skip
+            except Exception as exc:  # a failed run fails every test that reads it, once
+                done[key] = exc
+        result = done[key]
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    return _run
+
+
+@pytest.fixture(
+    params=[
+        pytest.param(r, marks=[pytest.mark.spark] if r in SPARK_REPORTS else [], id=r)
+        for r in report_names()
+    ]
+)
+def report(request: pytest.FixtureRequest) -> str:
+    """Each report in turn, by name (the Spark report marked ``spark``)."""
+    return str(request.param)
 
 
 @pytest.fixture
 def run(request: pytest.FixtureRequest) -> RunReport:
-    """``run(report, **parameters)`` executes the report and returns its glued figures."""
+    """``run(report, **parameters)`` executes the report afresh and returns its glued figures."""
 
     def _run(report: str, **parameters: Any) -> dict[str, Figure]:
         out = project_root() / "_build" / "test-notebooks" / request.node.name

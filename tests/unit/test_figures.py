@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from deploybook.figures import figures_json, read_figures, record
-from deploybook.notebooks import CHECK_MARKER, freeze
+from deploybook.notebooks import CHECK_MARKER, freeze, output_differences
 
 
 def _glue_output(name: str, text: str) -> nbformat.NotebookNode:
@@ -72,3 +72,28 @@ def test_freeze_refuses_a_run_with_injected_parameters(tmp_path: Path) -> None:
     nbformat.write(nb, str(path))
     with pytest.raises(ValueError, match="injected parameters"):
         freeze(path, tmp_path / "out.ipynb")
+
+
+def _checked(path: Path, *texts: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    for text in texts:
+        cell = nbformat.v4.new_code_cell(f"{CHECK_MARKER}\nprint(...)")
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text),
+                        _glue_output("n", "3")]  # fmt: skip
+        nb.cells.append(cell)
+    nb.cells.append(nbformat.v4.new_code_cell("unchecked"))
+    nbformat.write(nb, str(path))
+    return path
+
+
+def test_checked_outputs_are_compared_with_volatile_text_masked(tmp_path: Path) -> None:
+    committed = _checked(tmp_path / "a.ipynb", "PASS exactly once\n", "took 1.2 s\n")
+    same = _checked(tmp_path / "b.ipynb", "PASS exactly once\n", "took 3.4 s\n")
+    masks = {r"\d+(\.\d+)? s\b": "DURATION"}
+    assert output_differences(committed, same, masks) == []
+    changed = _checked(tmp_path / "c.ipynb", "FAIL exactly once\n", "took 3.4 s\n")
+    [difference] = output_differences(committed, changed, masks)
+    assert difference.startswith("checked cell 1:")
+    assert "FAIL exactly once" in difference
+    fewer = _checked(tmp_path / "d.ipynb", "PASS exactly once\n")
+    assert output_differences(committed, fewer, masks) == ["2 checked cells committed, 1 executed"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from pydantic import Field
 
-from deploybook.params import ParameterError, ReportParams
+from deploybook.params import ParameterError, ReportParams, injected_names
 
 
 class Example(ReportParams):
+    report = "example"
     rows: int = Field(ge=1)
     mode: str = Field(pattern="^(full|incremental)$")
 
@@ -41,3 +42,18 @@ def test_from_notebook_picks_fields_from_globals() -> None:
 def test_missing_parameter_is_named() -> None:
     with pytest.raises(ParameterError, match=r"'mode'.*Field required"):
         Example.from_notebook({"rows": 2})
+
+
+def test_a_name_papermill_injected_that_the_report_lacks_is_refused() -> None:
+    """papermill only warns about an unknown ``-p`` name (papermill/execute.py: "Passed unknown
+    parameter") and injects it anyway; the report must stop, naming it."""
+    history = ["", "rows: int = 1\nmode: str = 'full'", "# Parameters\nrows = 3\nno_such = 1\n"]
+    namespace = {"rows": 3, "mode": "full", "no_such": 1, "In": history}
+    with pytest.raises(ParameterError) as error:
+        Example.from_notebook(namespace)
+    assert str(error.value) == "report 'example' has no parameter 'no_such'; it accepts: mode, rows"
+
+
+def test_injected_names_are_read_from_papermills_cell_only() -> None:
+    history = ["x = 1", "# Parameters\nrows = 3\nmode = 'full'\n", "# Parameters?\ny = 2"]
+    assert injected_names(history) == ["rows", "mode"]

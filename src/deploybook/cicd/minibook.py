@@ -29,6 +29,7 @@ DEFECTS = ("none", "no-offline-extension", "dead-link")
 PAGES = (
     "book/intro.md",
     "book/data.md",
+    "book/execution.md",
     "book/bibliography.md",
     "book/references.bib",
     "book/_static/favicon.svg",
@@ -45,6 +46,7 @@ parts:
   - caption: About
     chapters:
       - file: book/data
+      - file: book/execution
       - file: book/bibliography
 """
 FIGURE_CODE = """\

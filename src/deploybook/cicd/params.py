@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -13,6 +13,8 @@ CiJob = Literal["lint", "unit", "test", "book"]
 
 class CicdParams(ReportParams):
     """What a run of ``notebooks/cicd_pipeline.ipynb`` may change."""
+
+    report: ClassVar[str] = "cicd_pipeline"
 
     ci_jobs: list[CiJob] = Field(
         min_length=1,

@@ -26,14 +26,14 @@ at all; the common (level) effect of the price is not identified by this design.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from linearmodels.panel import PanelOLS
 from scipy import stats
-
-from deploybook.ets.descriptive import country_capacity
 
 PRE_ETS = (2000, 2004)
 ETS_START = 2005
@@ -73,6 +73,8 @@ class Spec:
     # contract an investor in 2007 looked at
     price_2007: str = "phase1"
     drop: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()  # if set, only these states
+    support_controls: bool = False  # support-regime x year effects and the feed-in score
     first_year: int = 2001
     last_year: int = 2024
 
@@ -124,9 +126,14 @@ def build_panel(
     owid: pd.DataFrame,
     eua_annual: pd.DataFrame,
     commodities: pd.DataFrame,
+    support: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Country-year panel: outcomes, pre-ETS exposures, the EUA price (0 before 2005) and
-    the fuel prices used as controls. States: those in the Ember generation file."""
+    """Country-year panel: outcomes, pre-ETS exposures, the EUA price (0 before 2005), the fuel
+    prices used as controls and, if ``support`` (the OECD EPS renewable-support scores) is
+    given, each state-year's support regime (:func:`support_regime`) and feed-in score.
+    ``capacity`` has ``wind_gw`` and ``solar_gw`` by state and year
+    (:func:`deploybook.ets.descriptive.irena_capacity`). States: those in the Ember
+    generation file."""
     gen = electricity[
         [
             "iso3",
@@ -145,7 +152,7 @@ def build_panel(
     gen["renewables_twh_added"] = by["renewables_twh"].diff()
     gen["wind_solar_twh_added"] = by["wind_and_solar_twh"].diff()
     gen["generation_twh_per_pp"] = gen["generation_twh"] / 100
-    cap = country_capacity(capacity).sort_values(["iso3", "year"])
+    cap = capacity[["iso3", "year", "wind_solar_gw"]].sort_values(["iso3", "year"])
     cap["ws_added_gw"] = cap.groupby("iso3")["wind_solar_gw"].diff()
     panel = gen.merge(cap[["iso3", "year", "ws_added_gw"]], on=["iso3", "year"], how="left")
     panel = panel.merge(exposures(owid), left_on="iso3", right_index=True, how="left")
@@ -166,7 +173,41 @@ def build_panel(
     if panel["pre_carbon_intensity_t_per_mwh"].isna().any():
         missing = sorted(panel.loc[panel["pre_carbon_intensity_t_per_mwh"].isna(), "iso3"].unique())
         raise ValueError(f"no pre-ETS exposure for {missing}")
+    if support is not None:
+        scores = support.assign(
+            support_regime=support_regime(support),
+            fit_score=support["fit_wind_score"] + support["fit_solar_score"],
+        )
+        panel = panel.merge(
+            scores[["iso3", "year", "support_regime", "fit_score"]],
+            on=["iso3", "year"],
+            how="left",
+        )
     return panel
+
+
+def support_regime(support: pd.DataFrame) -> pd.Series:
+    """Each state-year's support regime from the OECD EPS scores: ``certificates`` when a
+    renewable certificate (quota) scheme is scored, else ``price-based`` (feed-in tariffs,
+    premiums, auctions) when either FIT score is positive, else ``none``."""
+    fit = (support["fit_wind_score"] + support["fit_solar_score"]) > 0
+    regime = np.where(
+        support["res_trading_scheme_score"] > 0,
+        "certificates",
+        np.where(fit, "price-based", "none"),
+    )
+    return pd.Series(regime, index=support.index, name="support_regime")
+
+
+def price_based_states(panel: pd.DataFrame, window: tuple[int, int]) -> list[str]:
+    """States whose support in every year of ``window`` was price-based (feed-in tariffs,
+    premiums or auctions, no certificate scheme): their renewables' revenue did not depend
+    on the carbon price, the placebo group."""
+    if "support_regime" not in panel:
+        raise ValueError("the panel has no support regimes: build it with the OECD EPS scores")
+    part = panel[panel["year"].between(*window)]
+    regimes = part.groupby("iso3")["support_regime"].agg(lambda s: set(s.dropna()))
+    return sorted(iso for iso, found in regimes.items() if found == {"price-based"})
 
 
 def _treatment(frame: pd.DataFrame, spec: Spec) -> pd.Series:
@@ -175,22 +216,45 @@ def _treatment(frame: pd.DataFrame, spec: Spec) -> pd.Series:
     return frame[EXPOSURES[spec.exposure]] * frame[f"{price}{spec.lag}"]
 
 
+def _sample(panel: pd.DataFrame, spec: Spec) -> pd.DataFrame:
+    """The rows of ``spec``'s years and states."""
+    rows = panel["year"].between(spec.first_year, spec.last_year) & ~panel["iso3"].isin(spec.drop)
+    if spec.keep:
+        rows &= panel["iso3"].isin(spec.keep)
+    return panel[rows]
+
+
 def _design(panel: pd.DataFrame, spec: Spec) -> tuple[pd.Series, pd.DataFrame]:
     y_col = OUTCOMES[spec.outcome][0]
-    frame = panel[
-        panel["year"].between(spec.first_year, spec.last_year) & ~panel["iso3"].isin(spec.drop)
-    ].copy()
+    frame = _sample(panel, spec).copy()
     frame["treatment"] = _treatment(frame, spec)
     regressors = ["treatment"]
+    if spec.support_controls:
+        if "support_regime" not in frame:
+            raise ValueError("support controls need the OECD EPS scores in the panel")
+        frame = frame.dropna(subset=["support_regime", "fit_score"])
+        # year effects are the price-based states' years; the other regimes get their own
+        other = frame["support_regime"] != "price-based"
+        cells = (frame["support_regime"] + "_" + frame["year"].astype(str)).where(other)
+        dummies = pd.get_dummies(cells, prefix="regime_year", dtype=float)
+        dummies = dummies.loc[:, dummies.sum() > 0]
+        frame = pd.concat([frame, dummies], axis=1)
+        regressors += ["fit_score", *dummies.columns]
     if spec.fuel_controls:
         frame["gas_x_gas_share"] = frame["pre_gas_share"] * frame[f"gas_lag{spec.lag}"]
         frame["coal_x_coal_share"] = frame["pre_coal_share"] * frame[f"coal_lag{spec.lag}"]
         regressors += ["gas_x_gas_share", "coal_x_coal_share"]
     if spec.country_trends:
         centred = frame["year"] - frame["year"].mean()
-        for iso in sorted(frame["iso3"].unique())[1:]:
-            frame[f"trend_{iso}"] = (frame["iso3"] == iso) * centred
-            regressors.append(f"trend_{iso}")
+        trends = pd.DataFrame(
+            {
+                f"trend_{iso}": (frame["iso3"] == iso) * centred
+                for iso in sorted(frame["iso3"].unique())[1:]
+            },
+            index=frame.index,
+        )
+        frame = pd.concat([frame, trends], axis=1)
+        regressors += list(trends.columns)
     frame = frame.dropna(subset=[y_col, *regressors])
     indexed = frame.set_index(["iso3", "year"])
     return indexed[y_col], indexed[regressors]
@@ -230,6 +294,24 @@ def estimate(panel: pd.DataFrame, spec: Spec) -> Estimate:
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 
 
+def residual_maker(y: pd.Series, x: pd.DataFrame) -> tuple[Callable[[np.ndarray], np.ndarray], int]:
+    """The design's country and year effects and controls (``x`` without the treatment) as
+    one projection: a function that partials them out of any array of rows of ``y``'s index
+    (Frisch-Waugh-Lovell), and the number of columns they take. The basis is computed once
+    (SVD, rank-revealing, so collinear controls are harmless)."""
+    iso = y.index.get_level_values("iso3").to_numpy()
+    year = y.index.get_level_values("year").to_numpy()
+    dummies = pd.get_dummies(pd.DataFrame({"i": iso, "t": year.astype(str)}), drop_first=True)
+    z = np.column_stack([np.ones(len(y)), dummies.to_numpy(float), x.drop(columns="treatment")])
+    u, singular, _ = np.linalg.svd(z, full_matrices=False)
+    basis = u[:, singular > singular[0] * max(z.shape) * np.finfo(float).eps]
+
+    def resid(a: np.ndarray) -> np.ndarray:
+        return a - basis @ (basis.T @ a)
+
+    return resid, z.shape[1]
+
+
 def wild_cluster_bootstrap(
     panel: pd.DataFrame, spec: Spec, draws: int = 999, seed: int = 0, level: float = 0.95
 ) -> tuple[float, float, float]:
@@ -242,21 +324,15 @@ def wild_cluster_bootstrap(
     """
     y, x = _design(panel, spec)
     iso = y.index.get_level_values("iso3").to_numpy()
-    year = y.index.get_level_values("year").to_numpy()
-    dummies = pd.get_dummies(pd.DataFrame({"i": iso, "t": year.astype(str)}), drop_first=True)
-    z = np.column_stack([np.ones(len(y)), dummies.to_numpy(float), x.drop(columns="treatment")])
-
-    def resid(a: np.ndarray) -> np.ndarray:
-        return a - z @ np.linalg.lstsq(z, a, rcond=None)[0]
-
+    resid, k = residual_maker(y, x)
     d = resid(x["treatment"].to_numpy(float))
     yt = resid(y.to_numpy(float))
     dd = d @ d
     beta = d @ yt / dd
     u = yt - d * beta
     groups, codes = np.unique(iso, return_inverse=True)
-    g, n, k = len(groups), len(y), z.shape[1] + 1
-    factor = np.sqrt(g / (g - 1) * (n - 1) / (n - k))
+    g, n = len(groups), len(y)
+    factor = np.sqrt(g / (g - 1) * (n - 1) / (n - k - 1))
 
     def cluster_se(resids: np.ndarray) -> np.ndarray:
         scores = np.zeros((g, resids.shape[1]))
@@ -287,9 +363,8 @@ def attributable_share(
     price: sum over states and years of beta x exposure x lagged price, in deployment units,
     over the deployment observed. Returns (share, attributed, observed)."""
     y_col, scale_col, _ = OUTCOMES[spec.outcome]
-    frame = panel[panel["year"].between(*window) & ~panel["iso3"].isin(spec.drop)].dropna(
-        subset=[y_col]
-    )
+    frame = _sample(panel, spec)
+    frame = frame[frame["year"].between(*window)].dropna(subset=[y_col])
     treatment = _treatment(frame, spec)
     attributed = float((beta * treatment * frame[scale_col]).sum())
     observed = float((frame[y_col] * frame[scale_col]).sum())
@@ -342,7 +417,7 @@ def attribute(
     )
 
 
-ROBUSTNESS_VARIANTS = {
+ROBUSTNESS_VARIANTS: dict[str, dict[str, Any]] = {
     "baseline": {},
     "country-specific linear trends": {"country_trends": True},
     "fuel-price x fuel-share controls": {"fuel_controls": True},
@@ -357,14 +432,33 @@ ROBUSTNESS_VARIANTS = {
 }
 
 
+SUPPORT_LAST_YEAR = 2020  # the OECD EPS scores end in 2020
+
+
+def robustness_specs(panel: pd.DataFrame, base: Spec, window: tuple[int, int]) -> dict[str, Spec]:
+    """The specifications of the robustness table: :data:`ROBUSTNESS_VARIANTS` applied to
+    ``base`` and, if the panel carries support regimes, the states with OECD EPS scores
+    (to 2020) without and with support-regime x year controls, and the feed-in-tariff states
+    alone (the placebo: their renewables' revenue did not depend on the carbon price)."""
+    specs = {name: replace(base, **changes) for name, changes in ROBUSTNESS_VARIANTS.items()}
+    if "support_regime" in panel:
+        scored = tuple(sorted(panel.loc[panel["support_regime"].notna(), "iso3"].unique()))
+        last = min(base.last_year, SUPPORT_LAST_YEAR)
+        same = replace(base, keep=scored, last_year=last)
+        specs[f"the {len(scored)} states with OECD support scores, to {last}"] = same
+        specs["support regime x year controls (same states)"] = replace(same, support_controls=True)
+        placebo = tuple(price_based_states(panel, window))
+        specs[f"feed-in-tariff states only ({len(placebo)}, placebo)"] = replace(base, keep=placebo)
+    return specs
+
+
 def robustness(
     panel: pd.DataFrame, base: Spec, window: tuple[int, int], draws: int = 999
 ) -> pd.DataFrame:
-    """The estimate under alternative specifications (:data:`ROBUSTNESS_VARIANTS` applied to
-    ``base``), with the share each implies and its confidence intervals."""
+    """The estimate under alternative specifications (:func:`robustness_specs`), with the
+    share each implies and its confidence intervals."""
     rows = []
-    for name, changes in ROBUSTNESS_VARIANTS.items():
-        spec = replace(base, **changes)
+    for name, spec in robustness_specs(panel, base, window).items():
         att = attribute(panel, spec, window, draws)
         est = att.estimate
         rows.append(
@@ -388,51 +482,3 @@ def robustness(
             }
         )
     return pd.DataFrame(rows)
-
-
-def figures(att: Attribution, robust: pd.DataFrame, spec: Spec) -> dict[str, object]:
-    """The key figures of the attribution section, by glue name."""
-    est = att.estimate
-    return {
-        "attribution_beta": round(est.beta, 4),
-        "attribution_beta_se": round(est.se, 4),
-        "attribution_p": round(est.pvalue, 3),
-        "attribution_wild_p": round(att.wild_p, 3),
-        "attribution_nobs": est.nobs,
-        "attribution_countries": est.countries,
-        "attributable_share": round(att.share, 4),
-        "attributable_share_ci_low": round(att.ci_low, 4),
-        "attributable_share_ci_high": round(att.ci_high, 4),
-        "attributable_share_wild_ci_low": round(att.wild_ci_low, 4),
-        "attributable_share_wild_ci_high": round(att.wild_ci_high, 4),
-        "claim_window": f"{att.window[0]}-{att.window[1]}",
-        "deployment_unit": OUTCOMES[spec.outcome][2],
-        "deployment_observed": round(att.observed, 1),
-        "deployment_attributed": round(att.attributed, 1),
-        "robust_share_min": round(float(robust["share"].min()), 4),
-        "robust_share_max": round(float(robust["share"].max()), 4),
-        "robust_ci_high_max": round(float(robust["share_ci_high"].max()), 4),
-        "robust_significant": int((robust["p"] < 0.05).sum()),
-        "robust_specs": len(robust),
-        "attribution_reading": reading(att, robust),
-    }
-
-
-def reading(att: Attribution, robust: pd.DataFrame, claimed: float = 0.45) -> str:
-    """What the estimates support, in words that follow the numbers: the sign of the point
-    estimate, whether its interval excludes zero, and whether any specification's interval
-    reaches the ``claimed`` share."""
-    sign = "positive" if att.share > 0 else "negative" if att.share < 0 else "zero"
-    if att.ci_low > 0:
-        zero = "its 95% interval excludes no effect"
-    elif att.ci_high < 0:
-        zero = "its 95% interval lies wholly below zero"
-    else:
-        zero = "its 95% interval includes no effect"
-    reaching = int((robust["share_ci_high"] >= claimed).sum())
-    pct = f"{claimed:.0%}"
-    if reaching == 0:
-        essay = f"no specification's interval reaches the essay's {pct}"
-    else:
-        essay = f"{reaching} of {len(robust)} specifications' intervals reach the essay's {pct}"
-    return f"the point estimate is {sign}, {zero}, and {essay}"

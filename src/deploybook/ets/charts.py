@@ -333,3 +333,69 @@ def robustness(table: pd.DataFrame, source: str) -> go.Figure:
         left=20,
         source_chars=65,  # the specification labels take the left half of the figure
     )
+
+
+def event_study(events: pd.DataFrame, source: str) -> go.Figure:
+    """Exposure x year coefficients with 95% intervals (left axis; 2004 the reference) and the
+    lagged EUA price the design assumes drives them (right axis)."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_scatter(
+        x=events["year"],
+        y=events["coef"],
+        mode="markers",
+        marker={"color": "#2c3e50", "size": 8},
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": events["ci_high"] - events["coef"],
+            "arrayminus": events["coef"] - events["ci_low"],
+        },
+        name="exposure x year coefficient (95% CI)",
+    )
+    fig.add_scatter(
+        x=events["year"],
+        y=events["lagged_price_eur_per_t"],
+        mode="lines",
+        line={"color": "#c0392b", "dash": "dot"},
+        name="lagged EUA price (EUR/t)",
+        secondary_y=True,
+    )
+    fig.add_hline(y=0, line_color="#999")
+    fig.add_vline(x=2004.5, line_dash="dash", line_color="#888", annotation_text="ETS starts")
+    fig.update_yaxes(title_text="coefficient", secondary_y=False)
+    top = 1.1 * float(events["lagged_price_eur_per_t"].max())
+    fig.update_yaxes(
+        title_text="EUR/t", range=[0, top], tickmode="auto", showgrid=False, secondary_y=True
+    )
+    fig.update_layout(xaxis_title="year")
+    return _finish(fig, "Event study: exposure x year against the lagged carbon price", source)
+
+
+def bank_vs_tnac(bank: pd.DataFrame, calibration_end: int, source: str) -> go.Figure:
+    """The model's bank against the published TNAC (million allowances), the calibration
+    years shaded."""
+    fig = go.Figure()
+    fig.add_bar(
+        x=bank["year"],
+        y=bank["published_tnac_allowances"] / 1e6,
+        name="published TNAC",
+        marker_color="#95a5a6",
+    )
+    fig.add_scatter(
+        x=bank["year"],
+        y=bank["model_bank_allowances"] / 1e6,
+        mode="lines+markers",
+        name="model bank (end of year)",
+        line={"color": "#2980b9"},
+    )
+    fig.add_vrect(
+        x0=bank["year"].min() - 0.5,
+        x1=calibration_end + 0.5,
+        fillcolor="#888",
+        opacity=0.08,
+        line_width=0,
+        annotation_text="calibration years",
+        annotation_position="top left",
+    )
+    fig.update_layout(xaxis_title="year", yaxis_title="million allowances")
+    return _finish(fig, "The model's bank against the published surplus (TNAC)", source)

@@ -106,6 +106,63 @@ AUCTION_SHARE = Sourced(
     "used only to approximate 'previous year's auction volume' for the 2023 MSR invalidation",
 )
 
+# International credits (CERs, ERUs) exchanged for allowances in phase 3, cumulative, by the
+# compliance deadline (30 April) of the year after the compliance year they served.
+CREDITS_EXCHANGED = {
+    2013: Sourced(
+        132.8e6,
+        "credits (cumulative)",
+        "European Commission news 2014-05-02 ('Number of international credits exchanged totals "
+        "132.8 million', by 30 April 2014)",
+        Check.SOURCE,
+    ),
+    2014: Sourced(
+        387.64e6,
+        "credits (cumulative)",
+        "European Commission news of May 2016 as reported by factorco2.com (410.30 million by 30 "
+        "April 2016, 22.66 million more than published in May 2015)",
+        Check.SECONDARY,
+        "derived: 410.30 less 22.66 million",
+    ),
+    2015: Sourced(
+        410.30e6,
+        "credits (cumulative)",
+        "European Commission news of May 2016 as reported by factorco2.com (by 30 April 2016)",
+        Check.SECONDARY,
+    ),
+    2016: Sourced(
+        422.39e6,
+        "credits (cumulative)",
+        "European Commission news 2017-11-06 (423.53 million by 31 October 2017, 1.14 million "
+        "more than published in May 2017)",
+        Check.SOURCE,
+        "derived: 423.53 less 1.14 million",
+    ),
+    2019: Sourced(
+        479.5e6,
+        "credits (cumulative)",
+        "European Commission news of May 2021 (506.3 million by 30 April 2021, about 26.8 million "
+        "more than published in May 2020)",
+        Check.SOURCE,
+        "derived: 506.3 less 26.8 million; the 2017-2019 exchanges are spread evenly",
+    ),
+    2020: Sourced(
+        506.3e6,
+        "credits (cumulative)",
+        "European Commission news of May 2021 (by 30 April 2021, the last date credits could be "
+        "used)",
+        Check.SOURCE,
+    ),
+}
+STATIONARY_EMISSIONS_2019 = Sourced(
+    1.527e9,
+    "t CO2e",
+    "European Commission news 2020-05 ('Emissions trading: greenhouse gas emissions reduced by "
+    "8.7% in 2019': verified emissions of stationary installations 1.527 billion tonnes)",
+    Check.SOURCE,
+    "divided by the seven activities in data/ it gives the model's coverage factor",
+)
+
 # --- the Market Stability Reserve (Decision (EU) 2015/1814 as amended) -----------------------
 MSR_START_YEAR = Sourced(2019, "year", "Decision (EU) 2015/1814, Art. 1(1)", Check.SOURCE)
 MSR_UPPER_THRESHOLD = Sourced(
@@ -171,6 +228,22 @@ MSR_HOLDING_LIMIT_START = Sourced(
     "the fixed 400 million limit replaces the auction-volume limit from 2024",
 )
 
+MSR_INVALIDATED_2023 = Sourced(
+    2_515_135_787,
+    "allowances",
+    "European Commission news 2023-05-15 (allowances in the MSR invalidated on 1 January 2023)",
+    Check.SOURCE,
+    "an outside check of the model's first invalidation",
+)
+MSR_INVALIDATED_2023_2026 = Sourced(
+    3.2e9,
+    "allowances",
+    "European Parliament OEIL summary of proposal 2026/0085(COD) ('a total of 3.2 billion "
+    "allowances have been invalidated')",
+    Check.SOURCE,
+    "rounded; invalidations of 2023-2026; an outside check of the model",
+)
+
 # --- when market participants learned each rule (first calendar year priced in) ------------
 REGIME_MSR_DECISION = Sourced(
     2016, "year", "Decision (EU) 2015/1814 of 6 October 2015", Check.SOURCE, "first full year after"
@@ -183,11 +256,47 @@ FIT_FOR_55_PROPOSAL = Sourced(
     Check.SOURCE,
     "used only to show how the model fits when the market prices the proposal",
 )
+REGIME_INVALIDATION_PROPOSAL = Sourced(
+    2026,
+    "year",
+    "Commission proposal of April 2026 to stop invalidating allowances in the MSR (OEIL "
+    "2026/0085(COD); Brussels Times, May 2026)",
+    Check.SOURCE,
+    "a proposal, not law: used only in the waterbed sensitivity table (invalidation ending in "
+    "2027)",
+)
 REGIME_FIT_FOR_55 = Sourced(
     2023,
     "year",
     "Directive (EU) 2023/959 of 10 May 2023 (political agreement December 2022)",
     Check.SOURCE,
+)
+
+# --- public magnitudes the essay's figures are checked against ------------------------------
+AUCTION_REVENUE_2013_2015 = Sourced(
+    12e9,
+    "EUR",
+    "Duwe & Velten (2016), Smart Cash for the Climate, summary report, Ecologic Institute "
+    "('Member States earned close to EUR 12 billion from auctioning ... from 2013 to 2015')",
+    Check.SOURCE,
+    "rounded; phase-2 auctions (2008-2012) were a few per cent of allowances",
+)
+RES_SUPPORT_2012 = Sourced(
+    37.3e9,
+    "EUR per year",
+    "Ecofys for the European Commission (2014), subsidies and costs of EU energy, as reported "
+    "by Scottish Energy News: public support in 2012 for solar 14.7, onshore wind 10.1, biomass "
+    "8.3 and hydro 5.2 billion EUR",
+    Check.SECONDARY,
+    "EU-28; support to renewables across power generation technologies",
+)
+RES_AVOIDED_GHG_2013 = Sourced(
+    388e6,
+    "t CO2e",
+    "European Commission renewable energy progress report (June 2015), as reported by "
+    "energyclimate.info ('in 2013 ... 388 Mt of GHG emissions were avoided')",
+    Check.SECONDARY,
+    "all renewables, all sectors",
 )
 
 # --- fuels and plants ------------------------------------------------------------------------

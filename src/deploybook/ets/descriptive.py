@@ -68,6 +68,65 @@ def change_pct(series: pd.Series, first: int, last: int) -> float:
     return float((series.loc[last] / series.loc[first] - 1) * 100)
 
 
+PHASE3_SCOPE = "phase 3: EU-28 + EEA-EFTA (the UK in both years)"
+PHASE4_SCOPE = "phase 4: EU-27 + EEA-EFTA + Northern Ireland (no UK in either year)"
+
+
+def scope_changes(overview: pd.DataFrame, phase4_ratio: float) -> pd.DataFrame:
+    """Changes of the cap and of verified emissions, each between two years on one scope, next
+    to the moving-scope changes they replace. ``phase4_ratio`` scales a phase-3 cap to phase
+    4's scope (:func:`deploybook.ets.market.regimes.phase4_scope_ratio`). The data have no
+    country split, so emissions are compared only within a phase."""
+    by_year = overview.set_index("year")
+    emissions = by_year["verified_mt"].dropna()
+    cap = by_year["cap_mt"].dropna()
+    last4 = int(emissions.index.max())
+    rows = [
+        (
+            "stationary cap",
+            2013,
+            2023,
+            "EU-27 + EEA-EFTA without the UK (the 2013 cap scaled to phase 4's scope)",
+            True,
+            (cap.loc[2023] / (cap.loc[2013] * phase4_ratio) - 1) * 100,
+        ),
+        ("stationary cap", 2013, 2023, "moving: the UK in 2013, not in 2023", False, None),
+        ("verified emissions, seven activities", 2013, 2020, PHASE3_SCOPE, True, None),
+        ("verified emissions, seven activities", 2021, last4, PHASE4_SCOPE, True, None),
+        (
+            "verified emissions, seven activities",
+            2005,
+            2023,
+            "moving: EU-25 in 2005; Bulgaria, Romania and EEA-EFTA from 2008, new activities "
+            "from 2013, the UK out from 2021",
+            False,
+            None,
+        ),
+    ]
+    out = []
+    for quantity, first, last, scope, same, change in rows:
+        series = cap if quantity == "stationary cap" else emissions
+        out.append(
+            {
+                "quantity": quantity,
+                "first_year": first,
+                "last_year": last,
+                "scope": scope,
+                "same_scope": same,
+                "change_pct": change if change is not None else change_pct(series, first, last),
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def bulk_chemicals_step_2008(emissions: pd.DataFrame) -> float:
+    """The 2007-2008 change of activity 42 (bulk chemicals), Mt: a scope change, not growth."""
+    chem = emissions[emissions["activity_code"] == 42].set_index("year")
+    return float(
+        chem.loc[2008, "verified_emissions_mt_co2e"] - chem.loc[2007, "verified_emissions_mt_co2e"]
+    )
+
+
 def phase_summary(overview: pd.DataFrame) -> pd.DataFrame:
     """Per phase (years with data): mean EUA price, price range, emissions at start and end."""
     rows = []
@@ -153,34 +212,37 @@ def country_capacity(capacity: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _at(frame: pd.DataFrame, year: int, column: str) -> float:
+def irena_capacity(irena: pd.DataFrame) -> pd.DataFrame:
+    """Wind (onshore and offshore) and solar capacity (GW) by country and year from the IRENA
+    file (MW), with the same rule for missing values as :func:`country_capacity`; a state
+    without offshore wind has none."""
+    frame = irena.assign(
+        wind_gw=irena["onshore_wind_mw"].add(irena["offshore_wind_mw"], fill_value=0.0) / 1000,
+        solar_gw=irena["solar_mw"] / 1000,
+    )
+    return country_capacity(frame)
+
+
+def displaced_emissions(owid: pd.DataFrame, eurostat: pd.DataFrame) -> pd.Series:
+    """Power-sector CO2 (Mt) displaced each year by the growth of EU-27 renewable generation
+    since 2005: Eurostat's renewable generation above its 2005 level times the fossil
+    generation's emission intensity that year (OWID: power-sector CO2 over fossil TWh)."""
+    eu = owid[owid["iso3"] == "EU27"].set_index("year")
+    intensity = eu["power_sector_emissions_mtco2"] / eu["fossil_twh"]
+    renewables = eurostat[eurostat["country"] == "EU27"].set_index("year")[
+        "renewable_electricity_gwh"
+    ]
+    if 2005 not in renewables.index:
+        raise ValueError("no EU-27 renewable generation for 2005 in the Eurostat file")
+    growth_twh = (renewables - renewables.loc[2005]) / 1000
+    return (growth_twh * intensity).dropna().rename("displaced_mt_co2")
+
+
+def value_at(frame: pd.DataFrame, year: int, column: str) -> float:
     indexed = frame.set_index("year")[column]
     if year not in indexed.index or pd.isna(indexed.loc[year]):
         raise ValueError(f"no {column} for {year}")
     return float(indexed.loc[year])
-
-
-def overview_figures(overview: pd.DataFrame) -> dict[str, float]:
-    """Key figures of the cap-emissions-price overview (:func:`ets_overview`), by glue name."""
-    by_year = overview.set_index("year")
-    return {
-        "verified_emissions_change_pct_2005_2023": round(
-            change_pct(by_year["verified_mt"], 2005, 2023), 1
-        ),
-        "cap_change_pct_2013_2023": round(change_pct(by_year["cap_mt"], 2013, 2023), 1),
-        "eua_mean_2023": _at(overview, 2023, "eua_mean_eur_per_t"),
-        "eua_mean_2013_2017": round(float(by_year.loc[2013:2017, "eua_mean_eur_per_t"].mean()), 1),
-    }
-
-
-def mix_figures(mix: pd.DataFrame, electricity: pd.DataFrame) -> dict[str, float | int]:
-    """Key figures of the EU power mix (:func:`eu_mix`), by glue name."""
-    return {
-        "mix_states": int(electricity["iso3"].nunique()),
-        "renewables_share_2005": round(_at(mix, 2005, "renewables_share_pct"), 1),
-        "renewables_share_2024": round(_at(mix, 2024, "renewables_share_pct"), 1),
-        "coal_share_2024": round(_at(mix, 2024, "coal_share_pct"), 1),
-    }
 
 
 def price_level(eua_monthly: pd.DataFrame, first: int, last: int) -> tuple[float, float]:
@@ -195,27 +257,6 @@ def trading_days_per_month(eua_monthly: pd.DataFrame) -> float:
     """Mean number of trading days per full month in the EUA price file."""
     full = eua_monthly.iloc[1:-1]  # the first and last months of the series are partial
     return float(full["n_trading_days"].mean())
-
-
-def price_range_figures(eua_annual: pd.DataFrame, window: tuple[int, int]) -> dict[str, float]:
-    """Lowest and highest annual mean EUA price (EUR/t) in ``window``, by glue name."""
-    prices = eua_annual.loc[eua_annual["year"].between(*window), "mean_eur_per_t"]
-    if prices.empty:
-        raise ValueError(f"no annual EUA prices in {window[0]}-{window[1]}")
-    return {
-        "window_price_low": round(float(prices.min()), 1),
-        "window_price_high": round(float(prices.max()), 1),
-    }
-
-
-def msr_figures(msr: pd.DataFrame) -> dict[str, float | int]:
-    """How closely the MSR rule reproduces published intakes (:func:`msr_table`), by glue
-    name: the largest gap in % and the number of intakes compared."""
-    gaps = msr["difference_pct"].dropna()
-    return {
-        "msr_rule_max_error_pct": round(float(gaps.abs().max()), 2),
-        "msr_intakes_compared": len(gaps),
-    }
 
 
 def select_countries(frame: pd.DataFrame, countries: list[str]) -> pd.DataFrame:

@@ -210,6 +210,31 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         },
         ["iso3", "year"],
     ),
+    "irena_capacity_mw_eu_2000_2022.csv": _schema(
+        {
+            "country": _TEXT,
+            "iso3": _ISO3,
+            "year": _year(2000, 2030),
+            # MW: Germany's solar fleet was 67 GW (67,000 MW) in 2022
+            **{
+                f"{c}_mw": _num(0.0, 200_000.0, nullable=True)
+                for c in ["onshore_wind", "offshore_wind", "solar"]
+            },
+        },
+        ["iso3", "year"],
+    ),
+    "oecd_eps_res_support_1990_2020.csv": _schema(
+        {
+            "country": _TEXT,
+            "iso3": _ISO3,
+            "year": _year(1990, 2030),
+            **{
+                f"{c}_score": pa.Column(float, pa.Check.in_range(0, 6), coerce=True)
+                for c in ["fit_wind", "fit_solar", "res_trading_scheme"]
+            },
+        },
+        ["iso3", "year"],
+    ),
     "eurostat_renewable_electricity_gwh_1990_2021.csv": _schema(
         {
             "country": _TEXT,
@@ -223,9 +248,9 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         {
             "year": _year(2013, 2030),
             "month": _MONTH,
-            "coal_api2_rotterdam_front_month_usd_per_t_monthly_mean": _num(10.0, 1000.0),
+            "coal_api2_rotterdam_front_month_eur_per_t_monthly_mean": _num(10.0, 1000.0),
             "gas_ttf_front_month_eur_per_mwh_monthly_mean": _num(0.5, 500.0),
-            "brent_front_month_usd_per_bbl_monthly_mean": _num(5.0, 300.0),
+            "brent_front_month_eur_per_bbl_monthly_mean": _num(5.0, 300.0),
             "eua_front_dec_future_eur_per_t_monthly_mean": _PRICE,
             "n_trading_days": pa.Column(int, pa.Check.in_range(1, 23), coerce=True),
         },
@@ -234,9 +259,9 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "fuel_prices_annual_2013_2025.csv": _schema(
         {
             "year": _year(2013, 2030),
-            "coal_api2_rotterdam_front_month_usd_per_t_annual_mean": _num(10.0, 1000.0),
+            "coal_api2_rotterdam_front_month_eur_per_t_annual_mean": _num(10.0, 1000.0),
             "gas_ttf_front_month_eur_per_mwh_annual_mean": _num(0.5, 500.0),
-            "brent_front_month_usd_per_bbl_annual_mean": _num(5.0, 300.0),
+            "brent_front_month_eur_per_bbl_annual_mean": _num(5.0, 300.0),
             "eua_front_dec_future_eur_per_t_annual_mean": _PRICE,
             "n_days": pa.Column(int, pa.Check.in_range(1, 262), coerce=True),
             "partial_year": pa.Column(str, pa.Check.isin(["yes", "no"])),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -11,6 +11,8 @@ from deploybook.params import ReportParams
 
 class EtsParams(ReportParams):
     """What a run of ``notebooks/ets_renewables.ipynb`` may change."""
+
+    report: ClassVar[str] = "ets_renewables"
 
     first_year: int = Field(ge=2005, le=2023, description="first year of the descriptive charts")
     last_year: int = Field(ge=2006, le=2024, description="last year of the descriptive charts")
@@ -36,7 +38,11 @@ class EtsParams(ReportParams):
     fuel_controls: bool
     claim_window_start: int = Field(ge=2006, le=2019)
     claim_window_end: int = Field(ge=2006, le=2019)
+    errors: Literal["clustered", "driscoll_kraay"] = Field(
+        description="standard errors of the panel estimate"
+    )
     bootstrap_draws: int = Field(ge=99, le=9999)
+    randomization_draws: int = Field(ge=19, le=9999)
 
     @model_validator(mode="after")
     def _ordered(self) -> EtsParams:

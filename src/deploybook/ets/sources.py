@@ -82,6 +82,20 @@ SOURCES: dict[str, Provenance] = {
             "CC BY 4.0",
         ),
         Provenance(
+            "irena_capacity_mw_eu_2000_2022.csv",
+            "Installed onshore wind, offshore wind and solar capacity (MW), 25 EU states, "
+            "2000-2022",
+            "IRENA Renewable Capacity Statistics, via PyPSA/pypsa-eur",
+            "CC BY 4.0 (PyPSA-Eur data); IRENA reuse with acknowledgement",
+        ),
+        Provenance(
+            "oecd_eps_res_support_1990_2020.csv",
+            "Renewable support scores 0-6 (feed-in tariffs and auctions for wind and solar, "
+            "certificate trading schemes), 20 EU states, 1990-2020",
+            "OECD Environmental Policy Stringency index, via ccs282/EU_ETS_Co_Benefits",
+            "OECD terms (reuse with acknowledgement); repository BSD-3-Clause",
+        ),
+        Provenance(
             "eurostat_renewable_electricity_gwh_1990_2021.csv",
             "Gross electricity generation from renewables (GWh), EU-27 states, 1990-2021",
             "Eurostat, via ccs282/EU_ETS_Co_Benefits",
@@ -89,14 +103,14 @@ SOURCES: dict[str, Provenance] = {
         ),
         Provenance(
             "fuel_prices_monthly_2013_2025.csv",
-            "API2 coal (USD/t), TTF gas (EUR/MWh), Brent (USD/bbl), EUA (EUR/t): monthly means",
+            "API2 coal (EUR/t), TTF gas (EUR/MWh GCV), Brent (EUR/bbl), EUA (EUR/t): monthly means",
             "ICE front-month futures (via LSEG), as compiled in "
             "rubenpescialli/gvarx-euets-electricity-model",
             _ICE_TERMS,
         ),
         Provenance(
             "fuel_prices_annual_2013_2025.csv",
-            "API2 coal, TTF gas, Brent and EUA: annual means",
+            "API2 coal (EUR/t), TTF gas (EUR/MWh GCV), Brent (EUR/bbl), EUA (EUR/t): annual means",
             "ICE front-month futures (via LSEG), as compiled in "
             "rubenpescialli/gvarx-euets-electricity-model",
             _ICE_TERMS,

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from deploybook.ets import constants as C
+from deploybook.ets import units
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ BAND_LOW = Plants(eta_coal=0.34, eta_gas=0.58)  # old coal vs new CCGT: switchin
 COAL_MWH_PER_T = C.API2_NCV_KCAL_PER_KG.value * 1000 / C.KCAL_PER_MWH
 EF_COAL = C.EF_COAL_T_PER_TJ.value * C.TJ_PER_MWH  # t CO2 per MWh of coal (NCV)
 EF_GAS = C.EF_GAS_T_PER_TJ.value * C.TJ_PER_MWH
+COAL_SERIES = "coal_api2_rotterdam_front_month"  # API2, 6,000 kcal/kg NAR, CIF ARA
+GAS_SERIES = "gas_ttf_front_month"  # TTF, per MWh GCV
 
 
 def switch_price(
@@ -66,22 +69,16 @@ def monthly_switching(
     same comparison for the two ends of the band.
 
     ``fuels`` is ``fuel_prices_monthly``, ``fx`` the ECB USD-per-EUR monthly means and
-    ``eua`` the EUA monthly means (all as loaded). TTF is quoted per MWh of gross calorific
+    ``eua`` the EUA monthly means (all as loaded). Each fuel price is taken in euros as its
+    column label says (:func:`deploybook.ets.units.in_currency`: a euro column is used as it is,
+    a dollar column converted at the month's rate). TTF is quoted per MWh of gross calorific
     value; it is converted to the net basis of the efficiencies with ``GAS_GCV_PER_NCV``.
     """
-    frame = fuels.merge(fx, on=["year", "month"], how="left", validate="1:1")
-    if frame["usd_per_eur_monthly_mean"].isna().any():
-        missing = frame.loc[frame["usd_per_eur_monthly_mean"].isna(), ["year", "month"]]
-        raise ValueError(f"no ECB USD/EUR rate for months {missing.to_dict('records')[:3]}")
-    frame = frame.merge(
+    frame = fuels.merge(
         eua[["year", "month", "mean_eur_per_t"]], on=["year", "month"], how="left", validate="1:1"
     )
-    coal = (
-        frame["coal_api2_rotterdam_front_month_usd_per_t_monthly_mean"]
-        / frame["usd_per_eur_monthly_mean"]
-        / COAL_MWH_PER_T
-    )
-    gas = frame["gas_ttf_front_month_eur_per_mwh_monthly_mean"] * C.GAS_GCV_PER_NCV.value
+    coal = units.in_currency(frame, COAL_SERIES, fx, "eur") / COAL_MWH_PER_T
+    gas = units.in_currency(frame, GAS_SERIES, fx, "eur") * C.GAS_GCV_PER_NCV.value
     out = pd.DataFrame(
         {
             "date": pd.to_datetime(dict(year=frame["year"], month=frame["month"], day=1)),
@@ -124,29 +121,3 @@ def annual_switching(monthly: pd.DataFrame, coal_share: pd.Series) -> pd.DataFra
     out["coal_share_pct"] = coal_share.reindex(out.index)
     out["coal_share_change_pp"] = out["coal_share_pct"].diff()
     return out.reset_index()
-
-
-def figures(monthly: pd.DataFrame, annual: pd.DataFrame) -> dict[str, object]:
-    """Key figures of the switching section (:func:`monthly_switching`,
-    :func:`annual_switching`), by glue name."""
-    by_year = annual.set_index("year")
-    cheaper = monthly.loc[monthly["carbon_makes_gas_cheaper"]]
-    years = sorted(int(y) for y in cheaper["year"].unique())
-    coal = by_year["coal_share_pct"]
-    return {
-        "switch_price_2023": round(float(by_year.loc[2023, "switch_price_eur_per_t"]), 1),
-        "switch_price_2022": round(float(by_year.loc[2022, "switch_price_eur_per_t"]), 1),
-        "eua_mean_2022": round(float(by_year.loc[2022, "eua_eur_per_t"]), 1),
-        "months_gas_cheaper": len(cheaper),
-        "months_gas_cheaper_without_carbon": int(monthly["gas_cheaper_without_carbon"].sum()),
-        "months_gas_cheaper_old_coal": int(monthly["gas_cheaper_old_coal"].sum()),
-        "months_gas_cheaper_new_coal": int(monthly["gas_cheaper_new_coal"].sum()),
-        "months_compared": len(monthly),
-        "switch_window": f"{monthly['date'].min():%B %Y} to {monthly['date'].max():%B %Y}",
-        "first_month_gas_cheaper": (
-            f"{cheaper['date'].min():%B %Y}" if len(cheaper) else "no month"
-        ),
-        "years_gas_cheaper": ", ".join(str(y) for y in years) if years else "none",
-        "coal_share_change_2013_2024": round(float(coal.loc[2024] - coal.loc[2013]), 1),
-        "coal_share_change_2021": round(float(by_year.loc[2021, "coal_share_change_pp"]), 1),
-    }

@@ -9,7 +9,7 @@ Each function takes a frame computed elsewhere in :mod:`deploybook.ets` and retu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -341,7 +341,9 @@ def waterbed(table: pd.DataFrame) -> Styler:
 def constant_value(value: float, unit: str) -> tuple[str, str]:
     """A sourced constant's value and unit for readers: allowances in millions, shares and
     rates as percentages, years as years."""
-    if unit.startswith("allowances"):
+    if unit.startswith("EUR") and abs(value) >= 1e9:
+        return f"{value / 1e9:,.1f}", "billion " + unit
+    if unit.startswith(("allowances", "credits", "t CO2e")):
         text = f"{value / 1e6:,.3f}".rstrip("0").rstrip(".")
         return text, "million " + unit
     if unit == "year":
@@ -427,15 +429,138 @@ def robustness(table: pd.DataFrame) -> Styler:
 
 
 def claims(table: pd.DataFrame) -> Styler:
-    """The essay's claims with evidence and a coloured verdict
+    """The essay's claims with evidence, a coloured verdict and the verdict's basis
     (:func:`deploybook.ets.claims.claims_table`)."""
-    claim, evidence, verdict = table.columns
+    claim, evidence, verdict, basis = table.columns
+    shown = table.assign(**{verdict: table[verdict].astype(str), basis: table[basis].astype(str)})
     styler = styled(
-        table,
-        {claim: claim, evidence: "evidence (computed in this report)", verdict: "verdict"},
+        shown,
+        {claim: claim, evidence: "evidence", verdict: "verdict", basis: "basis"},
         {},
         name="ets_claims",
-        wrap=[claim, evidence, verdict],
-        widths={claim: "30%", evidence: "48%", verdict: "22%"},
+        wrap=[claim, evidence, verdict, basis],
+        widths={claim: "24%", evidence: "46%", verdict: "16%", basis: "14%"},
     )
     return styler.map(verdict_style, subset=["verdict"])
+
+
+def units_check(summary: pd.DataFrame) -> Styler:
+    """The fuel-price file against the IMF (:func:`deploybook.ets.units.imf_check_summary`)."""
+    shown = summary.assign(
+        label=summary["label"].map(_breakable),
+        passes=summary["passes"].map({True: "yes", False: "no"}),
+    )
+    return styled(
+        shown,
+        {
+            "label": "fuel-price column (unit as labelled)",
+            "imf_series": "IMF series",
+            "years": "years",
+            "mean_gap": "mean gap in USD",
+            "largest_gap": "largest yearly gap",
+            "passes": "label confirmed",
+            "why": "what is compared",
+        },
+        {"mean_gap": percent(1, signed=True), "largest_gap": percent(1)},
+        name="ets_units",
+        wrap=["label", "imf_series", "why"],
+    )
+
+
+def scope(table: pd.DataFrame) -> Styler:
+    """Changes on one scope next to the moving-scope ones (:func:`descriptive.scope_changes`)."""
+    shown = table.assign(same_scope=table["same_scope"].map({True: "yes", False: "no"}))
+    return styled(
+        shown,
+        {
+            "quantity": "quantity",
+            "first_year": "from",
+            "last_year": "to",
+            "scope": "scope",
+            "same_scope": "one scope",
+            "change_pct": "change",
+        },
+        {"first_year": year, "last_year": year, "change_pct": percent_value(1, signed=True)},
+        name="ets_scope",
+        wrap=["quantity", "scope"],
+    )
+
+
+def fit_by_rate(
+    table: pd.DataFrame, in_sample: Sequence[int], out_of_sample: Sequence[int]
+) -> Styler:
+    """The base path's price RMSE by discount rate (:func:`scenarios.fit_by_rate`) over the
+    calibration years ``in_sample`` and the years after them."""
+    first, second = (f"{min(y)}-{max(y)}" for y in (in_sample, out_of_sample))
+    return styled(
+        table,
+        {
+            "discount_rate": "discount rate",
+            "rmse_in_sample": f"RMSE {first} (EUR/t, calibration years)",
+            "rmse_out_of_sample": f"RMSE {second} (EUR/t, after them)",
+        },
+        {
+            "discount_rate": percent(0),
+            "rmse_in_sample": number(1),
+            "rmse_out_of_sample": number(1),
+        },
+        name="ets_fit_by_rate",
+    )
+
+
+def waterbed_sensitivity(table: pd.DataFrame) -> Styler:
+    """The waterbed's sign by discount rate and invalidation (:func:`scenarios.
+    waterbed_sensitivity`)."""
+    signed = number(0, signed=True)
+    shown = table.assign(direction=table["direction"].astype(str))
+    return styled(
+        shown,
+        {
+            "discount_rate": "discount rate",
+            "invalidation": "MSR invalidation",
+            "emissions_change_mt": "change in total emissions (million)",
+            "invalidated_change_mt": "change in allowances invalidated (million)",
+            "direction": "faster renewables",
+        },
+        {
+            "discount_rate": percent(0),
+            "emissions_change_mt": signed,
+            "invalidated_change_mt": signed,
+        },
+        name="ets_waterbed_sensitivity",
+    )
+
+
+def identification_checks(table: pd.DataFrame) -> Styler:
+    """The identification checks (:func:`deploybook.ets.identification.checks`), passed or
+    failed."""
+    shown = table.assign(passed=table["passed"].map({True: "passed", False: "failed"}))
+    styler = styled(
+        shown,
+        {"check": "check", "result": "result", "passed": "outcome"},
+        {},
+        name="ets_identification",
+        wrap=["check", "result"],
+    )
+    return styler.map(
+        lambda v: verdict_style("supported" if v == "passed" else "contradicted"),
+        subset=["outcome"],
+    )
+
+
+def literature(table: pd.DataFrame) -> Styler:
+    """The published estimates and how this report's design compares
+    (:func:`deploybook.ets.literature.literature_table`)."""
+    return styled(
+        table,
+        {
+            "study": "study",
+            "design": "data and design",
+            "estimate": "estimate",
+            "comparison": "this report's design",
+        },
+        {},
+        name="ets_literature",
+        wrap=["study", "design", "estimate", "comparison"],
+        widths={"study": "16%", "design": "28%", "estimate": "26%", "comparison": "30%"},
+    )

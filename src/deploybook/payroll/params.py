@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import ClassVar
 
 from pydantic import Field, field_validator
 
@@ -12,6 +13,8 @@ from deploybook.payroll.pyramid import LEVELS
 
 class PayrollParams(ReportParams):
     """What a run of ``notebooks/payroll_rollout.ipynb`` may change."""
+
+    report: ClassVar[str] = "payroll_rollout"
 
     employees: int = Field(ge=20, le=200_000, description="employees of the synthetic company")
     pay_frequency: str = Field(pattern="^(weekly|fortnightly|monthly)$")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import ClassVar, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -11,6 +11,8 @@ from deploybook.params import ReportParams
 
 class RetrainingParams(ReportParams):
     """What a run of ``notebooks/dlt_retraining.ipynb`` may change."""
+
+    report: ClassVar[str] = "dlt_retraining"
 
     batch_rows: int = Field(ge=48, le=45_312, description="rows per batch (336 = one week)")
     batches: int = Field(ge=4, le=134, description="number of batches streamed into the table")

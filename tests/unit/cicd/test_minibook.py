@@ -18,6 +18,7 @@ def test_sources_are_a_complete_book_repository(tmp_path: Path) -> None:
         "book/intro.html",
         "notebooks/figure.html",
         "book/data.html",
+        "book/execution.html",
         "book/bibliography.html",
     ]
     assert (root / ".github" / "workflows" / "book.yml").is_file()

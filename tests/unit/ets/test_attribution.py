@@ -7,18 +7,24 @@ import pandas as pd
 import pytest
 
 from deploybook.ets import attribution as A
+from deploybook.ets.descriptive import irena_capacity
 from deploybook.ets.loaders import load
+
+
+def _panel(owid: pd.DataFrame | None = None) -> pd.DataFrame:
+    return A.build_panel(
+        load("ember_electricity_eu_2000_2024.csv"),
+        irena_capacity(load("irena_capacity_mw_eu_2000_2022.csv")),
+        load("owid_electricity_mix_eu27_2000_2021.csv") if owid is None else owid,
+        load("eua_price_annual_ice_c1.csv"),
+        load("imf_commodity_prices_annual_1990_2023.csv"),
+        load("oecd_eps_res_support_1990_2020.csv"),
+    )
 
 
 @pytest.fixture(scope="module")
 def panel() -> pd.DataFrame:
-    return A.build_panel(
-        load("ember_electricity_eu_2000_2024.csv"),
-        load("ember_capacity_gw_eu27_2000_2019.csv"),
-        load("owid_electricity_mix_eu27_2000_2021.csv"),
-        load("eua_price_annual_ice_c1.csv"),
-        load("imf_commodity_prices_annual_1990_2023.csv"),
-    )
+    return _panel()
 
 
 def test_known_effect_is_recovered(panel) -> None:
@@ -81,7 +87,7 @@ def test_real_estimate_and_share(panel) -> None:
     spec = A.Spec()
     est = A.estimate(panel, spec)
     assert est.countries == 25
-    assert est.years == "2001-2019"
+    assert est.years == "2001-2022"  # IRENA's capacity runs to 2022
     share, attributed, observed = A.attributable_share(panel, spec, est.beta, (2008, 2015))
     assert share == pytest.approx(attributed / observed)
     assert A.attributable_share(panel, spec, 2 * est.beta, (2008, 2015))[0] == pytest.approx(
@@ -94,9 +100,14 @@ def test_real_estimate_and_share(panel) -> None:
 
 def test_specifications_run_and_validate(panel) -> None:
     table = A.robustness(panel, A.Spec(), (2008, 2015), draws=99)
-    assert len(table) == len(A.ROBUSTNESS_VARIANTS) == 11
+    assert len(table) == len(A.ROBUSTNESS_VARIANTS) + 3 == 14
     assert table["beta"].notna().all()
     assert (table["share_ci_low"] <= table["share_ci_high"]).all()
+    rows = table.set_index("specification")
+    assert rows.loc["the 20 states with OECD support scores, to 2020", "countries"] == 20
+    assert rows.loc["support regime x year controls (same states)", "years"] == "2001-2020"
+    placebo = [s for s in rows.index if s.startswith("feed-in-tariff states only")]
+    assert rows.loc[placebo[0], "countries"] == len(A.price_based_states(panel, (2008, 2015)))
     bad_specs = (
         {"outcome": "gdp"},
         {"exposure": "gdp"},
@@ -109,16 +120,28 @@ def test_specifications_run_and_validate(panel) -> None:
             A.Spec(**bad)
 
 
-def test_missing_exposure_is_named(panel) -> None:
+def test_support_regimes_follow_the_oecd_scores(panel) -> None:
+    """Outside reference: the known regimes — certificate schemes in Sweden (from 2003),
+    Poland (from 2005) and Belgium (from 2010); feed-in tariffs in Germany throughout."""
+    regime = panel.set_index(["iso3", "year"])["support_regime"]
+    assert regime[("SWE", 2010)] == regime[("POL", 2010)] == regime[("BEL", 2012)] == "certificates"
+    assert regime[("DEU", 2010)] == "price-based"
+    assert pd.isna(regime[("ROU", 2010)])  # not in the EPS
+    states = A.price_based_states(panel, (2008, 2015))
+    assert "DEU" in states
+    assert not {"SWE", "POL", "BEL", "ITA"} & set(states)
+    with pytest.raises(ValueError, match="no support regimes"):
+        A.price_based_states(panel.drop(columns="support_regime"), (2008, 2015))
+    with pytest.raises(ValueError, match="support controls need"):
+        A.estimate(panel.drop(columns="support_regime"), A.Spec(support_controls=True))
+    controlled = A.estimate(panel, A.Spec(support_controls=True, last_year=2020))
+    assert controlled.countries == 20
+
+
+def test_missing_exposure_is_named() -> None:
     owid = load("owid_electricity_mix_eu27_2000_2021.csv")
     with pytest.raises(ValueError, match="no pre-ETS exposure"):
-        A.build_panel(
-            load("ember_electricity_eu_2000_2024.csv"),
-            load("ember_capacity_gw_eu27_2000_2019.csv"),
-            owid[owid["iso3"] != "POL"],
-            load("eua_price_annual_ice_c1.csv"),
-            load("imf_commodity_prices_annual_1990_2023.csv"),
-        )
+        _panel(owid[owid["iso3"] != "POL"])
 
 
 def test_attribute_reads_beta_and_both_intervals_as_shares(panel) -> None:
@@ -144,40 +167,3 @@ def test_attribute_reads_beta_and_both_intervals_as_shares(panel) -> None:
     assert att.ci_low <= att.share <= att.ci_high
     # a negative scale (deployment shrinking) flips the interval's ends
     assert A._scaled(-1.0, 2.0, -0.5) == (-1.0, 0.5)
-
-
-def _attribution(share: float, low: float, high: float) -> A.Attribution:
-    est = A.Estimate(0.01, 0.005, 0.0, 0.02, 0.05, 100, 25, "2001-2019")
-    return A.Attribution(est, (2008, 2015), share, low, high, low, high, 0.05, 1.0, 10.0)
-
-
-def test_reading_follows_the_numbers() -> None:
-    robust = pd.DataFrame({"share_ci_high": [0.2, 0.3]})
-    assert A.reading(_attribution(0.1, -0.02, 0.2), robust) == (
-        "the point estimate is positive, its 95% interval includes no effect, and no "
-        "specification's interval reaches the essay's 45%"
-    )
-    assert "excludes no effect" in A.reading(_attribution(0.1, 0.02, 0.2), robust)
-    negative = A.reading(_attribution(-0.1, -0.2, -0.01), robust)
-    assert negative.startswith("the point estimate is negative, its 95% interval lies wholly")
-    assert "is zero" in A.reading(_attribution(0.0, -0.1, 0.1), robust)
-    wide = pd.DataFrame({"share_ci_high": [0.2, 0.5, 0.6]})
-    assert A.reading(_attribution(0.1, -0.02, 0.2), wide).endswith(
-        "2 of 3 specifications' intervals reach the essay's 45%"
-    )
-
-
-def test_figures_carry_the_contract(panel) -> None:
-    spec, window = A.Spec(), (2008, 2015)
-    att = A.attribute(panel, spec, window, draws=99)
-    robust = A.robustness(panel, spec, window, draws=99)
-    f = A.figures(att, robust, spec)
-    for name in ("attributable_share", "attributable_share_ci_low", "attributable_share_ci_high"):
-        assert name in f
-    assert f["attributable_share"] == round(att.share, 4)
-    assert f["robust_ci_high_max"] == round(robust["share_ci_high"].max(), 4)
-    assert f["robust_specs"] == len(A.ROBUSTNESS_VARIANTS)
-    assert f["claim_window"] == "2008-2015"
-    assert f["attribution_reading"] == A.reading(att, robust)
-    baseline = robust.set_index("specification").loc["baseline"]
-    assert baseline["share"] == pytest.approx(att.share)

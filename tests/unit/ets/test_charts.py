@@ -8,9 +8,9 @@ import pytest
 
 from deploybook.ets import charts as C
 from deploybook.ets import descriptive as D
-from deploybook.ets import market as M
 from deploybook.ets import switching as S
 from deploybook.ets.loaders import load
+from deploybook.ets.market import regimes as R
 from deploybook.ets.sources import source_line
 
 LONG = source_line(
@@ -91,8 +91,8 @@ def test_height_is_kept(height: int) -> None:
 
 def test_every_report_chart_builds_from_the_data() -> None:
     tnac = load("ets_tnac_msr_commission.csv")
-    rule = M.rule_intakes(
-        tnac.set_index("tnac_reference_year")["tnac_allowances"], M.default_regimes()[-1]
+    rule = R.rule_intakes(
+        tnac.set_index("tnac_reference_year")["tnac_allowances"], R.default_regimes()[3]
     )
     figs = [C.tnac(D.msr_table(tnac, rule), "s")]
     mix = D.eu_mix(load("ember_electricity_eu_2000_2024.csv"))
@@ -141,6 +141,29 @@ def test_every_report_chart_builds_from_the_data() -> None:
         }
     )
     figs.append(C.robustness(robust, "s"))
+    events = pd.DataFrame(
+        {
+            "year": [2003, 2004, 2005],
+            "coef": [0.1, 0.0, 0.3],
+            "ci_low": [-0.2, 0.0, -0.1],
+            "ci_high": [0.4, 0.0, 0.7],
+            "lagged_price_eur_per_t": [0.0, 0.0, 20.0],
+        }
+    )
+    study = C.event_study(events, "s")
+    assert list(study.data[0].error_y.array) == pytest.approx([0.3, 0.0, 0.4])
+    assert study.data[1].yaxis == "y2"  # the price on its own axis
+    figs.append(study)
+    bank = pd.DataFrame(
+        {
+            "year": [2019, 2020],
+            "model_bank_allowances": [1.2e9, 0.9e9],
+            "published_tnac_allowances": [1.385e9, 1.579e9],
+        }
+    )
+    figs.append(C.bank_vs_tnac(bank, 2019, "s"))
+    assert list(figs[-1].data[0].y) == [1385.0, 1579.0]
+    figs.append(C.robustness(robust, "s"))  # keep the tall chart last
     for fig in figs:
         assert fig.layout.title.text
         assert fig.layout.annotations[-1].text.startswith("Source: ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from deploybook.ets import switching as S
@@ -69,40 +70,24 @@ def test_monthly_and_annual_switching_from_data() -> None:
     annual = S.annual_switching(monthly, coal)
     assert annual["months"].sum() == 147
     assert np.isnan(annual["coal_share_change_pp"].iloc[0])
-    with pytest.raises(ValueError, match="no ECB USD/EUR rate"):
-        S.monthly_switching(
-            load("fuel_prices_monthly_2013_2025.csv"),
-            fx[fx["year"] < 2020],
-            load("eua_price_monthly_ice_c1.csv"),
-        )
+    # the fuel file is in euros: no exchange rate is needed, none is applied
+    no_fx = S.monthly_switching(
+        load("fuel_prices_monthly_2013_2025.csv"), fx.iloc[:0], load("eua_price_monthly_ice_c1.csv")
+    )
+    pd.testing.assert_frame_equal(no_fx, monthly)
 
 
-def test_switching_figures_follow_the_months() -> None:
+def test_switching_price_matches_the_referees_recomputation() -> None:
+    """Outside reference: the referee's recomputation from euro prices in issue 16 (switching
+    price about EUR 86/t in 2023, about 34 months in which carbon made gas cheaper; the
+    double-converted coal price gave EUR 92.2/t and 22 months)."""
     monthly = S.monthly_switching(
         load("fuel_prices_monthly_2013_2025.csv"),
         load("ecb_usd_per_eur_monthly_2005_2025.csv"),
         load("eua_price_monthly_ice_c1.csv"),
     )
-    coal = eu_mix(load("ember_electricity_eu_2000_2024.csv")).set_index("year")["coal_share_pct"]
-    annual = S.annual_switching(monthly, coal)
-    f = S.figures(monthly, annual)
-    cheaper = monthly[monthly["carbon_makes_gas_cheaper"]]
-    assert f["months_gas_cheaper"] == len(cheaper) > 0
-    assert f["months_compared"] == len(monthly)
-    assert f["switch_window"] == "January 2013 to March 2025"
-    assert f["first_month_gas_cheaper"] == f"{cheaper['date'].min():%B %Y}"
-    assert f["years_gas_cheaper"].split(", ")[0] == str(cheaper["year"].min())
-    assert f["switch_price_2022"] > f["eua_mean_2022"]  # gas too dear in 2022 (SOURCES.md)
-    assert f["coal_share_change_2013_2024"] == pytest.approx(coal[2024] - coal[2013], abs=0.05)
-    assert f["months_gas_cheaper_without_carbon"] == int(
-        (monthly["switch_price_eur_per_t"] <= 0).sum()
-    )
-    # the band: an old coal unit loses to a new CCGT at a lower carbon price
-    assert (
-        f["months_gas_cheaper_new_coal"]
-        <= f["months_gas_cheaper"] + f["months_gas_cheaper_without_carbon"]
-        <= f["months_gas_cheaper_old_coal"]
-    )
-    none = S.figures(monthly.assign(carbon_makes_gas_cheaper=False), annual)
-    assert none["first_month_gas_cheaper"] == "no month"
-    assert none["years_gas_cheaper"] == "none"
+    annual = S.annual_switching(monthly, pd.Series(dtype=float)).set_index("year")
+    assert annual.loc[2023, "switch_price_eur_per_t"] == pytest.approx(86, abs=1.5)
+    assert int(monthly["carbon_makes_gas_cheaper"].sum()) == pytest.approx(34, abs=2)
+    # API2 in January 2013 was EUR 65.28/t: EUR 9.36 per MWh of coal at 6,000 kcal/kg
+    assert monthly["coal_eur_per_mwh"].iloc[0] == pytest.approx(65.28 / S.COAL_MWH_PER_T)

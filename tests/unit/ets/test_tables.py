@@ -8,9 +8,11 @@ import pytest
 from deploybook.ets import tables as T
 from deploybook.ets.claims import claims_table
 from deploybook.ets.constants import constants_table
+from deploybook.ets.literature import literature_table
+from deploybook.ets.market.scenarios import Direction
 from deploybook.ets.sources import SOURCES
 
-from .test_claims_params import EV
+from .test_claims import EV
 
 
 def test_formatters() -> None:
@@ -80,6 +82,10 @@ def test_numbers_are_right_aligned_and_text_wraps() -> None:
 def test_claims_table_is_a_table_with_coloured_verdicts() -> None:
     html = T.claims(claims_table(EV)).to_html()
     assert html.count("<tr>") == 21  # a header row and 20 claims
+    assert ">basis<" in html
+    assert "data (computed here)" in html
+    assert ">law<" in html
+    assert "not supported; not identifiable with this design" in html
     assert "---" not in html
     assert "|" not in html
     for key, background, _ in T.VERDICT_COLOURS:
@@ -205,3 +211,60 @@ def test_every_report_table_renders() -> None:
     assert "0.0165" in html
     assert "9.4%" in html
     assert "-2.2% to 20.9%" in html
+
+
+def test_the_referee_tables_render() -> None:
+    units = pd.DataFrame(
+        {
+            "series": ["brent_front_month"],
+            "label": ["brent_front_month_eur_per_bbl_monthly_mean"],
+            "imf_series": ["brent_usd_per_bbl"],
+            "years": ["2013-2023"],
+            "mean_gap": [-0.0001],
+            "largest_gap": [0.011],
+            "passes": [True],
+            "why": ["the same crude"],
+        }
+    )
+    html = T.units_check(units).to_html()
+    assert "1.1%" in html
+    assert ">yes<" in html
+    scope = pd.DataFrame(
+        {
+            "quantity": ["stationary cap"],
+            "first_year": [2013],
+            "last_year": [2023],
+            "scope": ["EU-27 + EEA-EFTA"],
+            "same_scope": [True],
+            "change_pct": [-19.84],
+        }
+    )
+    assert "-19.8%" in T.scope(scope).to_html()
+    rates = pd.DataFrame(
+        {
+            "discount_rate": [0.03, 0.08],
+            "rmse_in_sample": [31.6, 6.1],
+            "rmse_out_of_sample": [41.3, 36.9],
+        }
+    )
+    html = T.fit_by_rate(rates, range(2013, 2020), range(2020, 2025)).to_html()
+    assert "RMSE 2013-2019" in html
+    assert "RMSE 2020-2024" in html
+    assert ">8%<" in html
+    sensitivity = pd.DataFrame(
+        {
+            "discount_rate": [0.03],
+            "invalidation": ["ends in 2027"],
+            "emissions_change_mt": [-0.0001],
+            "invalidated_change_mt": [0.0],
+            "direction": [Direction.UNCHANGED],
+        }
+    )
+    html = T.waterbed_sensitivity(sensitivity).to_html()
+    assert "does not change" in html
+    assert "-0" not in html
+    checks = pd.DataFrame({"check": ["a"], "result": ["p = 0.48"], "passed": [False]})
+    assert ">failed<" in T.identification_checks(checks).to_html()
+    html = T.literature(literature_table()).to_html()
+    assert html.count("<tr>") == 5
+    assert "Lilliestam" in html
