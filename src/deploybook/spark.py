@@ -275,7 +275,7 @@ def get_spark(
 
 def _await_executor(spark: SparkSession, master: str) -> None:
     """Wait until the master has given the application an executor; stop and say so if not."""
-    status = spark.sparkContext._jsc.sc()  # type: ignore[union-attr]
+    status = spark.sparkContext._jsc.sc()
     deadline = time.monotonic() + EXECUTOR_TIMEOUT
     while status.getExecutorMemoryStatus().size() < 2:  # the driver counts as one
         if time.monotonic() > deadline:

@@ -133,7 +133,8 @@ class MlflowMirror:
         rows = []
         for number, version in sorted(self.registered().items()):
             run = self.client.get_run(version.run_id)
-            inputs = [json.loads(d.dataset.source) for d in run.inputs.dataset_inputs]
+            logged = run.inputs.dataset_inputs if run.inputs is not None else []
+            inputs = [json.loads(d.dataset.source) for d in logged]
             rows.append(
                 {
                     "registered_version": int(version.version),
@@ -199,7 +200,7 @@ class MlflowMirror:
         source = DeltaDatasetSource(
             path=self.training_path, delta_table_version=record.data_version
         )
-        dataset = MetaDataset(source, name=f"training@v{record.data_version}")
+        dataset = MetaDataset(source, name=f"training@v{record.data_version}")  # type: ignore[abstract]
         client.log_inputs(
             run_id,
             datasets=[
