@@ -85,15 +85,17 @@ def environment_figures(runs: Sequence[EnvironmentRun] | None) -> dict[str, Figu
         "environment_batch_rows": SMALL["batch_rows"],
     }
     if runs is None:
-        skipped = "This run did not compare them (its `compare_environments` is false)"
         return {
             **sizes,
             "environments_compared": False,
             "cluster_matches_local": False,
             "connect_matches_local": False,
-            "environments_sentence": skipped,
-            "environments_times_sentence": "",
-            "connect_ml_sentence": "",
+            "environments_sentence": (
+                "This run did not compare them (its compare_environments is false), so it "
+                "claims nothing about a cluster or Spark Connect"
+            ),
+            "environments_times_sentence": "No run was timed.",
+            "connect_ml_sentence": "No MLlib step was tried on Spark Connect.",
         }
     named = _by_name(runs)
     connect = named.get(CONNECT)
