@@ -130,15 +130,20 @@ class MlflowMirror:
     def readback(self) -> pd.DataFrame:
         """Every registered version as MLflow's client reports it, oldest first: its aliases,
         the models-table version it mirrors, the table version its run logged as input."""
+        registered = self.registered()
+        named: dict[str, list[str]] = {}
+        if registered:  # a search leaves a version's aliases out: the model lists them
+            for alias, number in self.client.get_registered_model(self.name).aliases.items():
+                named.setdefault(str(number), []).append(alias)
         rows = []
-        for number, version in sorted(self.registered().items()):
+        for number, version in sorted(registered.items()):
             run = self.client.get_run(version.run_id)
             logged = run.inputs.dataset_inputs if run.inputs is not None else []
             inputs = [json.loads(d.dataset.source) for d in logged]
             rows.append(
                 {
                     "registered_version": int(version.version),
-                    "aliases": ", ".join(version.aliases),
+                    "aliases": ", ".join(named.get(str(version.version), [])),
                     "delta_model_version": number,
                     "data_version": int(version.tags["data_version"]),
                     "input_table_version": inputs[0]["delta_table_version"] if inputs else None,

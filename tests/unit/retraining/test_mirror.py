@@ -47,6 +47,9 @@ def test_the_registry_holds_what_the_models_table_holds(
     assert sorted(int(v.tags[VERSION_TAG]) for v in versions) == champions
     alias = client.get_model_version_by_alias("forest", ALIAS)
     assert int(alias.tags[VERSION_TAG]) == restored
+    readback = job.config.mirror.readback().set_index("delta_model_version")
+    assert readback.loc[restored, "aliases"] == ALIAS
+    assert (readback["aliases"] == ALIAS).sum() == 1
     assert alias.tags["restored_from"] == "1"
 
     for version in versions:
