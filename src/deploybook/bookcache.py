@@ -23,7 +23,15 @@ from deploybook.reports import report_names
 SHARED_INPUTS = ("src/deploybook/*.py", "requirements.lock")
 REPORT_INPUTS: dict[str, tuple[str, ...]] = {
     "dlt_retraining": ("src/deploybook/retraining", "data/retraining"),
-    "cicd_pipeline": ("src/deploybook/cicd", ".github/workflows", "Makefile", "book"),
+    "cicd_pipeline": (
+        "src/deploybook/cicd",
+        ".github",
+        "Makefile",
+        "book",
+        "data/cicd",
+        "pyproject.toml",
+        "tests/unit/cicd/old_workflows",
+    ),
     "payroll_rollout": ("src/deploybook/payroll", "data/payroll", "tests"),
     "ets_renewables": ("src/deploybook/ets", "data/ets"),
 }

@@ -95,11 +95,23 @@ def _prerequisites(args: argparse.Namespace) -> None:
 def _setup(args: argparse.Namespace) -> None:
     from deploybook.spark import SparkSetupError, resolve_delta_jars
 
-    try:
-        jars = resolve_delta_jars(force=args.force)
-    except SparkSetupError as exc:
-        raise CommandError(f"error: {exc}", 2) from exc
-    print(f"Delta Lake JARs ready ({len(jars)} files in the project's .ivy2/ cache)")
+    both = not args.jars and not args.actionlint
+    if args.jars or both:
+        try:
+            jars = resolve_delta_jars(force=args.force)
+        except SparkSetupError as exc:
+            raise CommandError(f"error: {exc}", 2) from exc
+        print(f"Delta Lake JARs ready ({len(jars)} files in the project's .ivy2/ cache)")
+    if args.actionlint or both:
+        from deploybook.cicd.tools import ToolInstallError, ensure_actionlint
+
+        try:
+            print(f"actionlint ready: {ensure_actionlint()}")
+        except ToolInstallError as exc:
+            if args.actionlint:
+                raise CommandError(f"error: {exc}", 2) from exc
+            # only the workflow checks need it: the rest of the project is usable without Go
+            print(f"deploybook: warning: {exc}", file=sys.stderr)
 
 
 def _run_within(command: list[str], env: Mapping[str, str]) -> None:
@@ -212,8 +224,13 @@ def build_parser() -> argparse.ArgumentParser:
     prereq.add_argument("target", choices=["book", "test"], help="the make target")
     prereq.set_defaults(func=_prerequisites)
 
-    setup = sub.add_parser("setup", help="download the Delta Lake JARs once (needs network)")
-    setup.add_argument("--force", action="store_true", help="resolve again even if cached")
+    setup = sub.add_parser(
+        "setup",
+        help="download the Delta Lake JARs and build actionlint, once each (needs network)",
+    )
+    setup.add_argument("--force", action="store_true", help="resolve the JARs again")
+    setup.add_argument("--jars", action="store_true", help="only the Delta Lake JARs")
+    setup.add_argument("--actionlint", action="store_true", help="only actionlint (needs Go)")
     setup.set_defaults(func=_setup)
 
     cluster = sub.add_parser(

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,6 +40,18 @@ def _chromium() -> bool:
     return os.path.exists(chromium_binary())
 
 
+def _go() -> bool:
+    """Go 1.21 or newer: it fetches the toolchain a module asks for (GOTOOLCHAIN=auto)."""
+    go = shutil.which("go")
+    if go is None:
+        return False
+    found = subprocess.run(  # noqa: S603 - the go binary on PATH
+        [go, "env", "GOVERSION"], capture_output=True, text=True, check=False
+    ).stdout
+    match = re.match(r"go(\d+)\.(\d+)", found.strip())
+    return match is not None and (int(match[1]), int(match[2])) >= (1, 21)
+
+
 def _postgres() -> bool:
     return shutil.which("initdb") is not None or bool(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
 
@@ -50,6 +64,8 @@ PREREQUISITES = (
                  ("book", "test"), _command("java")),
     Prerequisite("Chromium for the browser smoke tests (CI/CD and payroll reports)", "chromium",
                  ("book", "test"), _chromium),
+    Prerequisite("Go 1.21 or newer to build actionlint (the CI/CD report's workflow checks)",
+                 "golang-go", ("book", "test"), _go),
     Prerequisite("a PostgreSQL server for the payroll integration tests", "postgresql",
                  ("test",), _postgres),
 )  # fmt: skip

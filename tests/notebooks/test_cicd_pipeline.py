@@ -1,77 +1,149 @@
-"""The CI/CD report, run end to end on small parameter sets (no Spark)."""
+"""The CI/CD report, run end to end on a matrix of small parameter sets (no Spark).
+
+Each set is executed and rendered once a session (``report_run``); together they flip every
+outcome the prose states: a release rejected in staging's idle slot or none, one that passes
+staging and fails on the published site (restored from the latest GitHub release), a
+rollback dispatched by hand or none to go to, CI passing or failing. Each set pushes at
+least two release tags through deploy.yml, real book builds and browser smoke tests (two to
+three minutes a set here), so only the default runs in ``make test``; the others are marked
+``matrix`` (``make test-matrix``).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
+from deploybook.prose import prose_problems
+
 pytestmark = pytest.mark.notebook
 
+SMALL = {"releases": 2, "ci_jobs": ["unit"], "probe_interval_ms": 40}
+MATRIX: dict[str, dict[str, Any]] = {
+    "default": {},
+    # every release good: none rejected, nothing restored, a rollback to the first one
+    "none": {
+        **SMALL,
+        "broken_release": "none",
+        "keep_releases": 3,
+        "unit_tests": "tests/unit/cicd/emulator/test_matrix.py",
+    },
+    # a dead link caught in staging's idle slot; one GitHub release, so no rollback; CI
+    # fails (its unit job is given a test file that does not exist)
+    "dead-link": {
+        **SMALL,
+        "broken_release": "dead-link",
+        "unit_tests": "tests/unit/cicd/no_such_test.py",
+    },
+    # a root-absolute link: passes staging (served at a domain's root), fails on Pages
+    # (served under /deploybook/), and the previous release is published again
+    "absolute-link": {
+        **SMALL,
+        "broken_release": "absolute-link",
+        "unit_tests": "tests/unit/cicd/emulator/test_matrix.py",
+    },
+}
+RunFor = Callable[[str], Any]
 
-def _always(figures: dict) -> None:
-    assert figures["workflow_jobs"] == 14
-    assert figures["validation_findings"] == 0
-    assert figures["actions_unpinned"] == 0
-    assert figures["broken_variants_caught"] == figures["broken_variants"] == 4
-    assert figures["rollback_jobs"] == "fetch-release, rollback/publish, verify"
-    assert figures["ci_matches_by_hand"] is True
-    assert figures["ci_by_hand_verdict"].startswith("all ")
-    assert figures["secret_in_log"] is False
-    assert figures["cache_restored_on_second_build"] is True
-    assert figures["notebooks_executed_cold"] == 1
-    assert figures["notebooks_executed_warm"] == 0
-    assert figures["notebooks_from_cache_warm"] == 1
-    assert figures["cache_speedup"] > 0  # timings are measured, not asserted (benchmarks/)
-    assert figures["critical_path_jobs"] == "build/build → staging → production/publish → verify"
-    assert figures["critical_path_seconds"] > 0
-    assert 0 < figures["smoke_share"] < 1
-    assert figures["probes_total"] > 50
+
+@pytest.fixture
+def run_of(report_run: Callable[..., Any]) -> RunFor:
+    return lambda name: report_run("cicd_pipeline", MATRIX[name])
+
+
+SETS = [
+    pytest.param(name, marks=[] if name == "default" else [pytest.mark.matrix], id=name)
+    for name in MATRIX
+]
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_every_set_renders_prose_that_is_true(run_of: RunFor, name: str) -> None:
+    run = run_of(name)
+    assert prose_problems(run.html, run.figures) == []
+    f = run.figures
+    assert f["workflow_jobs"] == 18  # main's 17 plus ci.yml's environments job
+    assert f["validation_findings"] == 0
+    assert f["actions_unpinned"] == 0
+    assert f["actions_on_node24"] == f["actions_pinned"] == 9
+    assert f["broken_variants_caught"] == f["broken_variants"] == 6
+    assert f["old_release_cache_findings"] == 3
+    assert f["expression_cases_passed"] == f["expression_cases"] == 1020
+    assert f["rollback_jobs"] == "rollback/fetch, rollback/publish/publish, rollback/verify"
+    assert f["ci_matches_by_hand"] is True
+    assert f["secret_in_log"] is False
+    assert f["install_steps_proven"] >= 1
+    assert f["critical_path_jobs"] == (
+        "build/build → attest → staging → production/publish → verify → release"
+    )
+    assert f["model_check_passed"] is True
+    assert f["model_checked_paths"] > 20
+    assert f["without_staging_counterexample"] is True
     # a switch never serves an error page; a probe the busy loopback server did not answer
     # in time is listed in the report, not hidden
-    assert figures["probes_http_errors"] == 0
-    assert "setup-python asks for Python" in figures["other_python_refused"]
+    assert f["probes_http_errors"] == 0
+    assert "setup-python asks for Python" in f["other_python_refused"]
+    assert "None" not in run.prose
 
 
-def test_a_broken_release_is_caught_and_rolled_back_without_downtime(run) -> None:
-    figures = run(
-        "cicd_pipeline",
-        ci_jobs=["lint"],
-        releases=2,
-        broken_release="dead-link",
-        probe_interval_ms=40,
-    )
-    _always(figures)
-    assert figures["cache_hit_on_second_build"] is False  # the defect is in a prose page
-    assert figures["served_during_rollback"] is True
-    assert figures["probes_during_rollback"] >= 10
-    assert figures["probe_max_gap_seconds"] < 5
-    assert figures["rollback_seconds"] >= 0
-    assert figures["rolled_back_release"].startswith("v0.2.0-")
-    assert figures["restored_release"].startswith("v0.1.0-")
-    assert figures["broken_release_promoted"] is False
-    assert figures["jobs_run_here"] == 6  # lint, the secrets demo's unit job, four of deploy.yml
+def test_default_rejects_the_broken_release_and_rolls_back_by_hand(run_of: RunFor) -> None:
+    f = run_of("default").figures
+    assert f["broken_release_rejected"] is True
+    assert f["rejected_release"].startswith("v0.3.0-")
+    assert f["live_release_kept"] is True
+    assert f["broken_release_served_probes"] == 0
+    assert f["probes_during_rejection"] >= 5
+    assert f["pages_restored"] is False
+    assert f["rollback_dispatched"] is True
+    assert f["dispatch_passed"] is True
+    assert f["dispatch_target"] == "v0.1.0"
+    assert f["dispatch_served"].startswith("v0.1.0-")
+    assert f["ci_passed"] is True
 
 
-def test_good_releases_only(run) -> None:
-    figures = run(
-        "cicd_pipeline",
-        ci_jobs=["unit"],
-        unit_tests="tests/unit/cicd/test_matrix.py",
-        releases=2,
-        broken_release="none",
-        keep_releases=3,
-        probe_interval_ms=40,
-    )
-    _always(figures)
-    assert figures["cache_hit_on_second_build"] is True
-    assert figures["ci_result"] == "success"
-    assert figures["ci_verdict"] == "all 1 jobs passed"
-    assert figures["rollback_seconds"] is None
-    assert figures["served_during_rollback"] is None
-    assert figures["manual_rollback_seconds"] >= 0
-    assert figures["jobs_run_here"] == 5  # unit and four of deploy.yml; lint is not chosen
+@pytest.mark.matrix
+def test_good_releases_only(run_of: RunFor) -> None:
+    run = run_of("none")
+    f = run.figures
+    assert f["broken_release_rejected"] is False
+    assert "No release failed its smoke test in staging in this run" in run.prose
+    assert f["rejected_release"] == ""
+    assert f["broken_release_served_probes"] == 0
+    assert f["rollback_dispatched"] is True
+    assert f["dispatch_served"].startswith("v0.1.0-")
+    assert f["staging_releases_kept"] == 2
 
 
-def test_bad_parameter_names_it(run) -> None:
+@pytest.mark.matrix
+def test_a_dead_link_is_caught_in_staging_and_ci_fails(run_of: RunFor) -> None:
+    run = run_of("dead-link")
+    f = run.figures
+    assert f["broken_release_rejected"] is True
+    assert f["rejected_release"].startswith("v0.2.0-")
+    assert f["ci_passed"] is False
+    assert "failed" in f["ci_sentence"]
+    assert f["rollback_dispatched"] is False
+    assert "There was no earlier GitHub release to roll back to" in run.prose
+
+
+@pytest.mark.matrix
+def test_a_defect_only_the_published_site_shows_is_restored(run_of: RunFor) -> None:
+    """The issue's test: a defect that passes staging but fails on the published site ends
+    with the previous release served."""
+    run = run_of("absolute-link")
+    f = run.figures
+    assert f["broken_release_rejected"] is False
+    assert f["pages_restored"] is True
+    assert f["pages_broken_release"].startswith("v0.2.0-")
+    assert f["pages_restored_release"].startswith("v0.1.0-")
+    assert f["broken_release_served"] is True  # readers got it until the restore
+    assert f["github_releases"] == 1  # the broken release never became a GitHub release
+    assert "the latest GitHub release again" in run.prose
+
+
+def test_bad_parameter_names_it(run: Callable[..., Any]) -> None:
     with pytest.raises(PapermillExecutionError, match="releases"):
         run("cicd_pipeline", releases=1)

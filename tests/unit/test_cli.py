@@ -108,3 +108,20 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path, glued_notebook: Callable[...
     _, err = reader.communicate()
     assert reader.returncode == 0
     assert err == b""
+
+
+def test_setup_builds_actionlint_or_says_why_not(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Without Go, `deploybook setup --actionlint` fails naming the package to install;
+    plain `deploybook setup` warns and still sets up the rest."""
+    from deploybook import cli
+    from deploybook.cicd import tools
+
+    monkeypatch.setattr(tools.shutil, "which", lambda name: None)
+    monkeypatch.setattr(tools.sys, "executable", str(tmp_path / "python"))
+    monkeypatch.setattr("deploybook.spark.resolve_delta_jars", lambda force: [])
+    assert cli.main(["setup", "--actionlint"]) == 2
+    assert "apt-get install golang-go" in capsys.readouterr().err
+    assert cli.main(["setup"]) == 0
+    assert "warning: actionlint v1.7.12 is not installed" in capsys.readouterr().err

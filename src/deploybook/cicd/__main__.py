@@ -1,8 +1,10 @@
 """``python -m deploybook.cicd``: the commands the book's workflows (and people) run.
 
-- ``validate [PATH...]``  schema, zizmor and policy findings; exit 1 if there are any
+- ``validate [PATH...]``  schema, contexts, actionlint, zizmor and policy findings; exit 1
+  if there are any
 - ``archive HTML --toc _toc.yml --ref REF --sha SHA --out DIR``  release archive + checksum
-- ``deploy ARCHIVE --environment DIR [--url URL] [--keep N]``  deploy, smoke-test, roll back
+- ``deploy ARCHIVE --environment DIR [--url URL] [--candidate-url URL] [--keep N]``
+  blue/green: into the idle slot, smoke-tested there, switched in only if it passed
 - ``smoke URL [--expect RELEASE]``  browser smoke test of a served release
 - ``run WORKFLOW [--job ID] [--event NAME] [--ref REF] [--matrix K=V] [--input K=V]``
   run a workflow's jobs on this machine
@@ -11,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -18,16 +21,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from deploybook.cicd.deployment import DeploymentError, deploy, wait_until_served
+from deploybook.cicd.emulator.masking import load_env_file
+from deploybook.cicd.emulator.results import Event
+from deploybook.cicd.emulator.runner import LocalRunner, RunnerError
+from deploybook.cicd.emulator.workflow import WorkflowError
 from deploybook.cicd.environment import Environment
 from deploybook.cicd.findings import findings_table
-from deploybook.cicd.masking import load_env_file
 from deploybook.cicd.release import ReleaseError, archive_site, release_id
-from deploybook.cicd.results import Event
-from deploybook.cicd.runner import LocalRunner, RunnerError
 from deploybook.cicd.server import SiteServer
 from deploybook.cicd.smoke import SmokeError, smoke_test
 from deploybook.cicd.validation import ValidationToolError, validate
-from deploybook.cicd.workflow import WorkflowError
 
 
 def _outputs(**values: object) -> None:
@@ -53,7 +56,10 @@ def _validate(args: argparse.Namespace) -> int:
     )
     findings = validate(paths, config)
     if not findings:
-        print(f"no findings in {', '.join(paths)} (check-jsonschema, zizmor, policy)")
+        print(
+            f"no findings in {', '.join(paths)} "
+            "(check-jsonschema, contexts, actionlint, zizmor, policy)"
+        )
         return 0
     print(findings_table(findings).to_string(index=False))
     return 1
@@ -69,37 +75,30 @@ def _archive(args: argparse.Namespace) -> int:
 
 def _deploy(args: argparse.Namespace) -> int:
     env = Environment(args.environment)
-    if args.url:
-        outcome = deploy(env, args.archive, args.url, keep=args.keep)
-    else:
-        with SiteServer(env.current_link) as server:
-            outcome = deploy(env, args.archive, server.url, keep=args.keep)
+    with contextlib.ExitStack() as stack:
+        url = args.url or stack.enter_context(SiteServer(env.current_link)).url
+        candidate = args.candidate_url or stack.enter_context(SiteServer(env.candidate_link)).url
+        outcome = deploy(env, args.archive, url, candidate, keep=args.keep)
     summary = {
         "environment": str(env.root),
         "release": outcome.release,
         "previous": outcome.previous,
-        "restored": outcome.restored,
         "status": outcome.status,
-        "rollback_seconds": outcome.rollback_seconds,
+        "smoke_seconds": round(outcome.smoke_seconds, 3),
         "failures": outcome.failures[:20],
         "pruned": outcome.pruned,
     }
     print(json.dumps(summary, indent=2))
     verdicts = {
-        "live": f"**{outcome.release}** is live",
-        "rolled-back": f"**{outcome.release}** failed its smoke test and was rolled back to "
-        f"**{outcome.restored}** in {outcome.rollback_seconds or 0:.3f} s",
-        "failed": f"**{outcome.release}** failed its smoke test; no healthy release to return to",
+        "live": f"**{outcome.release}** passed its smoke test in the idle slot and is live",
+        "rejected": f"**{outcome.release}** failed its smoke test in the idle slot and was "
+        f"never served; **{outcome.previous or 'nothing'}** stays live",
     }
     _summary(
         f"### Deployment to {env.name}\n\n{verdicts[outcome.status]}\n\n"
         + "".join(f"- {failure}\n" for failure in outcome.failures[:20])
     )
-    _outputs(
-        status=outcome.status,
-        release=outcome.release,
-        **{"rollback-seconds": outcome.rollback_seconds or ""},
-    )
+    _outputs(status=outcome.status, release=outcome.release)
     return 0 if outcome.status == "live" else 1
 
 
@@ -187,7 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("archive", help="<release>.tar.gz (its .sha256 beside it)")
     p.add_argument("--environment", required=True, help="environment folder")
     p.add_argument(
-        "--url", default="", help="where the environment is served (default: serve it here)"
+        "--url", default="", help="where the live slot is served (default: serve it here)"
+    )
+    p.add_argument(
+        "--candidate-url",
+        default="",
+        help="where the idle slot is served (default: serve it here)",
     )
     p.add_argument("--keep", type=int, default=5, help="releases to keep")
     p.set_defaults(func=_deploy)

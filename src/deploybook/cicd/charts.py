@@ -1,16 +1,17 @@
-"""Plotly figures of the report: critical path, cache timings, deployment timeline."""
+"""Plotly figures of the report: the critical path and the deployment timeline."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from deploybook.cicd.emulator.results import RunResult
+from deploybook.cicd.emulator.workflow import critical_path, finish_times
+from deploybook.cicd.pipeline import Releases, history_table, staging_rejection
 from deploybook.cicd.probes import Probe
-from deploybook.cicd.results import JobResult, RunResult
-from deploybook.cicd.workflow import critical_path, finish_times
 from deploybook.plotting import source_note
 
 
@@ -67,53 +68,8 @@ def critical_path_figure(plan: pd.DataFrame, title: str, source: str) -> go.Figu
     return fig
 
 
-def cache_table(cold: JobResult, warm: JobResult) -> pd.DataFrame:
-    """Step durations of the same job with an empty and a filled cache store."""
-    rows = []
-    for a, b in zip(cold.steps, warm.steps, strict=False):
-        if a.name == b.name and a.conclusion != "skipped" and max(a.seconds, b.seconds) >= 0.05:
-            rows.append(
-                {"step": a.label, "cold s": round(a.seconds, 2), "warm s": round(b.seconds, 2)}
-            )
-    rows.append(
-        {"step": "whole job", "cold s": round(cold.seconds, 2), "warm s": round(warm.seconds, 2)}
-    )
-    return pd.DataFrame(rows)
-
-
-def cache_figure(table: pd.DataFrame, source: str) -> go.Figure:
-    """Cold and warm seconds per step, one pair of horizontal bars per step."""
-    bars = [("cold cache (empty store)", "cold s", "#9ecae1"), ("warm cache", "warm s", "#3182bd")]
-    fig = go.Figure(
-        [
-            go.Bar(
-                name=name,
-                y=table["step"],
-                x=table[column],
-                orientation="h",
-                marker_color=color,
-                text=[f"{v:.1f} s" for v in table[column]],
-                textposition="outside",
-                cliponaxis=False,
-            )
-            for name, column, color in bars
-        ]
-    )
-    height = 170 + 56 * len(table)
-    fig.update_layout(
-        title="The book job with a cold and a warm cache",
-        xaxis_title="seconds",
-        yaxis={"autorange": "reversed", "automargin": True},
-        barmode="group",
-        height=height,
-        margin={"b": 110, "r": 40},
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-        annotations=[source_note(source) | {"y": 0, "yanchor": "top", "yshift": -62}],
-    )
-    return fig
-
-
 _EVENT_STYLES = {
+    "staged": ("diamond-open", "#1f77b4"),
     "switched": ("triangle-up", "#333"),
     "healthy": ("circle-open", "#2ca02c"),
     "failed": ("x-thin-open", "#d62728"),
@@ -122,7 +78,7 @@ _EVENT_STYLES = {
 
 
 def _probe_groups(
-    probes: dict[str, Sequence[Probe]], events: pd.DataFrame
+    probes: Mapping[str, Sequence[Probe]], events: pd.DataFrame
 ) -> dict[str, list[tuple[float, str, int]]]:
     """Probes by what answered them: (time, environment, status) per group."""
     switches = events[events["event"] == "switched"]
@@ -143,7 +99,7 @@ def _probe_groups(
 
 
 def timeline_figure(
-    probes: dict[str, Sequence[Probe]],
+    probes: Mapping[str, Sequence[Probe]],
     events: pd.DataFrame,
     t0: float,
     source: str,
@@ -157,7 +113,9 @@ def timeline_figure(
         cols=1,
         row_heights=[0.5, 0.5] if zoom else None,
         vertical_spacing=0.2,
-        subplot_titles=("the whole run", f"{zoom[0]}, around the rollback") if zoom else None,
+        subplot_titles=("the whole run", f"{zoom[0]}, while a release was tested")
+        if zoom
+        else None,
     )
     palette = iter(["#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"])
     for group, points in _probe_groups(probes, events).items():
@@ -189,12 +147,12 @@ def timeline_figure(
                 col=1,
             )
     for event, (symbol, color) in _EVENT_STYLES.items():
-        rows = events[events["event"] == event]
-        panels = [(1, rows)]
+        happened = events[events["event"] == event]
+        frames = [(1, happened)]
         if zoom:
-            inside = (rows["environment"] == zoom[0]) & rows["t"].between(zoom[1], zoom[2])
-            panels.append((2, rows[inside]))
-        for row, shown in panels:
+            inside = (happened["environment"] == zoom[0]) & happened["t"].between(zoom[1], zoom[2])
+            frames.append((2, happened[inside]))
+        for row, shown in frames:
             if shown.empty:
                 continue
             fig.add_trace(
@@ -224,3 +182,21 @@ def timeline_figure(
         ],
     )
     return fig
+
+
+def release_timeline(releases: Releases, source: str) -> go.Figure:
+    """:func:`timeline_figure` of a series of releases, zoomed on the release staging
+    rejected last (if any)."""
+    rejection = staging_rejection(releases)
+    events = history_table(releases.staging, releases.production)
+    probes = {
+        releases.staging.name: releases.staging_probes,
+        releases.production.name: releases.production_probes,
+    }
+    t0 = min((p.t for ps in probes.values() for p in ps), default=0.0)
+    zoom = (
+        (releases.staging.name, rejection.staged_at - 1, rejection.verdict_at + 1)
+        if rejection
+        else None
+    )
+    return timeline_figure(probes, events, t0, source, zoom=zoom)

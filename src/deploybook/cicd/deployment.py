@@ -1,4 +1,10 @@
-"""Deploy a release into a served environment: switch, smoke-test, roll back on failure."""
+"""Deploy a release blue/green: into the idle slot, smoke-tested there, then switched in.
+
+``deploy`` unpacks a release next to the live one and puts it in the environment's idle
+slot, served at a URL of its own; the browser smoke test runs there while readers keep
+getting the live release; only a release that passes is switched in, atomically. A release
+that fails is never served to readers and the live one is left untouched.
+"""
 
 from __future__ import annotations
 
@@ -26,23 +32,17 @@ class Outcome:
     environment: str
     release: str
     previous: str | None  # the release live before this deployment
-    status: str  # live | rolled-back | failed
-    switched_at: float
-    verdict_at: float
-    restored: str | None = None  # the release a rollback went back to
-    restored_at: float | None = None
+    status: str  # live | rejected (failed in the idle slot; the live release kept)
+    staged_at: float  # when the release entered the idle slot
+    verdict_at: float  # when its smoke test ended
+    switched_at: float | None = None  # when it went live (None if it never did)
     failures: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
 
     @property
-    def rollback_seconds(self) -> float | None:
-        """From the failed verdict to the previous release being served again."""
-        return None if self.restored_at is None else self.restored_at - self.verdict_at
-
-    @property
-    def exposed_seconds(self) -> float | None:
-        """How long the failed release was live before the rollback completed."""
-        return None if self.restored_at is None else self.restored_at - self.switched_at
+    def smoke_seconds(self) -> float:
+        """How long the release was tested in the idle slot."""
+        return self.verdict_at - self.staged_at
 
 
 def served_release(url: str) -> str | None:
@@ -54,58 +54,68 @@ def served_release(url: str) -> str | None:
         return None
 
 
-def wait_until_served(url: str, rid: str, timeout: float = 10.0) -> float:
-    """Poll until ``url`` serves release ``rid``; return the time it first did."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
+def wait_until_served(
+    url: str,
+    rid: str,
+    timeout: float = 10.0,
+    *,
+    first: float = 0.05,
+    longest: float = 5.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> float:
+    """Poll until ``url`` serves release ``rid``; return the wall-clock time it first did.
+
+    The wait between polls doubles from ``first`` up to ``longest`` and never runs past
+    the deadline: a CDN that takes minutes is asked a few dozen times, not thousands.
+    """
+    deadline = clock() + timeout
+    delay, polls = first, 0
+    while True:
+        polls += 1
         if served_release(url) == rid:
             return time.time()
-        time.sleep(0.005)
-    raise DeploymentError(f"{url} still does not serve release {rid!r} after {timeout:.0f} s")
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise DeploymentError(
+                f"{url} still does not serve release {rid!r} after {timeout:g} s ({polls} polls)"
+            )
+        sleep(min(delay, remaining))
+        delay = min(delay * 2, longest)
 
 
 def deploy(
-    env: Environment, archive: str | Path, url: str, *, keep: int = 5, smoke: SmokeTest = smoke_test
+    env: Environment,
+    archive: str | Path,
+    url: str,
+    candidate_url: str,
+    *,
+    keep: int = 5,
+    smoke: SmokeTest = smoke_test,
 ) -> Outcome:
-    """Publish ``archive`` into ``env`` (served at ``url``), switch to it and smoke-test it.
+    """Deploy ``archive`` into ``env`` blue/green (live at ``url``, idle slot at
+    ``candidate_url``): stage it, smoke-test it in the idle slot, and switch only if it passed.
 
-    A failed smoke test switches back at once to the last release that passed its smoke
-    test (the previous one, unless that had failed too) and waits until the server answers
-    with it again; the failed release stays on disk for inspection. With no healthy release
-    to return to, the outcome is ``failed``. Then releases beyond the newest ``keep`` are
-    deleted (:meth:`Environment.prune` keeps the live one and its rollback target).
+    A release that fails is recorded as ``failed`` and stays on disk for inspection; the live
+    release is not touched. After a switch, releases beyond the newest ``keep`` are deleted
+    (:meth:`Environment.prune` keeps the live one and its rollback target).
     """
     previous = env.current()
     rid = env.publish(archive)
-    switched = env.switch(rid)
-    wait_until_served(url, rid)
-    report = smoke(url)
+    staged = env.stage(rid)
+    wait_until_served(candidate_url, rid, timeout=30)
+    report = smoke(candidate_url)
     verdict = time.time()
-    if report.ok:
-        env.record("healthy", rid, seconds=report.seconds, pages=len(report.pages))
-        pruned = env.prune(keep)
-        return Outcome(env.name, rid, previous, "live", switched, verdict, pruned=pruned)
-    env.record("failed", rid, failures=report.failures[:20])
-    target = env.rollback_target(failed=rid)
-    if target is None:
+    if not report.ok:
+        env.record("failed", rid, failures=report.failures[:20], live=previous)
         return Outcome(
-            env.name, rid, previous, "failed", switched, verdict, failures=report.failures
+            env.name, rid, previous, "rejected", staged, verdict, failures=report.failures
         )
-    env.switch(target)
-    restored_at = wait_until_served(url, target)
-    env.record("rolled-back", target, failed=rid, seconds=restored_at - verdict)
-    return Outcome(
-        env.name,
-        rid,
-        previous,
-        "rolled-back",
-        switched,
-        verdict,
-        restored=target,
-        restored_at=restored_at,
-        failures=report.failures,
-        pruned=env.prune(keep),
-    )
+    env.record("healthy", rid, seconds=report.seconds, pages=len(report.pages))
+    switched = env.switch(rid)
+    wait_until_served(url, rid, timeout=30)
+    pruned = env.prune(keep)
+    return Outcome(env.name, rid, previous, "live", staged, verdict, switched, pruned=pruned)
 
 
 def rollback(env: Environment, url: str, to: str | None = None) -> float:

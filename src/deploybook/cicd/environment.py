@@ -1,9 +1,11 @@
-"""A deployment environment on disk: ``releases/<id>/`` side by side and an atomic ``current``.
+"""A deployment environment on disk: ``releases/<id>/`` side by side, two slots, one live.
 
-Blue/green in one folder: a new release is unpacked next to the live one, then ``current``
-(a relative symlink) is replaced in one ``rename(2)``, so a web server that resolves
-``current`` per request serves either the old release or the new one, never a mixture or
-nothing. Every publish, switch and verdict is appended to ``history.jsonl``.
+Blue/green in one folder: a new release is unpacked next to the live one and put in the
+idle slot (``candidate``, a relative symlink served at a URL of its own), where it is
+smoke-tested while ``current`` keeps serving the live release; only then is ``current``
+replaced in one ``rename(2)``, so a web server that resolves ``current`` per request serves
+either the old release or the new one, never nothing. Every publish, staging, switch and
+verdict is appended to ``history.jsonl``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class Environment:
         self.name = self.root.name
         self.releases_dir = self.root / "releases"
         self.current_link = self.root / "current"
+        self.candidate_link = self.root / "candidate"
         self.history_file = self.root / "history.jsonl"
         self.releases_dir.mkdir(parents=True, exist_ok=True)
 
@@ -37,6 +40,12 @@ class Environment:
         if not self.current_link.is_symlink():
             return None
         return Path(os.readlink(self.current_link)).name
+
+    def candidate(self) -> str | None:
+        """The release in the idle slot, or None."""
+        if not self.candidate_link.is_symlink():
+            return None
+        return Path(os.readlink(self.candidate_link)).name
 
     def releases(self) -> list[str]:
         """Release ids on disk, oldest publish first."""
@@ -104,16 +113,26 @@ class Environment:
         self.record("published", rid, source=str(site))
         return rid
 
-    def switch(self, rid: str) -> float:
-        """Point ``current`` at a release atomically; return the wall-clock time of the switch."""
+    def _point(self, link: Path, rid: str) -> None:
         target = self.releases_dir / rid
         if not target.is_dir():
             raise ReleaseError(f"{self.name}: no release {rid!r} on disk (have: {self.releases()})")
         read_manifest(target)
-        previous = self.current()
-        temporary = self.root / f".current-{os.getpid()}-{time.monotonic_ns()}"
+        temporary = self.root / f".{link.name}-{os.getpid()}-{time.monotonic_ns()}"
         temporary.symlink_to(Path("releases") / rid)
-        os.replace(temporary, self.current_link)
+        os.replace(temporary, link)
+
+    def stage(self, rid: str) -> float:
+        """Put a release in the idle slot (``candidate``); the live one is not touched."""
+        self._point(self.candidate_link, rid)
+        staged = time.time()
+        self.record("staged", rid, live=self.current(), t=staged)
+        return staged
+
+    def switch(self, rid: str) -> float:
+        """Point ``current`` at a release atomically; return the wall-clock time of the switch."""
+        previous = self.current()
+        self._point(self.current_link, rid)
         switched = time.time()
         self.record("switched", rid, previous=previous, t=switched)
         return switched
@@ -123,7 +142,7 @@ class Environment:
         one, nor the one a rollback of the live release would return to."""
         if keep < 1:
             raise ValueError(f"keep must be at least 1, got {keep}")
-        protected = {self.current(), self.last_healthy(), self.rollback_target()}
+        protected = {self.current(), self.candidate(), self.last_healthy(), self.rollback_target()}
         removed = []
         for rid in self.releases()[:-keep]:
             if rid not in protected:

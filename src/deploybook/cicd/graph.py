@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from deploybook.cicd.results import Event
-from deploybook.cicd.runner import LocalRunner
-from deploybook.cicd.workflow import is_triggered, load_workflows
+from deploybook.cicd.emulator.results import Event
+from deploybook.cicd.emulator.runner import LocalRunner
+from deploybook.cicd.emulator.workflow import is_triggered, load_workflows
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,8 @@ def plan(root: Path, work_dir: Path, triggers: Sequence[Trigger] = TRIGGERS) -> 
             if set(event.inputs) - set(declared):
                 continue
             result = runner.run(wf, event, dry_run=True)
-            called = {j.id.split("/")[0] for j in result.jobs if "/" in j.id}
+            ids = [j.id for j in result.jobs]
+            called = {i for i in ids if any(other.startswith(i + "/") for other in ids)}
             for job in result.jobs:
                 if job.result == "skipped" or job.id in called:
                     continue

@@ -13,7 +13,15 @@ provenance) and draws a plotly figure with the book's offline renderer;
 - ``no-offline-extension``: ``_config.yml`` without ``deploybook.book``, so no page ships
   ``plotly.min.js`` (figures cannot draw) and MathJax comes from a CDN;
 - ``dead-link``: the introduction links to a page that does not exist (raw HTML, which
-  Sphinx does not check).
+  Sphinx does not check);
+- ``absolute-link``: the introduction links to ``/book/data.html``, root-absolute: it works
+  where the site is served at a domain's root (staging) and breaks where it is served under
+  a path, as GitHub Pages serves a project site (``/<repository>/``), so only the smoke test
+  of the published site catches it.
+
+Besides the project's workflows the folder has ``ci-book.yml``: ``ci.yml``'s ``book`` job on
+its own (``book.yml`` with its caches), because ``ci.yml``'s lint job checks the whole
+project, which the small book is not.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ import nbformat
 
 from deploybook.paths import project_root
 
-DEFECTS = ("none", "no-offline-extension", "dead-link")
+DEFECTS = ("none", "no-offline-extension", "dead-link", "absolute-link")
 PAGES = (
     "book/intro.md",
     "book/data.md",
@@ -35,7 +43,23 @@ PAGES = (
     "book/_static/favicon.svg",
     "data/retraining/elec2.csv",
     "data/retraining/SOURCES.md",
+    "pyproject.toml",  # what `pip install -e .` would install (the install steps' lock check)
 )
+CI_BOOK = """\
+# ci.yml's book job on its own: the book built with its caches, as in CI
+name: ci-book
+on:
+  push:
+    branches: [main]
+permissions: {}
+jobs:
+  book:
+    uses: ./.github/workflows/book.yml
+    with:
+      caches: true
+    permissions:
+      contents: read
+"""
 TOC = """\
 format: jb-book
 root: book/intro
@@ -75,6 +99,7 @@ def build_source(dest: str | Path, defect: str = "none") -> Path:
         (dest / page).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / page, dest / page)
     shutil.copytree(root / ".github", dest / ".github")
+    (dest / ".github" / "workflows" / "ci-book.yml").write_text(CI_BOOK)
     shutil.copy2(root / "requirements.lock", dest / "requirements.lock")
     config = (root / "_config.yml").read_text()
     if defect == "no-offline-extension":
@@ -86,11 +111,13 @@ def build_source(dest: str | Path, defect: str = "none") -> Path:
         config = without
     (dest / "_config.yml").write_text(config)
     (dest / "_toc.yml").write_text(TOC)
-    if defect == "dead-link":  # in a prose page, so the notebook (and its cache key) is unchanged
+    links = {
+        "dead-link": '<a href="retired-page.html">The retired page</a>',
+        "absolute-link": '<a href="/book/data.html">The data</a>',
+    }
+    if defect in links:  # in a prose page, so the notebook (and its cache key) is unchanged
         intro_page = dest / "book" / "intro.md"
-        intro_page.write_text(
-            intro_page.read_text() + '\n<a href="retired-page.html">The retired page</a>\n'
-        )
+        intro_page.write_text(intro_page.read_text() + f"\n{links[defect]}\n")
     intro = "# A figure\n\nOne plotly figure from real data, drawn by the book's offline renderer."
     notebook = nbformat.v4.new_notebook()
     # fixed cell ids: nbformat draws random ones, which would change the file (and every

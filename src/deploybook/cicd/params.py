@@ -22,7 +22,7 @@ class CicdParams(ReportParams):
     )
     unit_tests: str = Field(min_length=1, description="test paths the unit job runs")
     releases: int = Field(ge=2, le=8, description="tags pushed through deploy.yml")
-    broken_release: Literal["none", "no-offline-extension", "dead-link"] = Field(
+    broken_release: Literal["none", "no-offline-extension", "dead-link", "absolute-link"] = Field(
         description="the defect of the last release"
     )
     keep_releases: int = Field(ge=2, le=20, description="releases each environment keeps")

@@ -3,9 +3,11 @@
 - :func:`run_ci`: jobs of ``ci.yml`` through the local runner, and the same ``run:``
   commands again by hand (a plain ``bash`` in the project), to compare;
 - :func:`run_releases`: ``deploy.yml`` for a series of release tags of the small book
-  (:mod:`deploybook.cicd.minibook`), its staging and GitHub Pages environments served on
-  loopback and probed every few milliseconds the whole time, with one shared cache store,
-  so the first build runs with a cold cache and the next with a warm one.
+  (:mod:`deploybook.cicd.minibook`), then a rollback dispatched by hand, its staging and
+  GitHub Pages environments served on loopback and probed every few milliseconds the whole
+  time;
+- :func:`cached_builds`: the book built twice as CI builds it, the second time with the
+  cache store the first one filled.
 """
 
 from __future__ import annotations
@@ -24,14 +26,16 @@ from typing import Any
 
 import pandas as pd
 
-from deploybook.cicd.deployment import rollback
+from deploybook.cicd.emulator.gh import GitHubStore
+from deploybook.cicd.emulator.masking import load_env_file
+from deploybook.cicd.emulator.results import Event, JobResult, RunResult
+from deploybook.cicd.emulator.runner import LocalRunner
+from deploybook.cicd.emulator.workflow import Workflow, load_workflow
 from deploybook.cicd.environment import Environment
 from deploybook.cicd.minibook import build_source
-from deploybook.cicd.probes import Probe, Prober
-from deploybook.cicd.results import Event, JobResult, RunResult
-from deploybook.cicd.runner import LocalRunner
+from deploybook.cicd.policy import external_uses, runtime_of
+from deploybook.cicd.probes import Probe, Prober, during
 from deploybook.cicd.server import SiteServer
-from deploybook.cicd.workflow import load_workflow
 
 _VOLATILE = re.compile(r"\b\d+(\.\d+)?s\b|\bin \d+(\.\d+)?s\b|0x[0-9a-f]+")
 
@@ -78,13 +82,58 @@ def ci_verdict(result: RunResult) -> str:
     return "; ".join(failed) or "a job failed before any step ran"
 
 
+def secrets_demo(root: Path, work_dir: Path, workflow: Path, secret: str) -> RunResult:
+    """The unit job of a workflow that prints a secret, run with ``secret`` as
+    ``CODECOV_TOKEN`` read from an env file, as a developer would keep it."""
+    secrets_file = work_dir / "secrets.env"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    secrets_file.write_text(f"CODECOV_TOKEN={secret}\n")
+    tests = "tests/unit/cicd/emulator/test_masking.py"
+    return run_ci(root, work_dir / "runs", ["unit"], tests, load_env_file(secrets_file), workflow)
+
+
+def log_lines(result: RunResult, job: str, containing: str) -> str:
+    """The lines of a job's log that contain ``containing``."""
+    return "\n".join(line for line in result.job(job).log().splitlines() if containing in line)
+
+
+def pins_table(workflows: Sequence[Workflow]) -> pd.DataFrame:
+    """Every pinned action version: its commit, the version its comment names, and the Node
+    runtime it runs on (recorded from its tag, :func:`deploybook.cicd.policy.runtime_of`)."""
+    pins = {(uses, comment) for wf in workflows for _, uses, comment in external_uses(wf)}
+    rows = []
+    for uses, comment in sorted(pins):
+        action, _, commit = uses.partition("@")
+        runtime = runtime_of(action, commit)
+        rows.append(
+            {"action": action, "commit": commit, "version": comment, "runs on": runtime or "?"}
+        )
+    return pd.DataFrame(rows)
+
+
+def environments_table(releases: Releases) -> pd.DataFrame:
+    """Each environment at the end: the live release and the releases kept on disk."""
+    return pd.DataFrame(
+        [
+            {
+                "environment": env.name,
+                "live": env.current(),
+                "releases kept": ", ".join(env.releases()),
+            }
+            for env in (releases.staging, releases.production)
+        ]
+    )
+
+
 def refused_entry(root: Path, work_dir: Path) -> tuple[str, str]:
     """The unit job's matrix entry for a Python other than this one, and why it cannot run
     here (the error the local runner gives it)."""
     ci = load_workflow(root / ".github" / "workflows" / "ci.yml")
     versions = [str(v) for v in ci.jobs["unit"]["strategy"]["matrix"]["python"]]
     python = next(v for v in versions if v != this_python())
-    result = run_ci(root, work_dir, ["unit"], "tests/unit/cicd/test_matrix.py", {}, python=python)
+    result = run_ci(
+        root, work_dir, ["unit"], "tests/unit/cicd/emulator/test_matrix.py", {}, python=python
+    )
     job = result.job("unit")
     errors = [line for step in job.steps for line in step.log if line.startswith("Error: ")]
     return python, errors[0].removeprefix("Error: ") if errors else f"it ended with {job.result}"
@@ -176,7 +225,7 @@ def compare_by_hand(root: Path, result: RunResult) -> pd.DataFrame:
 
 @dataclass
 class ReleaseRun:
-    """One tag pushed through ``deploy.yml``."""
+    """One run of ``deploy.yml``: a tag push, or a rollback dispatched by hand."""
 
     tag: str
     defect: str
@@ -192,7 +241,31 @@ class Releases:
     production: Environment
     staging_probes: list[Probe]
     production_probes: list[Probe]
-    manual_rollback: tuple[str, str, float] | None  # (from, to, seconds) in production
+    github: GitHubStore
+    dispatch: ReleaseRun | None  # the rollback by workflow_dispatch (None: nothing to go to)
+
+
+REPOSITORY = Event().repository
+PROBED_PAGE = "book/intro.html"  # a page with scripts and stylesheets, so a mixed load shows
+
+
+def _runner(
+    workspace: Path, work_dir: Path, servers: dict[str, str], keep: int, production: Environment
+) -> LocalRunner:
+    return LocalRunner(
+        workspace,
+        work_dir=work_dir / "runs",
+        cache_dir=work_dir / "cache",
+        github_root=work_dir / "github",
+        variables={
+            "STAGING_ROOT": str(work_dir / "environments" / "staging"),
+            "STAGING_URL": servers["staging"],
+            "STAGING_CANDIDATE_URL": servers["candidate"],
+            "KEEP_RELEASES": str(keep),
+        },
+        pages_root=production.root,
+        pages_url=servers["pages"],
+    )
 
 
 def run_releases(
@@ -204,45 +277,54 @@ def run_releases(
     probe_interval: float,
     sha: str,
 ) -> Releases:
-    """Push ``count`` tags through deploy.yml; the last release carries ``defect``."""
+    """Push ``count`` tags through deploy.yml (the last release carries ``defect``), then
+    roll GitHub Pages back by dispatching deploy.yml with ``rollback-to`` the release before
+    the latest GitHub release, all while both environments are probed.
+
+    Staging is served at a domain's root with its idle slot beside it; the local GitHub
+    Pages under ``/deploybook/``, as GitHub serves a project site; the local GitHub store
+    keeps the tags, releases and attestations between runs.
+    """
     shutil.rmtree(work_dir, ignore_errors=True)
     staging = Environment(work_dir / "environments" / "staging")
     production = Environment(work_dir / "environments" / "github-pages")
     runs: list[ReleaseRun] = []
     with (
         SiteServer(staging.current_link) as staging_server,
-        SiteServer(production.current_link) as pages_server,
-        Prober(staging_server.url, probe_interval, "staging") as staging_prober,
-        Prober(pages_server.url, probe_interval, "production") as pages_prober,
+        SiteServer(staging.candidate_link) as candidate_server,
+        SiteServer(production.current_link, prefix="/deploybook") as pages_server,
+        Prober(staging_server.url, probe_interval, "staging", PROBED_PAGE) as staging_prober,
+        Prober(pages_server.url, probe_interval, "production", PROBED_PAGE) as pages_prober,
     ):
+        servers = {
+            "staging": staging_server.url,
+            "candidate": candidate_server.url,
+            "pages": pages_server.url,
+        }
         for number in range(1, count + 1):
             tag = f"v0.{number}.0"
             this_defect = defect if number == count else "none"
             workspace = build_source(work_dir / f"checkout-{tag}", this_defect)
-            runner = LocalRunner(
-                workspace,
-                work_dir=work_dir / "runs",
-                cache_dir=work_dir / "cache",
-                variables={
-                    "STAGING_ROOT": str(staging.root),
-                    "STAGING_URL": staging_server.url,
-                    "KEEP_RELEASES": str(keep),
-                },
-                pages_root=production.root,
-                pages_url=pages_server.url,
-            )
-            event = Event("push", f"refs/tags/{tag}", sha=sha)
-            result = runner.run("deploy.yml", event, jobs=["verify"])
+            runner = _runner(workspace, work_dir, servers, keep, production)
+            result = runner.run("deploy.yml", Event("push", f"refs/tags/{tag}", sha=sha))
             runs.append(ReleaseRun(tag, this_defect, result))
-            if production.current():
-                production.prune(keep)
-        manual = None
-        live = production.current()
-        earlier = [r for r in production.releases() if r != live]
-        if live and earlier:  # what deploy.yml's workflow_dispatch rollback does to Pages
-            seconds = rollback(production, pages_server.url, to=earlier[-1])
-            manual = (live, earlier[-1], seconds)
-    return Releases(runs, staging, production, staging_prober.probes, pages_prober.probes, manual)
+        github = GitHubStore(work_dir / "github")
+        published = [r["tag"] for r in github.releases(REPOSITORY)]
+        dispatch = None
+        if len(published) > 1:  # the release before the latest one, from a fresh checkout
+            workspace = build_source(work_dir / "checkout-main")
+            runner = _runner(workspace, work_dir, servers, keep, production)
+            event = Event("workflow_dispatch", inputs={"rollback-to": published[1]}, sha=sha)
+            dispatch = ReleaseRun(published[1], "none", runner.run("deploy.yml", event))
+    return Releases(
+        runs, staging, production, staging_prober.probes, pages_prober.probes, github, dispatch
+    )
+
+
+def deploy_runs(releases: Releases) -> list[RunResult]:
+    """Every run of deploy.yml: each tag push, then the rollback dispatched by hand."""
+    extra = [releases.dispatch.result] if releases.dispatch else []
+    return [run.result for run in releases.runs] + extra
 
 
 def jobs_table(releases: Releases) -> pd.DataFrame:
@@ -362,53 +444,84 @@ def failed_probes(releases: Releases) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*columns, "s from it"])
 
 
+def cached_builds(root: Path, work_dir: Path, sha: str) -> tuple[JobResult, JobResult]:
+    """The small book built twice by ``book.yml`` with its caches (as ``ci.yml`` builds it),
+    on two identical checkouts sharing one cache store: (cold, warm) build jobs."""
+    shutil.rmtree(work_dir, ignore_errors=True)
+    jobs = []
+    for name in ("cold", "warm"):
+        workspace = build_source(work_dir / f"checkout-{name}")
+        runner = LocalRunner(workspace, work_dir=work_dir / "runs", cache_dir=work_dir / "cache")
+        result = runner.run("ci-book.yml", Event("push", "refs/heads/main", sha=sha))
+        jobs.append(result.job("book/build"))
+    return jobs[0], jobs[1]
+
+
+def failed_releases(releases: Releases) -> dict[str, set[str]]:
+    """Per environment, the releases that failed its smoke test: staging's in the idle slot,
+    GitHub Pages' in ``verify`` after publishing."""
+    staging = {e["release"] for e in releases.staging.history() if e["event"] == "failed"}
+    pages = set()
+    for run in releases.runs:
+        verify = [j for j in run.result.jobs if j.id == "verify"]
+        if verify and verify[0].result == "failure":
+            pages.add(run.result.job("build/build").outputs.get("release-id", ""))
+    return {releases.staging.name: staging, releases.production.name: pages - {""}}
+
+
+def served_by_broken(releases: Releases) -> list[tuple[str, Probe]]:
+    """Live probes (environment, probe) answered by a release that failed the smoke test of
+    that environment: readers who got a release the pipeline had found broken."""
+    broken = failed_releases(releases)
+    return [(env, p) for env, p in live_probes(releases) if broken[env] & set(p.releases)]
+
+
 @dataclass(frozen=True)
-class RollbackSummary:
-    """The last automatic rollback in staging, seen from the environment and the probes."""
+class Rejection:
+    """The last release staging refused in its idle slot, seen from the live slot's probes."""
 
     release: str
     reasons: list[str]
-    rollback_seconds: float
-    live_seconds: float
-    probes: int
-    all_served: bool
-    probes_failed: int  # probes in the window that did not answer 200
-    switched_at: float  # when the failed release went live
-    restored_at: float  # when the previous release was served again
-    restored: str  # the release served again
-    max_gap_seconds: float  # the longest wait between two probes in that window
+    staged_at: float
+    verdict_at: float
+    live: str | None  # the release readers kept getting
+    probes: int  # probes of staging's live URL while the release was tested
+    probes_failed: int  # ... that did not answer 200
+    answered_by: tuple[str, ...]  # every release that answered them
+
+    @property
+    def seconds(self) -> float:
+        """How long the release was under test in the idle slot."""
+        return self.verdict_at - self.staged_at
 
 
-def rollback_summary(releases: Releases) -> RollbackSummary | None:
-    """What happened around the last failed release in staging (None if none failed).
-
-    ``all_served`` is true only if at least one probe fell between the switch to the failed
-    release and the moment the previous one was served again, and every such probe was
-    answered 200.
-    """
+def staging_rejection(releases: Releases) -> Rejection | None:
+    """What happened around the last release staging rejected (None if none was)."""
     history = releases.staging.history()
     failed = [e for e in history if e["event"] == "failed"]
-    rolled = [e for e in history if e["event"] == "rolled-back"]
-    if not failed or not rolled:
+    if not failed:
         return None
-    bad = failed[-1]["release"]
-    switched = max(e["t"] for e in history if e["event"] == "switched" and e["release"] == bad)
-    restored = rolled[-1]["t"]
-    window = [p for p in releases.staging_probes if switched <= p.t <= restored]
-    starts = [switched, *(p.t for p in window), restored]
-    return RollbackSummary(
-        bad,
-        list(failed[-1]["failures"]),
-        rolled[-1]["seconds"],
-        restored - switched,
-        len(window),
-        bool(window) and all(p.status == 200 for p in window),
-        sum(p.status != 200 for p in window),
-        switched,
-        restored,
-        rolled[-1]["release"],
-        max(b - a for a, b in itertools.pairwise(starts)),
+    last = failed[-1]
+    staged = max(
+        e["t"] for e in history if e["event"] == "staged" and e["release"] == last["release"]
     )
+    window = during(releases.staging_probes, staged, last["t"])
+    return Rejection(
+        last["release"],
+        list(last.get("failures", [])),
+        staged,
+        last["t"],
+        last.get("live"),
+        len(window),
+        sum(p.status != 200 for p in window),
+        tuple(sorted({r for p in window for r in p.releases})),
+    )
+
+
+def rejection_reasons(releases: Releases) -> pd.DataFrame:
+    """What the smoke test found in the release staging rejected last (no rows if none)."""
+    rejection = staging_rejection(releases)
+    return pd.DataFrame({"what the smoke test found": rejection.reasons if rejection else []})
 
 
 def by_hand_verdict(table: pd.DataFrame) -> str:

@@ -1,7 +1,15 @@
-"""Serve an environment's ``current`` release on loopback, resolving the symlink per request."""
+"""Serve an environment's slot on loopback, resolving the symlink once per request.
+
+Each request resolves the served folder (``current`` or ``candidate``, a symlink into
+``releases/<id>``) once and answers from that release only, naming it in an ``X-Release``
+header: a page load whose HTML and assets came from two releases is then visible to a
+probe (:mod:`deploybook.cicd.probes`). ``prefix`` serves the site under a path, as GitHub
+Pages serves a project site under ``/<repository>/``.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from functools import partial
@@ -10,10 +18,34 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+RELEASE_HEADER = "X-Release"
+
 
 class _Handler(SimpleHTTPRequestHandler):
+    def __init__(self, *args: Any, base: str, prefix: str, **kwargs: Any) -> None:
+        self.base = base
+        self.prefix = prefix
+        self.release = ""
+        super().__init__(*args, directory=base, **kwargs)
+
+    def send_head(self) -> Any:
+        """Resolve the slot once for this request, and serve only below the prefix."""
+        resolved = os.path.realpath(self.base)
+        self.directory = resolved
+        if os.path.islink(self.base):
+            self.release = Path(resolved).name
+        if self.prefix:
+            path = self.path.split("?", 1)[0]
+            if path != self.prefix and not path.startswith(self.prefix + "/"):
+                self.send_error(404, "File not found")
+                return None
+            self.path = self.path[len(self.prefix) :] or "/"
+        return super().send_head()
+
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-cache")
+        if self.release:
+            self.send_header(RELEASE_HEADER, self.release)
         super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -34,22 +66,24 @@ class _Server(ThreadingHTTPServer):
 
 
 class SiteServer:
-    """A threaded HTTP server on ``127.0.0.1`` (a free port) for one folder or symlink.
+    """A threaded HTTP server on ``127.0.0.1`` (a free port) for one folder or symlink,
+    optionally under a path ``prefix`` (``/deploybook``).
 
     Use as a context manager, or call :meth:`start` and :meth:`stop`.
     """
 
-    def __init__(self, directory: str | Path):
+    def __init__(self, directory: str | Path, prefix: str = ""):
         self.directory = Path(directory)
-        handler = partial(_Handler, directory=str(self.directory))
+        self.prefix = prefix.rstrip("/")
+        handler = partial(_Handler, base=str(self.directory), prefix=self.prefix)
         self._server = _Server(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        """``http://127.0.0.1:<port>`` and the prefix."""
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}{self.prefix}"
 
     def start(self) -> Self:
         """Start serving in a background thread."""

@@ -141,7 +141,7 @@ class _LinkChecker:
 
 
 def smoke_test(
-    url: str, *, pages: list[str] | None = None, timeout_ms: int = 15_000
+    url: str, *, pages: list[str] | None = None, timeout_ms: int = 30_000
 ) -> SmokeReport:
     """Check every page of the release served at ``url`` (pages from its ``release.json``).
 
@@ -174,11 +174,17 @@ def smoke_test(
                     target = urllib.parse.urljoin(base + check.path, refresh.group(1))
                     check.problems.extend(p for p in [links.problem(target)] if p)
                 else:
-                    opened.append(
-                        (check, _open(context.new_page(), base, origin, check, timeout_ms))
-                    )
+                    try:
+                        page = _open(context.new_page(), base, origin, check, timeout_ms)
+                    except PlaywrightTimeout:
+                        check.problems.append(f"page did not answer within {timeout_ms} ms")
+                        continue
+                    opened.append((check, page))
             for check, (page, response) in opened:
-                _inspect(page, response, origin, check, links, timeout_ms)
+                try:
+                    _inspect(page, response, origin, check, links, timeout_ms)
+                except PlaywrightTimeout:
+                    check.problems.append(f"page did not finish loading within {timeout_ms} ms")
         finally:
             browser.close()
     return SmokeReport(url, release, checks, time.time() - start)

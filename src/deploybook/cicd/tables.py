@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -10,7 +11,7 @@ from pandas.io.formats.style import Styler
 
 
 def _cell(value: object, precision: int) -> str:
-    if value is None or value is pd.NA or (isinstance(value, Real) and np.isnan(value)):
+    if value is None or value is pd.NA or (isinstance(value, Real) and math.isnan(float(value))):
         return "\N{EN DASH}"
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"

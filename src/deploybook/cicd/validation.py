@@ -1,10 +1,15 @@
-"""Validate workflow files with three checkers, all offline, into one list of findings.
+"""Validate workflow files with five checkers, all offline, into one list of findings.
 
 1. **schema**: ``check-jsonschema`` with its vendored GitHub-workflows schema
    (``--builtin-schema vendor.github-workflows``);
-2. **zizmor**: the GitHub Actions security auditor, ``--offline``, pedantic persona, with the
+2. **contexts**: every expression against the contexts its key allows, by GitHub's own
+   workflow schema (:mod:`deploybook.cicd.emulator.contexts`);
+3. **actionlint**: the workflow linter (types of expressions, contexts, ``needs``, shell
+   scripts when shellcheck is installed), built by :mod:`deploybook.cicd.tools`;
+4. **zizmor**: the GitHub Actions security auditor, ``--offline``, pedantic persona, with the
    repository's ``.github/zizmor.yml`` (whose every exception carries its reason);
-3. **policy**: the project's own rules (:mod:`deploybook.cicd.policy`).
+5. **policy**: the project's own rules (:mod:`deploybook.cicd.policy`), with each
+   reusable workflow a workflow calls resolved among the files validated together.
 """
 
 from __future__ import annotations
@@ -18,9 +23,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from deploybook.cicd.emulator.contexts import expression_problems
+from deploybook.cicd.emulator.workflow import (
+    LineDict,
+    Workflow,
+    WorkflowError,
+    load_workflow,
+    load_yaml,
+)
 from deploybook.cicd.findings import Finding
-from deploybook.cicd.policy import policy_findings
-from deploybook.cicd.workflow import LineDict, WorkflowError, load_workflow, load_yaml
+from deploybook.cicd.policy import check_pins, check_runtimes, policy_findings
 
 SCHEMA = "vendor.github-workflows"
 _PATH_PART = re.compile(r"\.([A-Za-z0-9_-]+)|\['([^']*)'\]|\[(\d+)\]")
@@ -30,13 +42,13 @@ class ValidationToolError(RuntimeError):
     """A checker that is missing or crashed (not a finding in a workflow)."""
 
 
-def tool(name: str) -> str:
+def tool(name: str, install: str = "") -> str:
     """A console script installed next to this interpreter, else on PATH."""
     beside = Path(sys.executable).parent / name
     found = str(beside) if beside.exists() else shutil.which(name)
     if not found:
         raise ValidationToolError(
-            f"{name} is not installed: pip install -c requirements.lock {name}"
+            f"{name} is not installed: {install or f'pip install -c requirements.lock {name}'}"
         )
     return found
 
@@ -66,10 +78,12 @@ def _job_of(path: str) -> str:
     return (match.group(1) or match.group(2)) if match else ""
 
 
-def schema_findings(paths: Sequence[Path]) -> list[Finding]:
+def schema_findings(paths: Sequence[Path], schema: str = SCHEMA) -> list[Finding]:
     """Schema errors (the most specific message of each), with file, line and job."""
+    if not paths:
+        return []
     proc = _run(
-        [tool("check-jsonschema"), "--builtin-schema", SCHEMA, "-o", "json", *map(str, paths)]
+        [tool("check-jsonschema"), "--builtin-schema", schema, "-o", "json", *map(str, paths)]
     )
     try:
         report = json.loads(proc.stdout)
@@ -107,6 +121,45 @@ def schema_findings(paths: Sequence[Path]) -> list[Finding]:
                 _line_of(data, where),
                 _job_of(where),
                 f"{where}: {match['message']}",
+            )
+        )
+    return found
+
+
+def actionlint_findings(paths: Sequence[Path]) -> list[Finding]:
+    """actionlint's errors, each with its file, line and kind."""
+    binary = tool("actionlint", "run `deploybook setup` (it builds actionlint with Go)")
+    proc = _run([binary, "-no-color", "-format", "{{json .}}", *map(str, paths)])
+    try:
+        report = json.loads(proc.stdout or "[]")
+    except json.JSONDecodeError:
+        raise ValidationToolError(f"actionlint failed: {proc.stderr.strip()[-500:]}") from None
+    if proc.returncode not in (0, 1):
+        raise ValidationToolError(f"actionlint exited with {proc.returncode}: {proc.stderr[-500:]}")
+    given = {path.resolve(): str(path) for path in paths}
+    return [
+        Finding(
+            "actionlint",
+            item["kind"],
+            "error",
+            given.get((Path.cwd() / item["filepath"]).resolve(), item["filepath"]),
+            item["line"],
+            "",
+            item["message"],
+        )
+        for item in report
+    ]
+
+
+def context_findings(wf: Workflow) -> list[Finding]:
+    """Expressions that use a context or function their workflow key does not allow."""
+    found = []
+    for problem in expression_problems(wf):
+        job = problem.path.split(".")[1] if problem.path.startswith("jobs.") else ""
+        message = f"{problem.path}: {problem.message}"
+        found.append(
+            Finding(
+                "contexts", "unavailable-context", "error", str(wf.path), problem.line, job, message
             )
         )
     return found
@@ -161,19 +214,63 @@ def zizmor_findings(paths: Sequence[Path], config: Path | None = None) -> list[F
     return found
 
 
-def validate(paths: Sequence[str | Path], zizmor_config: str | Path | None = None) -> list[Finding]:
-    """Run the three checkers over workflow files (a folder means its ``*.yml`` files)."""
+def local_actions(workflows: Sequence[Workflow], root: Path) -> list[Path]:
+    """The ``action.yml`` of every local action (``uses: ./path``) the workflows' steps use."""
+    found: set[Path] = set()
+    for wf in workflows:
+        for job in wf.jobs.values():
+            for step in job.get("steps") or []:
+                uses = str(step.get("uses", "")) if isinstance(step, dict) else ""
+                if uses.startswith("./") and not uses.endswith((".yml", ".yaml")):
+                    folder = root / uses
+                    found.update(
+                        p for p in (folder / "action.yml", folder / "action.yaml") if p.is_file()
+                    )
+    return sorted(found)
+
+
+def validate(
+    paths: Sequence[str | Path],
+    zizmor_config: str | Path | None = None,
+    root: str | Path | None = None,
+) -> list[Finding]:
+    """Run the checkers over workflow files (a folder means its ``*.yml`` files) and the
+    local actions they use (schema, zizmor, pins). ``root`` is the repository the workflows
+    call reusable workflows and local actions from (default: the current folder)."""
+    repository = Path(root) if root is not None else Path.cwd()
     files: list[Path] = []
     for path in map(Path, paths):
         files.extend(sorted(path.glob("*.y*ml")) if path.is_dir() else [path])
     if not files:
         raise ValidationToolError(f"no workflow files in {', '.join(map(str, paths))}")
-    found = schema_findings(files) + zizmor_findings(
-        files, Path(zizmor_config) if zizmor_config else None
-    )
+    loaded: dict[str, Workflow] = {}
+    found = []
     for file in files:
         try:
-            found.extend(policy_findings(load_workflow(file)))
+            loaded[file.name] = load_workflow(file)
         except WorkflowError as exc:
             found.append(Finding("policy", "parse", "error", str(file), 1, "", str(exc)))
+    actions = local_actions(list(loaded.values()), repository)
+    found += schema_findings(files) + schema_findings(actions, "vendor.github-actions")
+    found += actionlint_findings(files)
+    found += zizmor_findings([*files, *actions], Path(zizmor_config) if zizmor_config else None)
+
+    def resolve(uses: str) -> Workflow | None:
+        """A called workflow: the file of that name validated with it, else in the project."""
+        if not uses.startswith("./"):
+            return None
+        name = Path(uses).name
+        if name in loaded:
+            return loaded[name]
+        try:
+            return load_workflow(repository / uses)
+        except WorkflowError:
+            return None
+
+    for wf in loaded.values():
+        found.extend(context_findings(wf))
+        found.extend(policy_findings(wf, resolve))
+    for action in actions:
+        manifest = Workflow(action, action.read_text(), load_yaml(action.read_text(), str(action)))
+        found.extend(check_pins(manifest) + check_runtimes(manifest))
     return found

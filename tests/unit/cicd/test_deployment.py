@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import tarfile
+import threading
 import time
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -212,62 +214,49 @@ def test_missing_chromium_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> N
         chromium_path()
 
 
-def test_release_and_rollback_cycle_without_downtime(
+def test_a_broken_release_is_rejected_in_the_idle_slot_and_never_served(
     make_site: SiteMaker, toc: Path, tmp_path: Path
 ) -> None:
-    """Good release, broken release caught and rolled back automatically, all while probed."""
+    """Blue/green (Fowler, "BlueGreenDeployment": the new version is tested in the idle
+    environment before the router switches to it): the broken release is smoke-tested at
+    its own URL, no probe of the live URL is ever answered by it, and the live release is
+    untouched."""
     out = tmp_path / "out"
     env = Environment(tmp_path / "staging")
-    with SiteServer(env.current_link) as server:
-        first = deploy(env, _release(make_site, toc, out, "r1"), server.url, keep=2)
+    with SiteServer(env.current_link) as live, SiteServer(env.candidate_link) as idle:
+        first = deploy(env, _release(make_site, toc, out, "r1"), live.url, idle.url, keep=2)
         assert first.status == "live"
-        with Prober(server.url, interval=0.005) as prober:
+        with Prober(live.url, interval=0.005, page="page.html") as prober:
             broken = deploy(
-                env, _release(make_site, toc, out, "r2", "no-plotly"), server.url, keep=2
+                env, _release(make_site, toc, out, "r2", "no-plotly"), live.url, idle.url
             )
-        assert served_release(server.url) == "r1"
-    assert broken.status == "rolled-back"
-    assert broken.previous == broken.restored == "r1"
+        assert served_release(live.url) == "r1"
+        assert served_release(idle.url) == "r2"  # still there to inspect
+    assert (broken.status, broken.previous, broken.switched_at) == ("rejected", "r1", None)
     assert any("not drawn" in f for f in broken.failures)
-    assert broken.rollback_seconds is not None
-    assert 0 <= broken.rollback_seconds < 5
-    assert broken.exposed_seconds >= broken.rollback_seconds
-    window = during(prober.probes, broken.switched_at, broken.restored_at)
+    window = during(prober.probes, broken.staged_at, broken.verdict_at)
     assert len(window) >= 5
     assert {p.status for p in prober.probes} == {200}
-    assert {p.release for p in window} <= {"r1", "r2"}
+    assert {r for p in prober.probes for r in p.releases} == {"r1"}
     assert env.current() == "r1"
-    assert "r2" in env.releases()  # kept for inspection
     events = [e["event"] for e in env.history()]
-    assert events[-3:] == ["failed", "switched", "rolled-back"]
+    assert events[-3:] == ["published", "staged", "failed"]
 
 
-def test_first_release_failing_has_nothing_to_roll_back_to(
+def test_a_good_release_is_switched_in_only_after_its_smoke_test(
     make_site: SiteMaker, toc: Path, tmp_path: Path
 ) -> None:
-    env = Environment(tmp_path / "staging")
-    with SiteServer(env.current_link) as server:
-        outcome = deploy(
-            env, _release(make_site, toc, tmp_path / "out", "r1", "dead-link"), server.url
-        )
-    assert outcome.status == "failed"
-    assert outcome.rollback_seconds is None
-
-
-def test_a_rollback_skips_a_live_release_that_had_failed_too(
-    make_site: SiteMaker, toc: Path, tmp_path: Path
-) -> None:
-    """r2 failed with nothing to return to and stayed live; r3 fails: back to r1, not r2."""
     out = tmp_path / "out"
     env = Environment(tmp_path / "staging")
-    with SiteServer(env.current_link) as server:
-        assert deploy(env, _release(make_site, toc, out, "r1"), server.url).status == "live"
-        r2 = env.publish(_release(make_site, toc, out, "r2"))
-        env.switch(r2)
-        env.record("failed", r2)  # a live release that failed its smoke test
-        outcome = deploy(env, _release(make_site, toc, out, "r3", "dead-link"), server.url)
-        assert served_release(server.url) == "r1"
-    assert (outcome.previous, outcome.restored, outcome.status) == ("r2", "r1", "rolled-back")
+    with SiteServer(env.current_link) as live, SiteServer(env.candidate_link) as idle:
+        first = deploy(env, _release(make_site, toc, out, "r1", "dead-link"), live.url, idle.url)
+        assert (first.status, env.current()) == ("rejected", None)  # nothing was ever live
+        outcome = deploy(env, _release(make_site, toc, out, "r2"), live.url, idle.url)
+        assert served_release(live.url) == "r2"
+    assert outcome.status == "live"
+    assert outcome.staged_at < outcome.verdict_at <= outcome.switched_at
+    events = [e["event"] for e in env.history() if e["release"] == "r2"]
+    assert events == ["published", "staged", "healthy", "switched"]
 
 
 def test_manual_rollback_to_an_earlier_release(
@@ -275,16 +264,35 @@ def test_manual_rollback_to_an_earlier_release(
 ) -> None:
     out = tmp_path / "out"
     env = Environment(tmp_path / "prod")
-    with SiteServer(env.current_link) as server:
+    with SiteServer(env.current_link) as server, SiteServer(env.candidate_link) as idle:
         for rid in ("r1", "r2"):
-            assert deploy(env, _release(make_site, toc, out, rid), server.url).status == "live"
+            outcome = deploy(env, _release(make_site, toc, out, rid), server.url, idle.url)
+            assert outcome.status == "live"
         seconds = rollback(env, server.url)
         assert served_release(server.url) == "r1"
         assert seconds < 5
         with pytest.raises(DeploymentError, match="no earlier healthy release"):
             rollback(Environment(tmp_path / "empty"), server.url)
-        with pytest.raises(DeploymentError, match="still does not serve release 'r9'"):
-            wait_until_served(server.url, "r9", timeout=0.05)
+
+
+def test_waiting_backs_off_and_stops_at_the_deadline() -> None:
+    """Polling doubles its wait up to a ceiling and never sleeps past the deadline: 600 s
+    of waiting for a release that never comes is 127 polls (7 doubling waits from 0.05 s,
+    then 5 s each), not 120,000 (one every 5 ms)."""
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    with pytest.raises(DeploymentError, match=r"after 600 s \(127 polls\)"):
+        wait_until_served(
+            "http://127.0.0.1:9", "r9", 600, clock=lambda: now[0], sleep=sleep, first=0.05
+        )
+    assert slept[:4] == [0.05, 0.1, 0.2, 0.4]
+    assert max(slept) == 5.0
+    assert now[0] == pytest.approx(600)
 
 
 def test_probe_reports_connection_failures() -> None:
@@ -292,6 +300,52 @@ def test_probe_reports_connection_failures() -> None:
     assert result.status == 0
     assert result.release is None
     assert "Connection refused" in result.error  # why there was no answer
+
+
+class _Mixed(BaseHTTPRequestHandler):
+    """A server caught mid-switch: the page from release a, its stylesheet from b."""
+
+    def _answer(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("X-Release", "a" if self.path.endswith(".html") else "b")
+        self.end_headers()
+        if self.command == "GET":
+            self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        page = b'<html><link rel="stylesheet" href="style.css"><img src="x.png"></html>'
+        self._answer(page if self.path.endswith(".html") else b'{"id": "b"}')
+
+    do_HEAD = do_GET
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+def test_a_page_load_mixing_two_releases_is_detected() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Mixed)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = probe(f"http://127.0.0.1:{server.server_address[1]}", page="page.html")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.release == "a"
+    assert result.releases == ("a", "b")
+    assert result.mixed
+
+
+def test_a_site_under_a_prefix_answers_only_there(tmp_path: Path) -> None:
+    """GitHub Pages serves a project site under /<repository>/: a root-absolute link that
+    works at a domain's root breaks there."""
+    (tmp_path / "index.html").write_text("<html>home</html>")
+    (tmp_path / "release.json").write_text('{"id": "r1"}')
+    with SiteServer(tmp_path, prefix="/deploybook") as server:
+        assert server.url.endswith("/deploybook")
+        assert probe(server.url).status == 200
+        origin = server.url.removesuffix("/deploybook")
+        assert probe(origin).status == 404
 
 
 def test_probe_reads_the_release(make_site: SiteMaker, tmp_path: Path) -> None:

@@ -13,16 +13,17 @@ def test_plan_of_the_books_workflows(tmp_path: Path) -> None:
     by_trigger = {t: set(rows["job"]) for t, rows in planned.groupby("trigger")}
     assert by_trigger["tag v*"] == {
         "deploy: build/build",
+        "deploy: attest",
         "deploy: staging",
         "deploy: production/publish",
         "deploy: verify",
-        "deploy: archive",
+        "deploy: release",
     }
-    # a rollback is smoke-tested too: verify runs after production or rollback, whichever ran
+    # a rollback is smoke-tested too: rollback.yml fetches, publishes (pages.yml), verifies
     assert by_trigger["manual roll back"] == {
-        "deploy: fetch-release",
-        "deploy: rollback/publish",
-        "deploy: verify",
+        "deploy: rollback/fetch",
+        "deploy: rollback/publish/publish",
+        "deploy: rollback/verify",
     }
     assert by_trigger["manual run"] >= {"deploy: build/build", "deploy: staging"}
     assert "deploy: production/publish" not in by_trigger["manual run"]
@@ -37,7 +38,7 @@ def test_plan_of_the_books_workflows(tmp_path: Path) -> None:
     assert environments["deploy: staging"] == "staging"
     assert environments["deploy: production/publish"] == "github-pages"
     staging = planned[(planned["trigger"] == "tag v*") & (planned["job"] == "deploy: staging")]
-    assert staging.iloc[0]["needs"] == ["deploy: build/build"]
+    assert staging.iloc[0]["needs"] == ["deploy: build/build", "deploy: attest"]
 
 
 def test_figure_draws_triggers_jobs_and_environments(tmp_path: Path) -> None:

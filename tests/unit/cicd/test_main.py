@@ -83,26 +83,31 @@ def test_deploy_serves_itself_and_smoke_passes(
         assert main(["smoke", server.url, "--expect", "r7", "--wait", "0.05"]) == 2
         assert "does not serve release 'r7'" in capsys.readouterr().err
         broken = archive_site(make_site("r2", "no-plotly"), toc, "r2", tmp_path / "rel")
-        assert (
-            main(
-                ["deploy", str(broken.archive), "--environment", str(env.root), "--url", server.url]
+        with SiteServer(env.candidate_link) as idle:
+            code = main(
+                [
+                    "deploy",
+                    str(broken.archive),
+                    "--environment",
+                    str(env.root),
+                    "--url",
+                    server.url,
+                    "--candidate-url",
+                    idle.url,
+                ]
             )
-            == 1
-        )
-        rolled = json.loads(capsys.readouterr().out)
-        assert (rolled["status"], rolled["previous"], rolled["restored"]) == (
-            "rolled-back",
-            "r1",
-            "r1",
-        )
+        assert code == 1
+        rejected = json.loads(capsys.readouterr().out)
+        assert (rejected["status"], rejected["previous"]) == ("rejected", "r1")
+        assert env.current() == "r1"
         (env.current_link).unlink()
         env.current_link.symlink_to(Path("releases") / "r2")
         assert main(["smoke", server.url]) == 1
         assert "FAIL" in capsys.readouterr().out
     written = job_summary.read_text()
-    assert "**r1** is live" in written
+    assert "**r1** passed its smoke test in the idle slot and is live" in written
     assert "| index.html | 200 |" in written
-    assert "**r2** failed its smoke test and was rolled back to **r1**" in written
+    assert "**r2** failed its smoke test in the idle slot and was never served" in written
     assert "plotly figure(s) not drawn" in written
 
 
@@ -172,3 +177,14 @@ def test_module_entry_point() -> None:
     )
     assert proc.returncode == 0
     assert "validate" in proc.stdout
+
+
+def test_validate_reports_the_release_cache_of_the_old_workflows(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14's done-means, as a user types it on a clean clone."""
+    monkeypatch.chdir(project_root())
+    assert main(["validate", "tests/unit/cicd/old_workflows"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("release-cache") == 3
+    assert "book.yml" in out

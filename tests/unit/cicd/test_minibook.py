@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from deploybook.cicd.hashing import hash_files
+from deploybook.cicd.emulator.hashing import hash_files
 from deploybook.cicd.minibook import build_source
 from deploybook.cicd.release import toc_pages
 

@@ -1,4 +1,4 @@
-"""The report's helpers: CI comparison, schedules, cache table, timeline, rollback summary."""
+"""The report's helpers: CI comparison, schedules, timeline, what the live slot's probes saw."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ import pandas as pd
 import pytest
 
 from deploybook.cicd.charts import (
-    cache_figure,
-    cache_table,
     critical_path_figure,
     schedule,
     timeline_figure,
 )
+from deploybook.cicd.emulator.gh import GitHubStore
+from deploybook.cicd.emulator.results import JobResult, RunResult, StepResult
+from deploybook.cicd.emulator.runner import LocalRunner
 from deploybook.cicd.environment import Environment
 from deploybook.cicd.params import CicdParams
 from deploybook.cicd.pipeline import (
@@ -29,15 +30,14 @@ from deploybook.cicd.pipeline import (
     head_commit,
     history_table,
     refused_entry,
-    rollback_summary,
     run_folder,
+    served_by_broken,
+    staging_rejection,
     steps_table,
     this_python,
     where_jobs_ran,
 )
 from deploybook.cicd.probes import Probe
-from deploybook.cicd.results import JobResult, RunResult, StepResult
-from deploybook.cicd.runner import LocalRunner
 from deploybook.cicd.tables import show
 from deploybook.params import ParameterError
 from deploybook.paths import project_root
@@ -132,62 +132,61 @@ def test_schedule_starts_jobs_when_their_needs_finish() -> None:
     assert len(critical_path_figure(plan.reset_index(), "t", "s").data) == 2
 
 
-def test_cache_table_and_figure() -> None:
-    cold = JobResult(
-        "b", "b", "success", 0, 10.0, [], steps=[_step("Build", 8.0), _step("Archive", 1.0)]
-    )
-    warm = JobResult(
-        "b", "b", "success", 0, 4.0, [], steps=[_step("Build", 2.0), _step("Archive", 1.0)]
-    )
-    table = cache_table(cold, warm)
-    assert list(table["step"]) == ["Build", "Archive", "whole job"]
-    assert list(table["warm s"]) == [2.0, 1.0, 4.0]
-    assert len(cache_figure(table, "s").data) == 2
-
-
 def _releases(tmp_path: Path, probes: list[Probe]) -> Releases:
+    """Staging's history of a blue/green series: r1 live, r2 staged at 3.0 and rejected at
+    5.0, probes of the live URL as given."""
     staging = Environment(tmp_path / "staging")
     events = [
-        {"t": 1.0, "event": "switched", "release": "r1"},
-        {"t": 2.0, "event": "healthy", "release": "r1"},
-        {"t": 3.0, "event": "switched", "release": "r2"},
-        {"t": 5.0, "event": "failed", "release": "r2", "failures": ["page.html: broken link"]},
-        {"t": 5.001, "event": "switched", "release": "r1"},
-        {"t": 5.01, "event": "rolled-back", "release": "r1", "seconds": 0.01},
+        {"t": 1.0, "event": "staged", "release": "r1"},
+        {"t": 1.5, "event": "healthy", "release": "r1"},
+        {"t": 2.0, "event": "switched", "release": "r1"},
+        {"t": 3.0, "event": "staged", "release": "r2", "live": "r1"},
+        {
+            "t": 5.0,
+            "event": "failed",
+            "release": "r2",
+            "failures": ["page.html: broken link"],
+            "live": "r1",
+        },
     ]
     staging.history_file.write_text("".join(json.dumps(e) + "\n" for e in events))
-    return Releases([], staging, Environment(tmp_path / "prod"), probes, [], None)
+    prod = Environment(tmp_path / "prod")
+    return Releases([], staging, prod, probes, [], GitHubStore(tmp_path / "github"), None)
 
 
-def test_rollback_summary_requires_every_probe_in_the_window(tmp_path: Path) -> None:
-    good = [Probe(t, 200, "r2" if 3 <= t < 5 else "r1", 0.001) for t in (2.5, 3.5, 4.5, 5.005, 6.0)]
-    summary = rollback_summary(_releases(tmp_path / "a", good))
-    assert summary is not None
-    assert summary.release == "r2"
-    assert summary.probes == 3
-    assert summary.all_served is True
-    assert summary.rollback_seconds == pytest.approx(0.01)
-    assert summary.live_seconds == pytest.approx(2.01)
-    assert summary.reasons == ["page.html: broken link"]
-    assert summary.max_gap_seconds == pytest.approx(1.0)  # from 3.5 to 4.5
-    assert summary.restored == "r1"
-    assert (summary.switched_at, summary.restored_at) == (3.0, 5.01)
-    assert summary.probes_failed == 0
-    outage = [*good, Probe(4.0, 0, None, 2.0)]
-    assert rollback_summary(_releases(tmp_path / "b", outage)).all_served is False
-    assert rollback_summary(_releases(tmp_path / "f", outage)).probes_failed == 1
-    assert rollback_summary(_releases(tmp_path / "c", [])).all_served is False
-    nothing = Releases([], Environment(tmp_path / "d"), Environment(tmp_path / "e"), [], [], None)
-    assert rollback_summary(nothing) is None
+def test_a_rejection_is_seen_from_the_live_slots_probes(tmp_path: Path) -> None:
+    good = [Probe(t, 200, "r1", 0.001, releases=("r1",)) for t in (2.5, 3.5, 4.5, 5.5)]
+    rejection = staging_rejection(_releases(tmp_path / "a", good))
+    assert rejection is not None
+    assert (rejection.release, rejection.live, rejection.seconds) == ("r2", "r1", 2.0)
+    assert rejection.probes == 2  # 3.5 and 4.5 fall between staging and verdict
+    assert rejection.answered_by == ("r1",)
+    assert rejection.reasons == ["page.html: broken link"]
+    assert served_by_broken(_releases(tmp_path / "b", good)) == []
+    leaked = [*good, Probe(4.0, 200, "r2", 0.001, releases=("r2",))]
+    assert len(served_by_broken(_releases(tmp_path / "c", leaked))) == 1
+    mixed = Probe(4.2, 200, "r1", 0.001, releases=("r1", "r2"))
+    assert mixed.mixed
+    assert staging_rejection(_releases(tmp_path / "d", [*good, mixed])).answered_by == ("r1", "r2")
+    nothing = Releases(
+        [],
+        Environment(tmp_path / "e"),
+        Environment(tmp_path / "f"),
+        [],
+        [],
+        GitHubStore(tmp_path),
+        None,
+    )
+    assert staging_rejection(nothing) is None
 
 
 def test_timeline_figure_and_history(tmp_path: Path) -> None:
     releases = _releases(tmp_path, [Probe(3.5, 200, "r2", 0.001), Probe(4.0, 0, None, 2.0)])
     events = history_table(releases.staging, releases.production)
-    assert list(events["event"])[:2] == ["switched", "healthy"]
+    assert list(events["event"])[:3] == ["staged", "healthy", "switched"]
     fig = timeline_figure({"staging": releases.staging_probes}, events, 0.0, "s")
     names = {trace.name for trace in fig.data}
-    assert {"served r2", "probe not answered 200", "switched", "failed", "rolled-back"} <= names
+    assert {"served r2", "probe not answered 200", "staged", "switched", "failed"} <= names
     zoomed = timeline_figure(
         {"staging": releases.staging_probes}, events, 0.0, "s", zoom=("staging", 3.0, 3.9)
     )
@@ -210,7 +209,7 @@ def test_failed_probes_name_the_nearest_deployment_event(tmp_path: Path) -> None
             "sent at s": 2.6,  # since the first probe, at 0.5
             "HTTP status": "no answer (TimeoutError: timed out)",
             "probe took s": 5.0,
-            "nearest event": "switched",
+            "nearest event": "staged",  # r2, in the idle slot at 3.0
             "s from it": 0.1,
         }
     ]

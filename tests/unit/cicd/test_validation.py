@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from deploybook.cicd.broken import VARIANTS, broken_workflow
+from deploybook.cicd.emulator.workflow import load_workflow
 from deploybook.cicd.findings import findings_table
 from deploybook.cicd.policy import policy_findings
 from deploybook.cicd.validation import ValidationToolError, tool, validate
-from deploybook.cicd.workflow import load_workflow
 from deploybook.paths import project_root
 
 WORKFLOWS = project_root() / ".github" / "workflows"
@@ -36,7 +36,9 @@ def test_each_broken_variant_is_caught_by_its_checkers(tmp_path: Path, variant: 
     path.write_text(broken_workflow(variant))
     found = validate([path], ZIZMOR_CONFIG)
     assert {f.checker for f in found} == set(VARIANTS[variant].caught_by)
-    assert all(f.file == str(path) and f.line >= 1 for f in found)
+    assert all(f.line >= 1 for f in found)
+    # a release build's caches are found in the book.yml it calls, every other in the copy
+    assert all(f.file == str(path) or f.rule == "release-cache" for f in found)
 
 
 def test_unknown_variant() -> None:
@@ -175,3 +177,130 @@ def test_missing_tool_and_empty_folder(tmp_path: Path) -> None:
         tool("no-such-tool")
     with pytest.raises(ValidationToolError, match="no workflow files"):
         validate([tmp_path])
+
+
+OLD_WORKFLOWS = Path(__file__).parent / "old_workflows"
+
+
+def test_the_old_release_build_restored_caches_and_the_policy_now_says_so() -> None:
+    """Issue 14 (independent reference: zizmor's cache-poisoning audit and GitHub's security
+    hardening guide, which forbid restoring caches in a build that is released): the old
+    ``book.yml``, called by ``deploy.yml`` on a push of tags ``v*``, restored pip, Ivy and
+    Jupyter caches, the last with ``restore-keys``. zizmor sees ``book.yml`` only as
+    ``workflow_call`` and said nothing; the policy applies the caller's trigger."""
+    found = validate([OLD_WORKFLOWS], ZIZMOR_CONFIG)
+    release = [f for f in found if f.rule == "release-cache"]
+    assert [Path(f.file).name for f in release] == ["book.yml"] * 3
+    assert any("restore-keys" in f.message for f in release)
+    assert all("push of tags v*" in f.message for f in release)
+    assert not [f for f in found if f.checker == "zizmor" and "cache" in f.rule]
+
+
+def _folder(tmp_path: Path, **files: str) -> Path:
+    for name, text in files.items():
+        (tmp_path / f"{name}.yml").write_text(text)
+    return tmp_path
+
+
+CALLEE = """on:
+  workflow_call:
+    inputs:
+      caches: {type: boolean, default: false}
+permissions: {}
+jobs:
+  build:
+    runs-on: ubuntu-24.04
+    timeout-minutes: 5
+    permissions: {}
+    steps:
+      - if: "CONDITION"
+        uses: actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae # v5.0.5
+        with: {path: x, key: k}
+"""
+CALLER = """on: TRIGGER
+permissions: {}
+jobs:
+  build:
+    uses: ./.github/workflows/callee.yml
+    WITH
+    permissions: {}
+  publish:
+    needs: build
+    runs-on: ubuntu-24.04
+    timeout-minutes: 5
+    environment: github-pages
+    concurrency: pages
+    permissions: {pages: write}
+    steps: [{run: 'true'}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("trigger", "with_", "condition", "flagged"),
+    [
+        ("{push: {tags: ['v*']}}", "", "inputs.caches", False),  # the default, false
+        ("{push: {tags: ['v*']}}", "with: {caches: true}", "inputs.caches", True),
+        ("{push: {tags: ['v*']}}", "", "runner.environment == 'github-hosted'", True),
+        ("{push: {tags: ['v*']}}", "", "inputs.caches && github.ref == 'x'", False),
+        ("{push: {tags: ['v*']}}", "", "!inputs.caches || github.ref == 'x'", True),
+        ("{pull_request: {}}", "with: {caches: true}", "inputs.caches", True),  # it publishes
+    ],
+)
+def test_release_cache_applies_the_callers_trigger_and_inputs(
+    tmp_path: Path, trigger: str, with_: str, condition: str, flagged: bool
+) -> None:
+    """A cache step in a called workflow is a finding when the caller publishes what it
+    builds and the step's ``if:`` can be true for that call (only the inputs are known)."""
+    folder = _folder(
+        tmp_path,
+        callee=CALLEE.replace("CONDITION", condition),
+        caller=CALLER.replace("TRIGGER", trigger).replace("WITH", with_),
+    )
+    callee = load_workflow(folder / "callee.yml")
+    caller = load_workflow(folder / "caller.yml")
+    found = policy_findings(caller, {"./.github/workflows/callee.yml": callee}.get)
+    assert any(f.rule == "release-cache" for f in found) is flagged
+
+
+@pytest.mark.parametrize(
+    ("uses", "rule", "message"),
+    [
+        (
+            "actions/cache@0057852bfaa89a56745cba8c7296529d2fc39830 # v4.3.0",
+            "node20-runtime",
+            "actions/cache v4.3.0 runs on Node 20",
+        ),
+        (
+            "actions/upload-pages-artifact@7b1f4a764d45c48632c6b24a0339c27f5614fb0b # v4.0.0",
+            "node20-runtime",  # composite, but its upload-artifact v4.6.2 is on Node 20
+            "upload-pages-artifact v4.0.0 runs on Node 20",
+        ),
+        (
+            "actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae # v5.0.4",
+            "pin-unverified",
+            "is v5.0.5, not v5.0.4",
+        ),
+        (
+            "actions/cache@1111111111111111111111111111111111111111 # v5.0.5",
+            "pin-unverified",
+            "is not a release recorded",
+        ),
+    ],
+)
+def test_pins_are_checked_against_their_tags_and_runtime(
+    tmp_path: Path, uses: str, rule: str, message: str
+) -> None:
+    """Reference: data/cicd/action_pins.csv, each row a tag resolved to its commit in the
+    action's own repository and its action.yml read there (runs.using)."""
+    text = GOOD_HEAD + _job("    steps:", f"      - uses: {uses}")
+    found = _policy(tmp_path, text)
+    assert any(f.startswith(f"{rule}: ") and message in f for f in found), found
+
+
+def test_the_new_pins_all_run_on_node_24() -> None:
+    """Every action the workflows and their local actions use now is a recorded Node 24
+    release (none of the five that ran on Node 20 is left)."""
+    found = [
+        f for f in validate([WORKFLOWS], ZIZMOR_CONFIG) if f.rule.startswith(("node20", "pin"))
+    ]
+    assert found == []
