@@ -88,6 +88,7 @@ class VersionReport:
     challenger_served: bool  # the new challenger (not a repair) is what serves now
     reason: str
     metrics: dict[str, float] = field(default_factory=dict)
+    worse: bool = False  # the gate found the challenger worse than its tolerance allows
 
 
 def _accuracy(frame: Any, keys: set[int] | None = None) -> float | None:
@@ -352,7 +353,9 @@ class RetrainingJob:
                 reason = f"{reason}; promoted anyway: the champion learned from changed rows"
         self._remember(version, changes.holdout, changes.holdout_keys)
         if stored is None:
-            return VersionReport(version, changes.batch, status, False, reason, metrics)
+            return VersionReport(
+                version, changes.batch, status, False, reason, metrics, decision.worse
+            )
         metrics["fit_seconds"] = stored.fit_seconds
         metrics["trees"] = float(len(stored.tree_cohorts))
         started = time.perf_counter()
@@ -360,7 +363,13 @@ class RetrainingJob:
             if status == CHAMPION:
                 self._champion = (None, stored)
             return VersionReport(
-                version, changes.batch, status, stored is challenger, reason, metrics
+                version,
+                changes.batch,
+                status,
+                stored is challenger,
+                reason,
+                metrics,
+                decision.worse,
             )
         self.registry.append(
             stored,
@@ -375,4 +384,6 @@ class RetrainingJob:
         metrics["store_seconds"] = time.perf_counter() - started
         if status == CHAMPION:
             self._champion = (None, stored)
-        return VersionReport(version, changes.batch, status, stored is challenger, reason, metrics)
+        return VersionReport(
+            version, changes.batch, status, stored is challenger, reason, metrics, decision.worse
+        )
