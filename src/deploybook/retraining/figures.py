@@ -7,14 +7,18 @@ a search finds them; plain Python values). The notebook glues them with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from importlib.metadata import version
 from typing import Any
 
 import pandas as pd
+import pyspark
+from pyspark.ml.classification import RandomForestClassifier
 from pyspark.sql import SparkSession
 
 from deploybook.figures import Figure
 from deploybook.paths import project_root
+from deploybook.retraining.backfill import ChallengeResult
 from deploybook.retraining.environments import (
     CLUSTER,
     CONNECT,
@@ -23,6 +27,15 @@ from deploybook.retraining.environments import (
     EnvironmentRun,
     Fingerprint,
 )
+from deploybook.retraining.evaluation import accuracy_split
+from deploybook.retraining.expectations import UPSERT
+from deploybook.retraining.feed import feed_summary
+from deploybook.retraining.job import VersionReport
+from deploybook.retraining.lineage import Candidate
+from deploybook.retraining.mllib_api import methods
+from deploybook.retraining.params import RetrainingParams
+from deploybook.retraining.registry import REJECTED
+from deploybook.retraining.scenario import WINDOW_BATCHES, CycleReport, RollbackResult
 
 _COMPARED = {
     "training_version": "training table: newest version",
@@ -252,4 +265,238 @@ def fingerprint_figures(fingerprint: Fingerprint) -> dict[str, Figure]:
         "fingerprint_champion": fingerprint.champion,
         "fingerprint_digest": fingerprint.digest,
         "fingerprint_registered": fingerprint.registered,
+    }
+
+
+def setup_figures() -> dict[str, Figure]:
+    """The Spark and Delta versions used, and whether MLlib has the essay's ``addTo``.
+
+    ``addto_exists`` looks on the Python class and on the JVM class and its superclasses, as
+    read from Spark's own JARs (no JVM needed, so it holds on Spark Connect too).
+    """
+    jvm = methods("org.apache.spark.ml.classification.RandomForestClassifier")
+    return {
+        "spark_version": pyspark.__version__,
+        "delta_version": version("delta-spark"),
+        "addto_exists": hasattr(RandomForestClassifier, "addTo") or "addTo" in jvm,
+    }
+
+
+def feed_figures(params: RetrainingParams, feed: Sequence[pd.DataFrame]) -> dict[str, Figure]:
+    """What the weekly feed carries: sizes, restatements, erasures, broken rows, a new column."""
+    summary = feed_summary(list(feed))
+    return {
+        "batch_rows": params.batch_rows,
+        "history_batches": params.history_batches,
+        "weekly_batches": params.batches - 1,
+        "initial_rows": int((feed[0]["op"] == UPSERT).sum()),
+        "provisional_rows": summary["corrections"],
+        "erasure_requests": summary["erasures"],
+        "broken_rows": summary["broken"],
+        "new_feature_added": params.new_feature_at >= 0,
+        "new_feature_batch": params.new_feature_at if params.new_feature_at >= 0 else None,
+    }
+
+
+def drift_sentence(minus_full: float, minus_static: float) -> str:
+    """What the accuracy gaps (points, incremental minus the other) say about drift."""
+    if minus_static > 0:
+        frozen = "ELEC2 drifts, and in this run the frozen model fell behind"
+    else:
+        frozen = "In this run the frozen model did not fall behind the incremental forest"
+    if minus_full >= 0:
+        recent = (
+            "the incremental forest, whose trees were fitted on recent weeks, did at least as "
+            "well as the forest refitted on all history"
+        )
+    else:
+        recent = (
+            "the forest refitted on all history did better than the incremental forest, "
+            "whose trees were fitted on recent weeks"
+        )
+    return f"{frozen}, and {recent}."
+
+
+def accuracy_figures(
+    table: pd.DataFrame,
+    scores: pd.DataFrame,
+    params: RetrainingParams,
+    reports: Mapping[str, Sequence[VersionReport]],
+) -> dict[str, Figure]:
+    """Prequential accuracy of every method, the gaps between them, and the gate's refusals.
+
+    ``table`` is :func:`~deploybook.retraining.evaluation.accuracy_table` indexed by method,
+    ``reports`` each pipeline's version reports by mode.
+    """
+    accuracy = table["accuracy"]
+    minus_full = 100 * (accuracy["incremental forest"] - accuracy["full retrain"])
+    minus_static = 100 * (accuracy["incremental forest"] - accuracy["never retrained"])
+    first_job, second_job = accuracy_split(scores, params.first_cycle_batches - 1)
+    return {
+        "accuracy_incremental": accuracy["incremental forest"],
+        "accuracy_full": accuracy["full retrain"],
+        "accuracy_static": accuracy["never retrained"],
+        "accuracy_window": accuracy["window refit"],
+        "accuracy_arf": accuracy["ARF (batch)"],
+        "accuracy_arf_row": accuracy["ARF (row by row)"],
+        "window_batches": WINDOW_BATCHES,
+        "incremental_minus_full": minus_full,
+        "incremental_minus_static": minus_static,
+        "gap_full_first_job": 100 * (first_job["incremental forest"] - first_job["full retrain"]),
+        "gap_full_second_job": 100
+        * (second_job["incremental forest"] - second_job["full retrain"]),
+        "drift_sentence": drift_sentence(minus_full, minus_static),
+        "rejected_incremental": sum(r.worse for r in reports["incremental"]),
+        "rejected_full": sum(r.worse for r in reports["full"]),
+        "accuracy_rows": int(table["rows"].iloc[0]),
+        "accuracy_versions": int(table["versions"].iloc[0]),
+        "trees_per_update": params.trees_per_update,
+        "max_trees": params.max_trees,
+    }
+
+
+def forgetting_sentence(forgetting: pd.DataFrame) -> str:
+    """Whether any update left a cohort depending on an erased row or a stale value."""
+    if forgetting.empty:
+        return "no update of this run erased or corrected a row a served model had learned"
+    stale = forgetting["cohorts still depending on them"]
+    if (stale == 0).all():
+        return (
+            "after each update, the number of cohorts still depending on an erased row or a "
+            "stale value was 0 in every case"
+        )
+    return (
+        f"after {int((stale > 0).sum())} of the {len(stale)} updates, cohorts still depended "
+        f"on an erased row or a stale value ({int(stale.sum())} in all)"
+    )
+
+
+def forgetting_figures(forgetting: pd.DataFrame) -> dict[str, Figure]:
+    """Erasures and corrections that reached the served model, and whether it forgot them."""
+    empty = forgetting.empty
+    return {
+        "erased_rows": 0 if empty else int(forgetting["erased"].sum()),
+        "corrected_rows": 0 if empty else int(forgetting["corrected"].sum()),
+        "cohorts_hit": 0 if empty else int(forgetting["cohorts that had learned them"].sum()),
+        "deletions_propagated": bool(
+            empty or (forgetting["cohorts still depending on them"] == 0).all()
+        ),
+        "forgetting_sentence": forgetting_sentence(forgetting),
+    }
+
+
+def backfill_sentence(verdict: ChallengeResult) -> str:
+    """The gate's verdict on the backfilled forest, with what the scores say."""
+    if verdict.decision.status == REJECTED:
+        return "rejected it: the market of a few months ago is not today's"
+    if verdict.challenger_accuracy >= verdict.champion_accuracy:
+        return "promoted it: on these rows the old market's forest did at least as well"
+    return "promoted it: it is worse, but by no more than the tolerance"
+
+
+def gate_figures(
+    params: RetrainingParams,
+    reports: Sequence[VersionReport],
+    holdout_fraction: float,
+    verdict: ChallengeResult,
+    backfill_version: int,
+) -> dict[str, Figure]:
+    """The gate's settings as used, its weekly refusals, and its verdict on a backfill."""
+    return {
+        "holdout_share": holdout_fraction,
+        "tolerance_points": 100 * params.tolerance,
+        "rejected_challengers": sum(r.worse for r in reports),
+        "backfill_version": backfill_version,
+        "backfill_accuracy": verdict.challenger_accuracy,
+        "challenge_champion_accuracy": verdict.champion_accuracy,
+        "backfill_rejected": verdict.decision.status == REJECTED,
+        "backfill_verdict": backfill_sentence(verdict),
+    }
+
+
+def cost_figures(costs: pd.DataFrame, growth: pd.DataFrame) -> dict[str, Figure]:
+    """Update cost of the incremental forest against the full retrain: medians, means, and
+    the weeks with erasures or corrections (None when the run had none)."""
+    seconds = costs.groupby("method")["update_seconds"]
+    medians, means = seconds.median(), seconds.mean()
+    settled = costs[costs["note"] != ""].groupby("method")["update_seconds"]
+    weeks = int(settled.size().get("incremental forest", 0))
+    settled_means = settled.mean()
+    return {
+        "update_seconds_median": float(medians["incremental forest"]),
+        "full_retrain_seconds_median": float(medians["full retrain"]),
+        "speedup_vs_full": float(medians["full retrain"] / medians["incremental forest"]),
+        "update_seconds_mean": float(means["incremental forest"]),
+        "full_retrain_seconds_mean": float(means["full retrain"]),
+        "settlement_weeks": weeks,
+        "settlement_weeks_seen": weeks > 0,
+        "update_seconds_settlement": (
+            float(settled_means["incremental forest"]) if weeks else None
+        ),
+        "full_retrain_seconds_settlement": (
+            float(settled_means["full retrain"]) if "full retrain" in settled_means else None
+        ),
+        "rows_at_end": int(growth["rows"].iloc[-1]),
+    }
+
+
+def _mean_depth(candidate: Candidate, *, newest_cohort_only: bool) -> float:
+    newest = candidate.tree_cohorts[-1]
+    trees = zip(candidate.model.trees, candidate.tree_cohorts, strict=True)  # type: ignore[attr-defined]
+    depths = [tree.depth for tree, cohort in trees if not newest_cohort_only or cohort == newest]
+    return sum(depths) / len(depths)
+
+
+def depth_figures(max_depth: int, incremental: Candidate, full: Candidate) -> dict[str, Figure]:
+    """Mean depth of the incremental champion's newest cohort and of the full retrain's trees."""
+    return {
+        "max_depth_used": max_depth,
+        "depth_incremental_trees": _mean_depth(incremental, newest_cohort_only=True),
+        "depth_full_trees": _mean_depth(full, newest_cohort_only=False),
+    }
+
+
+def first_job_figures(params: RetrainingParams, first: CycleReport) -> dict[str, Figure]:
+    """The first hourly job: what it caught up on, the pipeline update's time, the crash."""
+    if params.fail_at_batch >= 0:
+        crash = (
+            "The serving pipeline is asked to crash right after writing the model for week "
+            f"{params.fail_at_batch}, with later weeks of the same catch-up still to learn."
+        )
+    else:
+        crash = "No crash is injected in this run (its fail_at_batch is -1)."
+    return {
+        "first_cycle_batches": params.first_cycle_batches,
+        "crash_batch": params.fail_at_batch,
+        "sdp_seconds": round(first.pipeline.seconds, 1),
+        "crashed": first.crash is not None,
+        "crash_sentence": crash,
+    }
+
+
+def rollback_figures(rollback: RollbackResult) -> dict[str, Figure]:
+    """The rollback: from which champion to which, and whether serving then predicts as the
+    restored version and not as the one it replaced."""
+    return {
+        "rollback_from_version": rollback.from_version,
+        "rollback_to_version": rollback.to_version,
+        "rollback_new_version": rollback.new_version,
+        "rollback_identical": rollback.identical,
+        "rollback_changed_predictions": rollback.changed_predictions,
+        "rollback_story": rollback.sentence(),
+    }
+
+
+def evolution_figures(evolution: Mapping[str, Any], model_versions: int) -> dict[str, Figure]:
+    """The first forest to read the new column (``Scenario.feature_evolution``), its trees by
+    lineage, and the model versions of the run."""
+    return {
+        "new_feature_learned": evolution["model_version"] is not None,
+        "features_final": ", ".join(evolution["features"]),
+        "first_wide_model": evolution["model_version"],
+        "old_trees_splitting_on_it": evolution["old_trees_splitting_on_it"],
+        "trees_with_new_feature": evolution["trees_with_new_feature"],
+        "trees_without_new_feature": evolution["trees_without_new_feature"],
+        "new_feature_importance": evolution["new_feature_importance"],
+        "model_versions": model_versions,
     }
