@@ -92,7 +92,8 @@ def _sentence(runs: dict[str, EnvironmentRun]) -> str:
 
 def environment_figures(runs: Sequence[EnvironmentRun] | None) -> dict[str, Figure]:
     """The three-way comparison: whether each runtime matched ``local[2]``, run times, and
-    the MLlib steps Spark Connect ran. ``runs`` is None when the report did not compare."""
+    the MLlib steps Spark Connect ran. ``runs`` is None when the report did not compare.
+    """
     sizes: dict[str, Figure] = {
         "environment_batches": SMALL["batches"],
         "environment_batch_rows": SMALL["batch_rows"],
@@ -416,7 +417,8 @@ def gate_figures(
 
 def cost_figures(costs: pd.DataFrame, growth: pd.DataFrame) -> dict[str, Figure]:
     """Update cost of the incremental forest against the full retrain: medians, means, and
-    the weeks with erasures or corrections (None when the run had none)."""
+    the weeks with erasures or corrections (None when the run had none).
+    """
     seconds = costs.groupby("method")["update_seconds"]
     medians, means = seconds.median(), seconds.mean()
     settled = costs[costs["note"] != ""].groupby("method")["update_seconds"]
@@ -476,7 +478,8 @@ def first_job_figures(params: RetrainingParams, first: CycleReport) -> dict[str,
 
 def rollback_figures(rollback: RollbackResult) -> dict[str, Figure]:
     """The rollback: from which champion to which, and whether serving then predicts as the
-    restored version and not as the one it replaced."""
+    restored version and not as the one it replaced.
+    """
     return {
         "rollback_from_version": rollback.from_version,
         "rollback_to_version": rollback.to_version,
@@ -489,7 +492,8 @@ def rollback_figures(rollback: RollbackResult) -> dict[str, Figure]:
 
 def evolution_figures(evolution: Mapping[str, Any], model_versions: int) -> dict[str, Figure]:
     """The first forest to read the new column (``Scenario.feature_evolution``), its trees by
-    lineage, and the model versions of the run."""
+    lineage, and the model versions of the run.
+    """
     return {
         "new_feature_learned": evolution["model_version"] is not None,
         "features_final": ", ".join(evolution["features"]),

@@ -133,7 +133,8 @@ class RetrainingJob:
     # -- running -----------------------------------------------------------------
     def discover(self, *, every: str | None = None) -> StreamingQuery:
         """Start the stream that records new table versions: ``availableNow`` (one catch-up
-        run), or every ``every`` interval (then :meth:`pending` and :meth:`learn` follow it)."""
+        run), or every ``every`` interval (then :meth:`pending` and :meth:`learn` follow it).
+        """
         stream = (
             self.spark.readStream.format("delta")
             .option("readChangeFeed", "true")
@@ -222,7 +223,8 @@ class RetrainingJob:
 
     def _last_done(self) -> int | None:
         """The newest table version this pipeline has finished: read from its models table
-        once per process, then kept in memory (this job is the pipeline's only writer)."""
+        once per process, then kept in memory (this job is the pipeline's only writer).
+        """
         if self._learned is None and self.config.store:
             self._learned = self.registry.last_data_version(self.config.pipeline)
         return self._learned

@@ -93,7 +93,8 @@ class Lakehouse:
 
 def create_lakehouse(spark: SparkSession, root: str, database: str) -> Lakehouse:
     """Create the catalog schema (located at ``root``) and the training table (CDF, CHECK
-    constraints) in ``root``."""
+    constraints) in ``root``.
+    """
     lake = Lakehouse(root.rstrip("/"), database)
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {database} LOCATION '{lake.root}'")
     constraints = check_constraints(rules_for([KEY, LABEL, *FEATURES], FEATURES))
@@ -181,7 +182,8 @@ def merge_batch(
 
 def stream_id(spark: SparkSession, checkpoint: str) -> str:
     """The id of the streaming query whose checkpoint is at ``checkpoint`` (it survives
-    restarts from that checkpoint; a new checkpoint is a new query with a new id)."""
+    restarts from that checkpoint; a new checkpoint is a new query with a new id).
+    """
     row = spark.read.text(f"{checkpoint}/metadata").first()
     if row is None:
         raise RuntimeError(f"no streaming query metadata in {checkpoint}")
@@ -226,7 +228,8 @@ def applied_batches(spark: SparkSession, path: str, after: int) -> list[int]:
 
 def apply_changes(spark: SparkSession, lake: Lakehouse) -> list[int]:
     """Catch the training table up with ``clean_events`` (one MERGE per feed batch in each
-    micro-batch); the feed batches of the new commits."""
+    micro-batch); the feed batches of the new commits.
+    """
     before = max(version for version, _ in table_versions(spark, lake.training))
     checkpoint = lake.checkpoint("apply-changes")
     each = functools.partial(_apply_micro_batch, training=lake.training, checkpoint=checkpoint)
