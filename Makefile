@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup book test test-matrix lint lab bench clean
+.PHONY: setup book test test-matrix test-environments lint lab bench clean
 
 setup: $(STAMP)
 	@$(BIN)/deploybook setup
@@ -27,12 +27,17 @@ book: setup
 # Every test but the extra report parameter sets (`matrix`), with coverage; the slowest shown.
 test: setup
 	@$(BIN)/deploybook prerequisites test
-	$(BIN)/pytest tests -m "not matrix" --durations=15 \
+	$(BIN)/pytest tests -m "not matrix and not environments" --durations=15 \
 		--cov=deploybook --cov-report=term --cov-fail-under=80 $(PYTEST_ARGS)
 
 # The extra report parameter sets, each executed and rendered (a CI job of its own).
 test-matrix: setup
 	$(BIN)/pytest tests/notebooks -m matrix --durations=15 $(PYTEST_ARGS)
+
+# The retraining report on a standalone cluster and on Spark Connect (servers started from the
+# pyspark installation), compared with local[2]: a CI job of its own, not part of `make test`.
+test-environments: setup
+	$(BIN)/pytest tests/environments -m environments -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

@@ -9,7 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
+import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -111,6 +114,48 @@ def _setup(args: argparse.Namespace) -> None:
             print(f"deploybook: warning: {exc}", file=sys.stderr)
 
 
+def _run_within(command: list[str], env: Mapping[str, str]) -> None:
+    """Run ``command`` with ``env`` added (its exit status becomes ours), or wait for Ctrl-C."""
+    command = command[1:] if command[:1] == ["--"] else command
+    # SIGTERM unwinds like Ctrl-C, so the servers' context managers stop them
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    for name, value in env.items():
+        print(f"  {name}={value}", flush=True)
+    if not command:
+        print("serving until Ctrl-C", flush=True)
+        try:
+            signal.pause()
+        except KeyboardInterrupt:
+            return
+    status = subprocess.run(command, env={**os.environ, **env}, check=False).returncode  # noqa: S603
+    if status:
+        raise SystemExit(status)
+
+
+def _spark_cluster(args: argparse.Namespace) -> None:
+    from deploybook.spark import SparkSetupError
+    from deploybook.spark_servers import StandaloneCluster
+
+    try:
+        with StandaloneCluster(args.workers, args.cores, args.memory) as cluster:
+            print(f"standalone cluster at {cluster.master_url}: {args.workers} workers", flush=True)
+            _run_within(args.command, cluster.env())
+    except SparkSetupError as exc:
+        raise CommandError(f"error: {exc}", 2) from exc
+
+
+def _connect_server(args: argparse.Namespace) -> None:
+    from deploybook.spark import SparkSetupError
+    from deploybook.spark_servers import ConnectServer
+
+    try:
+        with ConnectServer(args.port, args.master, delta=not args.without_delta) as server:
+            print(f"Spark Connect server at {server.url} (master {args.master})", flush=True)
+            _run_within(args.command, server.env())
+    except SparkSetupError as exc:
+        raise CommandError(f"error: {exc}", 2) from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``deploybook`` command."""
     parser = argparse.ArgumentParser(prog="deploybook", description=__doc__)
@@ -170,6 +215,30 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--jars", action="store_true", help="only the Delta Lake JARs")
     setup.add_argument("--actionlint", action="store_true", help="only actionlint (needs Go)")
     setup.set_defaults(func=_setup)
+
+    cluster = sub.add_parser(
+        "spark-cluster",
+        help="start a standalone Spark cluster on loopback from the pyspark installation, run "
+        "COMMAND against it (DEPLOYBOOK_SPARK_MASTER set) or serve until Ctrl-C, then stop it",
+    )
+    cluster.add_argument("--workers", type=int, default=2, help="workers (default 2)")
+    cluster.add_argument("--cores", type=int, default=1, help="cores per worker (default 1)")
+    cluster.add_argument("--memory", default="1g", help="memory per worker (default 1g)")
+    cluster.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
+    cluster.set_defaults(func=_spark_cluster)
+
+    connect = sub.add_parser(
+        "connect-server",
+        help="start a Spark Connect server with Delta Lake from the pyspark installation, run "
+        "COMMAND against it (DEPLOYBOOK_SPARK_MASTER=sc://...) or serve until Ctrl-C, then stop",
+    )
+    connect.add_argument("--port", type=int, default=15002, help="port (default 15002)")
+    connect.add_argument("--master", default="local[2]", help="the server's master (local[2])")
+    connect.add_argument(
+        "--without-delta", action="store_true", help="no Delta Lake (to see the client's error)"
+    )
+    connect.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
+    connect.set_defaults(func=_connect_server)
 
     # the payroll commands import only argparse and the standard library until they run
     from deploybook.payroll.service.commands import add_payroll_commands

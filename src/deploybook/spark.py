@@ -5,30 +5,42 @@ runs): Spark's own Ivy client resolves ``io.delta:delta-spark_<spark>_2.13`` int
 project-local ``.ivy2/`` cache and the resolved file list is written to a manifest. Every
 later session loads exactly those files with ``spark.jars``, so Spark runs offline.
 
-A missing Java or an unreachable Maven Central is reported as one :class:`SparkSetupError`
-saying what to do, not as a Java stack trace.
+A session runs in this process (``local[n]``), on a standalone cluster (``spark://``) or on a
+Spark Connect server (``sc://``, no JVM in this process). A missing Java, an unreachable
+Maven Central, master or Connect server, or a Connect server without Delta Lake is reported
+as one :class:`SparkSetupError` saying what was tried and what to do, not as a stack trace.
 """
 
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
+from pyspark.logger import PySparkLogger
 from pyspark.sql import SparkSession
 
 from deploybook.paths import project_root
 
 DEFAULT_MASTER = "local[2]"
 MASTER_ENV = "DEPLOYBOOK_SPARK_MASTER"
+SHUFFLE_PARTITIONS_ENV = "DEPLOYBOOK_SPARK_SHUFFLE_PARTITIONS"
+CONNECT_SCHEME = "sc://"
+CONNECT_TIMEOUT = 10.0  # seconds for a TCP connection to a master or a Connect server
+EXECUTOR_TIMEOUT = 15.0  # seconds a standalone master may take to give the driver an executor
 SCALA_VERSION = "2.13"
 _RESOLVED_MARKER = "DEPLOYBOOK_RESOLVED_JARS="
 
@@ -146,6 +158,7 @@ def spark_conf(master: str | None = None) -> dict[str, str]:
     log_config = Path(__file__).with_name("log4j2.properties")
     java_opts = f"-Djava.io.tmpdir={tmp} -Dlog4j2.configurationFile=file:{log_config}"
     local = master.startswith("local")
+    partitions = os.environ.get(SHUFFLE_PARTITIONS_ENV) or ("2" if local else "200")
     return {
         "spark.master": master,
         "spark.jars": ",".join(str(jar) for jar in delta_jars()),
@@ -159,13 +172,68 @@ def spark_conf(master: str | None = None) -> dict[str, str]:
         "spark.sql.warehouse.dir": str(root / "_work" / "spark-warehouse"),
         "spark.sql.session.timeZone": "UTC",
         # a laptop has few cores: small shuffles and Delta snapshots
-        "spark.sql.shuffle.partitions": "2" if local else "200",
+        "spark.sql.shuffle.partitions": partitions,
         "spark.databricks.delta.snapshotPartitions": "2" if local else "50",
+        # an executor's Python workers use this interpreter (on one machine: the same venv)
+        **({} if local else {"spark.pyspark.python": sys.executable}),
+        **({"spark.driver.host": "127.0.0.1"} if _loopback(master) else {}),
         # an in-process Spark Connect server (see connect_server) listens on loopback only,
         # on a free port
         "spark.connect.grpc.binding.address": "127.0.0.1",
         "spark.connect.grpc.binding.port": "0",
     }
+
+
+_PY4J_CALL = re.compile(r"^An error occurred while calling \S+\.?$")
+_JAVA_CLASS = re.compile(r"^:?\s*(?:[\w$]+\.)+[\w$]*(?:Exception|Error):\s*")
+
+
+def short_error(exc: BaseException, limit: int = 300) -> str:
+    """The first informative line of a Spark error, without py4j's call line or the Java
+    exception class (one line for a user-facing message).
+    """
+    for line in str(exc).splitlines():
+        line = line.strip()
+        if line and not _PY4J_CALL.match(line):
+            return _JAVA_CLASS.sub("", line)[:limit]
+    return type(exc).__name__
+
+
+def _loopback(url: str) -> bool:
+    return urlparse(url).hostname in ("127.0.0.1", "localhost", "::1")
+
+
+def _address(url: str) -> tuple[str, int]:
+    parsed = urlparse(url)
+    default = 15002 if url.startswith(CONNECT_SCHEME) else 7077
+    if not parsed.hostname:
+        raise SparkSetupError(
+            f"{url} names no host: write it as spark://HOST:PORT or sc://HOST:PORT"
+        )
+    return parsed.hostname, parsed.port or default
+
+
+def check_reachable(url: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Raise :class:`SparkSetupError` (one line) unless ``url``'s host accepts TCP connections."""
+    host, port = _address(url)
+    what = "Spark Connect server" if url.startswith(CONNECT_SCHEME) else "Spark master"
+    started = time.monotonic()
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise SparkSetupError(
+            f"{what} {url} is unreachable: tried a TCP connection to {host}:{port}, which "
+            f"failed after {time.monotonic() - started:.1f} s ({reason}); start it "
+            f"(`deploybook {'connect-server' if what.endswith('server') else 'spark-cluster'}`) "
+            "or check the URL"
+        ) from None
+
+
+def is_connect(spark: SparkSession) -> bool:
+    """Whether ``spark`` is a Spark Connect session (no JVM, no py4j in this process)."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
 
 
 def get_spark(
@@ -175,13 +243,20 @@ def get_spark(
 ) -> SparkSession:
     """Return the SparkSession, creating it with Delta Lake configured if none is running.
 
-    ``master`` defaults to ``$DEPLOYBOOK_SPARK_MASTER`` or ``local[2]``; ``conf`` adds or
-    overrides settings. Only one session runs per process; it stops at interpreter exit.
+    ``master`` defaults to ``$DEPLOYBOOK_SPARK_MASTER`` or ``local[2]``; an ``sc://`` URL
+    connects to a Spark Connect server (which must have Delta configured) instead of starting
+    a driver here. ``conf`` adds or overrides settings. Only one session runs per process; it
+    stops at interpreter exit.
     """
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
+    master = master or os.environ.get(MASTER_ENV) or DEFAULT_MASTER
+    if master.startswith(CONNECT_SCHEME):
+        return _connect(master, conf or {})
     check_java()
+    if master.startswith("spark://"):
+        check_reachable(master)
     builder = SparkSession.builder.appName(app_name)
     for key, value in {**spark_conf(master), **(conf or {})}.items():
         builder = builder.config(key, value)
@@ -194,7 +269,67 @@ def get_spark(
         raise SparkSetupError(f"Spark failed to start ({exc}); driver log {log}:\n{tail}") from None
     spark.sparkContext.setLogLevel("ERROR")
     atexit.register(stop_spark)
+    if master.startswith("spark://"):
+        _await_executor(spark, master)
     return spark
+
+
+def _await_executor(spark: SparkSession, master: str) -> None:
+    """Wait until the master has given the application an executor; stop and say so if not."""
+    status = spark.sparkContext._jsc.sc()
+    deadline = time.monotonic() + EXECUTOR_TIMEOUT
+    while status.getExecutorMemoryStatus().size() < 2:  # the driver counts as one
+        if time.monotonic() > deadline:
+            spark.stop()
+            raise SparkSetupError(
+                f"Spark master {master} accepted the application but gave it no executor "
+                f"within {EXECUTOR_TIMEOUT:.0f} s: are its workers alive, with a free core "
+                "and enough memory for spark.executor.memory?"
+            )
+        time.sleep(0.5)
+
+
+_connect_urls: dict[int, str] = {}  # id of a Connect session -> the URL it was opened with
+
+
+def _connect(url: str, conf: Mapping[str, str]) -> SparkSession:
+    """A Spark Connect session to ``url``, checked: it answers, and it has Delta Lake."""
+    check_reachable(url)
+    spark = SparkSession.builder.remote(url).getOrCreate()
+    # the client logs every failed query with its query context; failures it raises are enough
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
+    answer: list[object] = []
+    probe = threading.Thread(target=lambda: answer.append(spark.version), daemon=True)
+    probe.start()
+    probe.join(timeout=CONNECT_TIMEOUT)
+    if not answer:
+        raise SparkSetupError(
+            f"{url} accepts TCP connections but did not answer a Spark Connect request "
+            f"(the Spark version) within {CONNECT_TIMEOUT:.0f} s: is it a Spark Connect server?"
+        )
+    check_delta(spark, url)
+    for key, value in conf.items():
+        spark.conf.set(key, value)
+    _connect_urls[id(spark)] = url
+    atexit.register(stop_spark)
+    return spark
+
+
+def check_delta(spark: SparkSession, url: str) -> None:
+    """Raise :class:`SparkSetupError` (one line) if the server behind ``spark`` lacks Delta."""
+    try:
+        spark.sql("DESCRIBE HISTORY delta.`/deploybook-probe-of-delta-lake`").schema  # noqa: B018
+    except Exception as exc:  # Delta says the path is no Delta table; without it, no such table
+        if "DELTA_" in str(exc):
+            return
+        raise SparkSetupError(
+            f"Spark Connect server {url} has no Delta Lake: start it with "
+            f"--packages {delta_package()} (or --jars from `make setup`'s .ivy2/), "
+            "--conf spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension and "
+            "--conf spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog."
+            "DeltaCatalog, as `deploybook connect-server` does"
+        ) from None
 
 
 def driver_log() -> Path:
@@ -231,11 +366,16 @@ def jvm(spark: SparkSession) -> Any:
 
 @contextmanager
 def connect_server(spark: SparkSession) -> Iterator[str]:
-    """Serve ``spark``'s own SparkContext over Spark Connect while the block runs.
+    """Serve ``spark`` over Spark Connect while the block runs; yield the ``sc://`` URL.
 
-    Yields the ``sc://`` URL. Clients (e.g. the ``spark-pipelines`` runner) then execute in
-    this JVM, with its Delta configuration and its catalog; the server stops on exit.
+    Clients (e.g. the ``spark-pipelines`` runner) then execute in the same JVM, with its
+    Delta configuration and its catalog. A Connect session is already served: its own URL
+    is yielded. Otherwise a server starts in this driver on a free loopback port (so it
+    cannot clash with a Connect server on 15002) and stops on exit.
     """
+    if is_connect(spark):
+        yield _connect_urls[id(spark)]
+        return
     connect = jvm(spark).org.apache.spark.sql.connect.service
     service = connect.SparkConnectService
     state = getattr(connect, "SparkConnectService$").__getattr__("MODULE$")

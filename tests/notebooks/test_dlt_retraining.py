@@ -1,11 +1,54 @@
-"""The retraining report, run end to end on small parameter sets."""
+"""The retraining report, run end to end: its default run and small parameter sets.
+
+Each set of ``MATRIX`` is executed and rendered once a session (``report_run``); together
+they flip the outcomes the prose states: a crash or none, a new column or none, the
+incremental or the full pipeline serving. The default run is the one the committed outputs
+are checked against.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
+from deploybook.prose import prose_problems
+
 pytestmark = [pytest.mark.notebook, pytest.mark.spark]
+
+SMALL = {"max_depth": 10, "compare_environments": False}
+MATRIX: dict[str, dict[str, Any]] = {
+    "default": {},
+    # a crash after batch 1's model, and a column from batch 3
+    "crash-and-column": {
+        **SMALL,
+        "batch_rows": 96,
+        "batches": 4,
+        "trees_per_update": 5,
+        "max_trees": 15,
+        "fail_at_batch": 1,
+        "new_feature_at": 3,
+    },
+    # the full retrain serves, from two weeks of history; no crash, no new column
+    "full-no-crash": {
+        **SMALL,
+        "batch_rows": 168,
+        "batches": 4,
+        "history_batches": 2,
+        "mode": "full",
+        "fail_at_batch": -1,
+        "new_feature_at": -1,
+    },
+}
+RunOf = Callable[[str], Any]
+
+
+@pytest.fixture
+def run_of(report_run: Callable[..., Any]) -> RunOf:
+    return lambda name: report_run("dlt_retraining", MATRIX[name])
+
 
 GUARANTEES = ("no_downtime", "rollback_identical", "deletions_propagated")
 ACCURACIES = (
@@ -34,19 +77,48 @@ def _check_common(figures: dict, batches: int) -> None:
     )
     assert figures["model_versions"] >= batches
     assert figures["exactly_once"] is figures["crashed"]  # proven only by a crash
+    # the MLflow registry, read back through MLflow's client, mirrors the models table
+    assert figures["mlflow_matches_delta"] is True
+    assert figures["mlflow_alias_on_newest"] is True
+    assert figures["mlflow_registered_versions"] == figures["delta_champions"]
+    assert figures["environments_compared"] is False
+    assert figures["cluster_matches_local"] is False  # not compared: never claimed
 
 
-def test_incremental_with_a_crash_and_a_new_column(run) -> None:
-    figures = run(
-        "dlt_retraining",
-        batch_rows=96,
-        batches=4,
-        trees_per_update=5,
-        max_trees=15,
-        max_depth=10,
-        fail_at_batch=1,
-        new_feature_at=3,
+def _check_prose(run: Any) -> None:
+    """No None/nan in the prose, and each outcome sentence agrees with its figure."""
+    assert prose_problems(run.html, run.figures) == []
+    f, prose = run.figures, run.prose.replace("\u2019", "'")  # the page's typographic quotes
+    changed = f["erased_rows"] + f["corrected_rows"] > 0
+    assert ("was 0 in every case" in prose) is (f["deletions_propagated"] and changed)
+    assert ("fell behind" in prose) is (f["incremental_minus_static"] > 0)
+    assert ("did at least as well as the forest refitted" in prose) is (
+        f["incremental_minus_full"] >= 0
     )
+    assert ("leaves that comparison out" in prose) is (not f["environments_compared"])
+    assert ("No crash was injected" in prose) is (not f["crashed"])
+    assert f"the gate {f['backfill_verdict']}" in prose
+
+
+def test_the_default_run(run_of: RunOf) -> None:
+    run = run_of("default")
+    _check_prose(run)
+    f = run.figures
+    _check_common(f, 20)
+    assert f["crashed"] is True
+    assert f["exactly_once"] is True
+    assert f["settlement_weeks_seen"] is True
+    assert f["features_final"].endswith("day_of_week")
+    # the prose claims the incremental forest is no more than 1 point below the full
+    # retrain and at least 10 points above the model never retrained (the checked output)
+    assert f["incremental_minus_full"] >= -1
+    assert f["incremental_minus_static"] >= 10
+
+
+def test_incremental_with_a_crash_and_a_new_column(run_of: RunOf) -> None:
+    run = run_of("crash-and-column")
+    _check_prose(run)
+    figures = run.figures
     _check_common(figures, 4)
     assert figures["crashed"] is True
     assert figures["rows_after_crash"] >= 1
@@ -56,17 +128,11 @@ def test_incremental_with_a_crash_and_a_new_column(run) -> None:
     assert figures["trees_with_new_feature"] > 0
 
 
-def test_full_mode_without_a_crash(run) -> None:
-    figures = run(
-        "dlt_retraining",
-        batch_rows=168,
-        batches=4,
-        history_batches=2,
-        mode="full",
-        fail_at_batch=-1,
-        new_feature_at=-1,
-        max_depth=10,
-    )
+def test_full_mode_without_a_crash(run_of: RunOf) -> None:
+    run = run_of("full-no-crash")
+    _check_prose(run)
+    assert "No new column arrives in this run" in run.prose
+    figures = run.figures
     _check_common(figures, 4)
     assert figures["crashed"] is False
     assert figures["replayed_rows_added"] is None
@@ -77,6 +143,16 @@ def test_full_mode_without_a_crash(run) -> None:
 def test_bad_parameter_names_it(run) -> None:
     with pytest.raises(PapermillExecutionError, match="trees_per_update"):
         run("dlt_retraining", trees_per_update=80, max_trees=50)
+
+
+def test_an_unreachable_spark_connect_url_is_one_line_naming_it(run) -> None:
+    from deploybook.spark_servers import free_port
+
+    url = f"sc://127.0.0.1:{free_port()}"
+    with pytest.raises(PapermillExecutionError) as caught:
+        run("dlt_retraining", spark_master=url, compare_environments=False)
+    assert caught.value.ename == "SparkSetupError"
+    assert caught.value.evalue.startswith(f"Spark Connect server {url} is unreachable: tried a TCP")
 
 
 def test_a_column_before_the_first_model_is_refused(run) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -27,9 +30,40 @@ def test_conf_defaults_to_local_with_delta(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_master_from_environment_and_argument(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DEPLOYBOOK_SPARK_MASTER", "spark://cluster:7077")
+    monkeypatch.delenv(spark_module.SHUFFLE_PARTITIONS_ENV, raising=False)
     assert spark_conf()["spark.master"] == "spark://cluster:7077"
     assert spark_conf()["spark.sql.shuffle.partitions"] == "200"
+    assert "spark.driver.host" not in spark_conf()  # a remote master: the driver's own name
     assert spark_conf("local[1]")["spark.master"] == "local[1]"
+    monkeypatch.setenv(spark_module.SHUFFLE_PARTITIONS_ENV, "2")  # a small cluster's cores
+    assert spark_conf("spark://127.0.0.1:7077")["spark.sql.shuffle.partitions"] == "2"
+    assert spark_conf("spark://127.0.0.1:7077")["spark.driver.host"] == "127.0.0.1"
+
+
+@pytest.mark.parametrize("scheme", ["spark", "sc"])
+def test_an_unreachable_master_or_connect_url_is_one_line_within_30_s(scheme: str) -> None:
+    """In a fresh interpreter (no session running), as a report would meet it."""
+    from deploybook.spark_servers import free_port
+
+    url = f"{scheme}://127.0.0.1:{free_port()}"
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-c", f"from deploybook.spark import get_spark; get_spark({url!r})"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert time.monotonic() - started < 30
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("deploybook.spark.SparkSetupError: ")
+    assert f"{url} is unreachable: tried a TCP connection to 127.0.0.1:" in last
+    assert "refused" in last
+
+
+def test_a_master_url_without_a_host_is_refused() -> None:
+    with pytest.raises(SparkSetupError, match="names no host"):
+        spark_module.check_reachable("spark://")
 
 
 def test_missing_java_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -81,7 +81,8 @@ def challenge(
 ) -> ChallengeResult:
     """Score ``candidate`` and the champion on the rows of ``newest`` the champion has not
     learned (all of them if its lineage does not list its rows); store the candidate as
-    champion or rejected."""
+    champion or rejected.
+    """
     champion = registry.champion()
     if champion is None:
         raise RegistryError(f"no champion in {registry.path} to challenge")

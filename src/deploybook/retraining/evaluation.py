@@ -22,6 +22,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from river import forest
 
+from deploybook.retraining.classic import spark_jobs
 from deploybook.retraining.features import KEY, LABEL, MISSING, assemble, feature_columns
 from deploybook.retraining.registry import ModelRegistry
 from deploybook.retraining.strategies import fit
@@ -188,7 +189,8 @@ def accuracy_table(scores: pd.DataFrame) -> pd.DataFrame:
 
 def accuracy_split(scores: pd.DataFrame, first_versions: int) -> tuple[pd.Series, pd.Series]:
     """Accuracy per method over the first ``first_versions`` versions every method scored,
-    and over the later ones (each pooled as in :func:`accuracy_table`)."""
+    and over the later ones (each pooled as in :func:`accuracy_table`).
+    """
     common = _common_versions(scores)
     if not 0 < first_versions < len(common):
         raise ValueError(
@@ -250,22 +252,20 @@ def fit_overhead(
     *,
     repeats: int = 3,
     **params: Any,
-) -> tuple[float, int]:
-    """Median seconds and Spark jobs of one fit on ``rows`` (tiny data: the fixed cost)."""
+) -> tuple[float, int | None]:
+    """Median seconds and Spark jobs of one fit on ``rows`` (tiny data: the fixed cost).
+
+    Jobs are None on Spark Connect, whose clients cannot see them.
+    """
     frame = spark.createDataFrame(rows).cache()
     frame.count()
     features = feature_columns(frame.schema)
-    context = spark.sparkContext
     seconds = []
-    jobs = 0
+    jobs: int | None = None
     for attempt in range(repeats):
-        group = f"deploybook-fit-overhead-{attempt}"
-        context.setJobGroup(group, "measuring one fit")
-        try:
+        with spark_jobs(spark) as counted:
             _, took = fit(estimator, frame, features, attempt, **params)
-        finally:
-            context.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
+            jobs = counted()
         seconds.append(took)
-        jobs = len(context.statusTracker().getJobIdsForGroup(group))
     frame.unpersist()
     return float(pd.Series(seconds).median()), jobs

@@ -1,86 +1,135 @@
-"""Merging decision trees into one MLlib random forest, through py4j.
+"""Merging decision trees into one MLlib random forest, at the forest's saved format.
 
 MLlib has no ``RandomForestClassifier.addTo(existingModel)``: its forests are always trained
-from scratch. But a fitted ``RandomForestClassificationModel`` is just an array of
-``DecisionTreeClassificationModel`` objects whose class-probability votes are averaged, and
-its JVM constructor ``(uid, trees, numFeatures, numClasses)`` (``private[ml]`` in Scala,
-public in the bytecode) accepts any such array. This module takes the trees out of fitted
-forests and builds a new forest from any selection of them.
+from scratch. But a fitted forest is just a list of trees whose class-probability votes are
+averaged, and a saved forest (``model.write().save(folder)``) is a folder with:
+
+- ``metadata/``: one JSON line (class, uid, ``paramMap`` with ``numTrees``, and the
+  forest's ``numFeatures``, ``numClasses`` and ``numTrees``);
+- ``data/``: Parquet, one row per node (``treeID`` int, ``nodeData`` struct);
+- ``treesMetadata/``: Parquet, one row per tree (``_1`` tree id, ``_2`` the tree's own
+  metadata JSON, ``_3`` its weight).
+
+A forest voting with any selection of saved trees is then that selection's rows of
+``data/`` and ``treesMetadata/`` with the tree ids renumbered, and metadata saying how many
+trees and how many features. Spark does the rewrite on its own file system (which a Spark
+Connect client may not see) and ``RandomForestClassificationModel.load`` reads the result:
+no py4j, so it runs on Spark Connect as on a cluster or ``local[n]``.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
-from pyspark.ml.classification import (
-    DecisionTreeClassificationModel,
-    RandomForestClassificationModel,
-)
+from pyspark.ml.classification import RandomForestClassificationModel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from deploybook.retraining.features import VECTOR
-from deploybook.spark import jvm
 
-_ML = "org.apache.spark.ml.classification"
-
-
-class MergedForest(RandomForestClassificationModel):
-    """A forest built by :func:`merge_trees`; behaves as MLlib's own.
-
-    pyspark 4.2 lists a model's params with ``dir()`` when it wraps a JVM model, and that
-    evaluates the ``trees`` cached property: one Python wrapper per tree, each filled with
-    its params over py4j (about 3 ms a tree, 0.17 s for 50). As a plain property, ``trees``
-    is skipped there and computed only when read.
-    """
-
-    trees = property(RandomForestClassificationModel.trees.func)  # type: ignore[attr-defined]
+MERGED_UID = "rfc_merged"
 
 
-def trees_of(model: RandomForestClassificationModel) -> list[Any]:
-    """The JVM tree objects of a fitted forest, in order."""
-    return list(model._java_obj.trees())
+@dataclass(frozen=True)
+class Tree:
+    """One tree of a saved forest."""
+
+    forest: str  # the folder the forest was saved to
+    tree_id: int  # its ``treeID`` there
+    num_features: int  # the width of that forest's feature vector
+
+
+def saved_trees(folder: str, count: int, num_features: int) -> list[Tree]:
+    """The ``count`` trees of the forest of ``num_features`` saved at ``folder``, in order."""
+    return [Tree(folder, index, num_features) for index in range(count)]
+
+
+def save_forest(model: RandomForestClassificationModel, folder: str) -> list[Tree]:
+    """Save a fitted forest at ``folder`` (MLlib's own format); its trees."""
+    model.write().overwrite().save(folder)
+    return saved_trees(folder, model.getNumTrees, model.numFeatures)
+
+
+def read_metadata(spark: SparkSession, folder: str) -> dict[str, object]:
+    """The metadata JSON of a saved MLlib model."""
+    row = spark.read.text(f"{folder}/metadata").first()
+    if row is None:
+        raise ValueError(f"no model metadata in {folder}/metadata")
+    return dict(json.loads(row[0]))
+
+
+def _renumbered(spark: SparkSession, trees: Sequence[Tree], part: str, id_column: str) -> DataFrame:
+    """Rows of ``part`` (``data`` or ``treesMetadata``) of the chosen trees, ids renumbered."""
+    chosen = spark.createDataFrame(
+        [(tree.forest, tree.tree_id, new) for new, tree in enumerate(trees)],
+        "_forest string, _old int, _new int",
+    )
+    sources = [
+        spark.read.parquet(f"{forest}/{part}").withColumn("_forest", F.lit(forest))
+        for forest in dict.fromkeys(tree.forest for tree in trees)
+    ]
+    rows = sources[0]
+    for more in sources[1:]:
+        rows = rows.unionByName(more)
+    columns = [c for c in rows.columns if c not in ("_forest", id_column)]
+    joined = rows.join(
+        F.broadcast(chosen),
+        (rows["_forest"] == chosen["_forest"]) & (rows[id_column] == chosen["_old"]),
+    )
+    return joined.select(F.col("_new").cast("int").alias(id_column), *(rows[c] for c in columns))
 
 
 def merge_trees(
     spark: SparkSession,
-    trees: Sequence[Any],
+    trees: Sequence[Tree],
     num_features: int,
+    folder: str,
     num_classes: int = 2,
-    uid: str = "rfc_merged",
-) -> MergedForest:
-    """One forest voting with ``trees`` (JVM ``DecisionTreeClassificationModel`` objects).
+) -> RandomForestClassificationModel:
+    """One forest voting with ``trees``, saved at ``folder`` and loaded from there.
 
-    ``num_features`` is the width of the feature vector the forest reads; a tree trained on
-    fewer (leading) features is valid inside it because it never splits on the others.
+    ``num_features`` is the width of the feature vector the forest reads; a tree from a
+    forest of fewer (leading) features is valid inside it because it never splits on the
+    others.
     """
     if not trees:
         raise ValueError("a forest needs at least one tree")
-    view = jvm(spark)
-    tree_class = getattr(view, f"{_ML}.DecisionTreeClassificationModel")
-    array = spark.sparkContext._gateway.new_array(tree_class, len(trees))  # type: ignore[union-attr]
     for index, tree in enumerate(trees):
-        if tree.numFeatures() > num_features:
+        if tree.num_features > num_features:
             raise ValueError(
-                f"tree {index} reads {tree.numFeatures()} features; the forest has {num_features}"
+                f"tree {index} reads {tree.num_features} features; the forest has {num_features}"
             )
-        array[index] = tree
-    forest_class = getattr(view, f"{_ML}.RandomForestClassificationModel")
-    java_model = forest_class(uid, array, num_features, num_classes)
-    # MLlib's reader checks the numTrees param against the trees it finds
-    java_model.set(java_model.numTrees(), len(trees))
-    return MergedForest(java_model)
+    merged = read_metadata(spark, trees[0].forest)  # params (depth, seed...) of the first
+    merged.update(
+        uid=MERGED_UID, numTrees=len(trees), numFeatures=num_features, numClasses=num_classes
+    )
+    merged["paramMap"] = {**merged["paramMap"], "numTrees": len(trees)}  # type: ignore[dict-item]
+    _renumbered(spark, trees, "data", "treeID").write.mode("overwrite").parquet(f"{folder}/data")
+    _renumbered(spark, trees, "treesMetadata", "_1").coalesce(1).write.mode("overwrite").parquet(
+        f"{folder}/treesMetadata"
+    )
+    spark.createDataFrame([(json.dumps(merged),)], "value string").coalesce(1).write.mode(
+        "overwrite"
+    ).text(f"{folder}/metadata")
+    return RandomForestClassificationModel.load(folder)
 
 
-def tree_accuracies(spark: SparkSession, trees: Sequence[Any], assembled: DataFrame) -> list[float]:
+def tree_accuracies(
+    spark: SparkSession, trees: Sequence[Tree], assembled: DataFrame
+) -> list[float]:
     """Accuracy of each tree on ``assembled`` rows (with ``features`` and ``label``), one job."""
     if not trees:
         return []
+    forests = {
+        forest: RandomForestClassificationModel.load(forest).trees
+        for forest in dict.fromkeys(t.forest for t in trees)
+    }
     frame = assembled.select(VECTOR, "label")
     hits = []
     for index, tree in enumerate(trees):
-        single = DecisionTreeClassificationModel(tree)
+        single = forests[tree.forest][tree.tree_id]
         single.setPredictionCol(f"_p{index}").setRawPredictionCol(f"_r{index}").setProbabilityCol(
             f"_q{index}"
         )

@@ -25,6 +25,7 @@ class GateDecision:
     needs_repair: bool  # the champion must forget rows: repair it if the challenger is out
     status: str
     reason: str
+    worse: bool = False  # the challenger scored more than the tolerance below the champion
 
 
 def decide(
@@ -49,4 +50,5 @@ def decide(
     scores = f"holdout accuracy {challenger_accuracy:.3f} vs champion {reference_accuracy:.3f}"
     if margin >= -tolerance:
         return GateDecision(True, False, CHAMPION, scores)
-    return GateDecision(False, must_forget, REJECTED, f"{scores}: more than {tolerance:.3f} worse")
+    reason = f"{scores}: more than {tolerance:.3f} worse"
+    return GateDecision(False, must_forget, REJECTED, reason, worse=True)

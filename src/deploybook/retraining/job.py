@@ -1,26 +1,31 @@
-"""The retraining job: Structured Streaming over the training table's change feed.
+"""The retraining job: a stream finds new table versions, and each is learned whole.
 
-``readChangeFeed`` delivers, for every committed table version, its inserted rows, the new
-images of updated rows (``update_postimage``) and the keys of deleted rows. ``foreachBatch``
-takes the versions of each micro-batch in order and, for each one:
+A Structured Streaming query reads the training table's change feed (``readChangeFeed``)
+and appends the commit version of every change to a small Delta table beside its
+checkpoint: that stream only *discovers* versions, exactly once, with no Python code in it
+(a Delta sink, so it runs the same on a cluster and on Spark Connect). The job then learns
+each new version whole, oldest first, reading that version's complete change set in batch
+mode (inserted rows, the new images of updated rows, the keys of deleted rows):
 
-1. scores the serving champion on the inserted rows before learning from them (the
+1. it scores the serving champion on the inserted rows before learning from them (the
    prequential, test-then-train accuracy);
-2. asks the strategy for a challenger (which never depends on a deleted or stale row);
-3. runs the quality gate on the version's holdout rows;
-4. appends one row to the models table with ``txnAppId`` = the pipeline and ``txnVersion`` =
-   the table version, so a replay after a crash writes nothing twice.
+2. it asks the strategy for a challenger (which never depends on a deleted or stale row);
+3. it runs the quality gate on the version's holdout rows;
+4. it appends one row to the models table with ``txnAppId`` = the pipeline and
+   ``txnVersion`` = the table version, so a replay after a crash writes nothing twice.
 
-``trigger(availableNow=True)`` makes a run the "hourly job": it processes everything
-committed since the last run and stops; ``every="10 seconds"`` keeps it running instead.
+A version is learned once: the newest version with a model in the models table (or, for a
+shadow pipeline, learned in this process) marks where a restart resumes.
+``trigger(availableNow=True)`` makes a run the "hourly job": it discovers everything
+committed since the last run and stops.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyspark.errors import StreamingQueryException
 from pyspark.sql import DataFrame, SparkSession
@@ -29,10 +34,13 @@ from pyspark.sql.streaming import StreamingQuery
 
 from deploybook.retraining.features import KEY, assemble, feature_columns, holdout_keys
 from deploybook.retraining.gate import decide
+from deploybook.retraining.lake_root import is_delta_table
 from deploybook.retraining.lineage import Candidate
 from deploybook.retraining.registry import CHAMPION, ModelRecord, ModelRegistry
 from deploybook.retraining.strategies import ChangeSet, Strategy, TrainingTable
-from deploybook.spark import jvm
+
+if TYPE_CHECKING:
+    from deploybook.retraining.mirror import MlflowMirror
 
 CDF_COLUMNS = ("_change_type", "_commit_version", "_commit_timestamp")
 _SCHEMA_CHANGE = ("DELTA_SCHEMA_CHANGED", "schema change", "DELTA_STREAMING_METADATA_EVOLUTION")
@@ -54,6 +62,7 @@ class JobConfig:
     seed: int = 42
     starting_version: int = 0
     store: bool = True  # False: a shadow pipeline, scored and timed in memory, never stored
+    mirror: MlflowMirror | None = None  # an MLflow registry the models table is copied to
 
     def __post_init__(self) -> None:
         if not self.pipeline:
@@ -62,6 +71,11 @@ class JobConfig:
             raise ValueError(f"holdout_fraction must be in [0, 1), got {self.holdout_fraction}")
         if not 0 <= self.tolerance <= 1:
             raise ValueError(f"tolerance must be in [0, 1], got {self.tolerance}")
+
+    @property
+    def versions_path(self) -> str:
+        """The Delta table where the stream records the versions it found."""
+        return f"{self.checkpoint.rstrip('/')}-versions"
 
 
 @dataclass
@@ -74,6 +88,7 @@ class VersionReport:
     challenger_served: bool  # the new challenger (not a repair) is what serves now
     reason: str
     metrics: dict[str, float] = field(default_factory=dict)
+    worse: bool = False  # the gate found the challenger worse than its tolerance allows
 
 
 def _accuracy(frame: Any, keys: set[int] | None = None) -> float | None:
@@ -98,94 +113,121 @@ class RetrainingJob:
         strategy: Strategy,
         config: JobConfig,
     ) -> None:
-        if not jvm(spark).io.delta.tables.DeltaTable.isDeltaTable(
-            spark._jsparkSession, training_path
-        ):
+        if not is_delta_table(spark, training_path):
             raise FileNotFoundError(
                 f"no Delta training table at {training_path}: create it with create_lakehouse()"
             )
         self.spark = spark
-        self.table = TrainingTable(spark, training_path)
         self.strategy = strategy
         self.config = config
-        self.registry = ModelRegistry(spark, config.registry_path)
+        mirror = config.mirror if config.store else None
+        self.registry = ModelRegistry(spark, config.registry_path, mirror=mirror)
+        self.table = TrainingTable(spark, training_path, workspace=self.registry.artifacts)
         if config.store:
             self.registry.create()
         self.reports: list[VersionReport] = []
         self._champion: tuple[ModelRecord | None, Candidate | None] | None = None
-        self._crash_after_batch: int | None = None
+        self._learned: int | None = None  # the newest version learned in this process
         self._held: tuple[int, DataFrame | None, tuple[int, ...]] | None = None
-        self.on_version: Callable[[VersionReport], None] | None = None
 
     # -- running -----------------------------------------------------------------
-    def start(
-        self, *, every: str | None = None, crash_after_batch: int | None = None
-    ) -> StreamingQuery:
-        """Start the stream: ``availableNow`` (one catch-up run) or every ``every`` interval."""
-        self._crash_after_batch = crash_after_batch
-        if self.config.store:
-            self._champion = None  # a rollback may have changed it since the last run
+    def discover(self, *, every: str | None = None) -> StreamingQuery:
+        """Start the stream that records new table versions: ``availableNow`` (one catch-up
+        run), or every ``every`` interval (then :meth:`pending` and :meth:`learn` follow it).
+        """
         stream = (
             self.spark.readStream.format("delta")
             .option("readChangeFeed", "true")
             .option("startingVersion", self.config.starting_version)
             .load(self.table.path)
+            .select("_commit_version")
         )
-        writer = stream.writeStream.foreachBatch(self.process).option(
-            "checkpointLocation", self.config.checkpoint
+        writer = (
+            stream.writeStream.format("delta")
+            .outputMode("append")
+            .option("checkpointLocation", self.config.checkpoint)
         )
         writer = (
             writer.trigger(processingTime=every) if every else writer.trigger(availableNow=True)
         )
-        return writer.queryName(f"retrain-{self.config.pipeline}").start()
+        query = writer.queryName(f"discover-{self.config.pipeline}")
+        return query.start(self.config.versions_path)
 
-    def run(self, *, crash_after_batch: int | None = None) -> list[VersionReport]:
-        """One catch-up run (the hourly job); restarts once per additive schema change."""
-        done = len(self.reports)
+    def _discover_all(self) -> None:
+        """One catch-up run of the stream; restarts once per additive schema change."""
         for _ in range(5):
-            query = self.start(crash_after_batch=crash_after_batch)
+            query = self.discover()
             try:
                 query.awaitTermination()
-                return self.reports[done:]
+                return
             except StreamingQueryException as exc:
-                text = str(exc)
-                if InjectedCrash.__name__ in text:
-                    raise InjectedCrash(
-                        f"retraining job '{self.config.pipeline}' crashed as asked, after writing "
-                        f"the model for batch {crash_after_batch}"
-                    ) from None
-                if not any(marker in text for marker in _SCHEMA_CHANGE):
+                if not any(marker in str(exc) for marker in _SCHEMA_CHANGE):
                     raise
         raise RuntimeError(f"retraining job '{self.config.pipeline}': the schema kept changing")
 
-    # -- one micro-batch -----------------------------------------------------------
-    def process(self, batch: DataFrame, batch_id: int) -> None:
-        """``foreachBatch``: every table version in the micro-batch, oldest first."""
-        # a micro-batch spans many small files: one partition per core is plenty
-        batch = batch.coalesce(self.spark.sparkContext.defaultParallelism).persist()
+    def pending(self) -> list[int]:
+        """Table versions the stream has found and the job has not learned, oldest first."""
+        if not is_delta_table(self.spark, self.config.versions_path):
+            return []
+        found = self.spark.read.format("delta").load(self.config.versions_path)
+        done = self._last_done()
+        if done is not None:
+            found = found.where(F.col("_commit_version") > done)
+        rows = found.select("_commit_version").distinct().collect()
+        return sorted(int(r[0]) for r in rows)
+
+    def run(self, *, crash_after_batch: int | None = None) -> list[VersionReport]:
+        """One catch-up run (the hourly job): discover new versions, then learn each one.
+
+        With ``crash_after_batch``, the run stops with :class:`InjectedCrash` right after
+        writing the model of that feed batch, as a crashed process would.
+        """
+        done = len(self.reports)
+        if self.config.store:
+            self._champion = None  # a rollback may have changed it since the last run
+        self._discover_all()
+        for version in self.pending():
+            report = self.learn(version)
+            if (
+                report is not None
+                and report.batch is not None
+                and report.batch == crash_after_batch
+            ):
+                raise InjectedCrash(
+                    f"retraining job '{self.config.pipeline}' crashed as asked, after "
+                    f"writing the model for batch {crash_after_batch}"
+                )
+        return self.reports[done:]
+
+    def learn(self, version: int) -> VersionReport | None:
+        """Learn table ``version`` whole, unless it is learned already (then None)."""
+        done = self._last_done()
+        if done is not None and version <= done:
+            return None  # replayed: the models table already has its model
+        rows = (
+            self.spark.read.format("delta")
+            .option("readChangeFeed", "true")
+            .option("startingVersion", version)
+            .option("endingVersion", version)
+            .load(self.table.path)
+            .persist()
+        )
         try:
-            versions = sorted(
-                int(r[0]) for r in batch.select("_commit_version").distinct().collect()
-            )
-            done = self._last_done()
-            for version in versions:
-                if done is not None and version <= done:
-                    continue  # replayed after a crash: Delta already has its model
-                report = self.step(version, batch.where(F.col("_commit_version") == version))
-                if report is not None:
-                    self.reports.append(report)
-                    if self.on_version:
-                        self.on_version(report)
-                    if report.batch is not None and report.batch == self._crash_after_batch:
-                        raise InjectedCrash(f"after table version {version}")
+            report = self.step(version, rows)
         finally:
-            batch.unpersist()
+            rows.unpersist()
+        self._learned = version
+        if report is not None:
+            self.reports.append(report)
+        return report
 
     def _last_done(self) -> int | None:
-        """The newest table version this pipeline has finished (its models table, or memory)."""
-        if self.config.store:
-            return self.registry.last_data_version(self.config.pipeline)
-        return max((r.data_version for r in self.reports), default=None)
+        """The newest table version this pipeline has finished: read from its models table
+        once per process, then kept in memory (this job is the pipeline's only writer).
+        """
+        if self._learned is None and self.config.store:
+            self._learned = self.registry.last_data_version(self.config.pipeline)
+        return self._learned
 
     def champion(self) -> tuple[ModelRecord | None, Candidate | None]:
         """The serving champion of this pipeline, as a record and a candidate to build on."""
@@ -313,7 +355,9 @@ class RetrainingJob:
                 reason = f"{reason}; promoted anyway: the champion learned from changed rows"
         self._remember(version, changes.holdout, changes.holdout_keys)
         if stored is None:
-            return VersionReport(version, changes.batch, status, False, reason, metrics)
+            return VersionReport(
+                version, changes.batch, status, False, reason, metrics, decision.worse
+            )
         metrics["fit_seconds"] = stored.fit_seconds
         metrics["trees"] = float(len(stored.tree_cohorts))
         started = time.perf_counter()
@@ -321,7 +365,13 @@ class RetrainingJob:
             if status == CHAMPION:
                 self._champion = (None, stored)
             return VersionReport(
-                version, changes.batch, status, stored is challenger, reason, metrics
+                version,
+                changes.batch,
+                status,
+                stored is challenger,
+                reason,
+                metrics,
+                decision.worse,
             )
         self.registry.append(
             stored,
@@ -336,4 +386,6 @@ class RetrainingJob:
         metrics["store_seconds"] = time.perf_counter() - started
         if status == CHAMPION:
             self._champion = (None, stored)
-        return VersionReport(version, changes.batch, status, stored is challenger, reason, metrics)
+        return VersionReport(
+            version, changes.batch, status, stored is challenger, reason, metrics, decision.worse
+        )

@@ -69,6 +69,7 @@ class Candidate:
     cohorts: tuple[Cohort, ...]
     tree_cohorts: tuple[str, ...] = field(default=())  # cohort of each tree (forests)
     fit_seconds: float = 0.0  # time spent fitting to build it
+    path: str | None = None  # the folder holding the model in MLlib's format, once saved
 
     def touched_by(self, keys: Collection[int]) -> list[Cohort]:
         """The cohorts that saw any of ``keys``."""

@@ -27,10 +27,24 @@ class RetrainingParams(ReportParams):
     fail_at_batch: int = Field(ge=-1, description="batch after which a crash is injected; -1: none")
     new_feature_at: int = Field(ge=-1, description="batch that adds a feature column; -1: never")
     seed: int = Field(ge=0, description="random seed")
-    spark_master: str = Field(description="Spark master URL; empty for the default")
+    spark_master: str = Field(
+        description="Spark master URL (local[n], spark://, or sc:// for Spark Connect); empty "
+        "for the default"
+    )
+    lake_root: str = Field(description="location (path or URI) of every table; empty: default")
+    mlflow_tracking_uri: str = Field(description="MLflow registry URI; empty: SQLite default")
+    compare_environments: bool = Field(
+        description="also run a small job on a standalone cluster and on Spark Connect"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
+        master = self.spark_master
+        if master and not master.startswith(("local", "spark://", "sc://", "yarn", "k8s://")):
+            raise ValueError(
+                f"spark_master {master!r} must be local[n], spark://HOST:PORT, sc://HOST:PORT, "
+                "yarn or k8s://..."
+            )
         if self.trees_per_update > self.max_trees:
             raise ValueError(
                 f"trees_per_update ({self.trees_per_update}) cannot exceed "

@@ -1,40 +1,47 @@
 """The model store: a Delta table with one row per model version.
 
-Each row holds the serialized model (MLlib's own on-disk format, zipped), its SHA-256, the
+Each row holds the model (MLlib's own on-disk format, zipped) and its SHA-256, the folder
+under the lake root where that format lives (``artifact``, what loading reads), the
 training-table versions it has seen, its tree lineage (which cohort, fitted at which table
-version on which rows, grew each tree), its metrics, feature list and status
-(``champion`` or ``rejected``). Serving reads the newest champion; Delta's snapshot
-isolation means a reader sees a committed row or none, never half of one.
+version on which rows, grew each tree), its metrics, feature list and status (``champion``
+or ``rejected``). Serving reads the newest champion; Delta's snapshot isolation means a
+reader sees a committed row or none, never half of one. Only Spark reads and writes model
+folders, so the store works the same on ``local[n]``, a cluster and Spark Connect.
 
-Writes from the retraining stream carry ``txnAppId`` (the pipeline) and ``txnVersion`` (the
+Writes from the retraining job carry ``txnAppId`` (the pipeline) and ``txnVersion`` (the
 training-table version): Delta skips a write whose transaction version it has already
-committed for that application, so a batch replayed after a crash cannot add a second row.
+committed for that application, so a version replayed after a crash cannot add a second row.
+A :class:`~deploybook.retraining.mirror.MlflowMirror`, if given, copies every champion into an
+MLflow model registry after each write; the Delta table stays the source of truth.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import io
-import shutil
-import tempfile
+import json
 import threading
+import uuid
 import zipfile
 from collections import OrderedDict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
 
 import pandas as pd
 import pyspark
 from pyspark.ml import Model
-from pyspark.ml.wrapper import JavaParams
 from pyspark.sql import Row, SparkSession
 from pyspark.sql import functions as F
 
+from deploybook.retraining.lake_root import is_delta_table
 from deploybook.retraining.lineage import Candidate, Cohort
-from deploybook.spark import jvm
+
+if TYPE_CHECKING:
+    from deploybook.retraining.mirror import MlflowMirror
 
 CHAMPION = "champion"
 REJECTED = "rejected"
@@ -53,6 +60,7 @@ SCHEMA = """
     spark_version STRING NOT NULL,
     model BINARY NOT NULL,
     model_sha256 STRING NOT NULL,
+    artifact STRING NOT NULL,
     features ARRAY<STRING> NOT NULL,
     tree_cohorts ARRAY<STRING> NOT NULL,
     cohorts ARRAY<STRUCT<cohort_id: STRING, data_version: BIGINT, trained_at: BIGINT,
@@ -74,32 +82,57 @@ class RegistryError(LookupError):
     """The models table is missing, empty, or has no such version."""
 
 
-def serialize(model: Model) -> tuple[str, bytes]:
-    """MLlib's on-disk format of ``model``, written on the driver and zipped: (class, bytes)."""
-    java = model._java_obj  # type: ignore[attr-defined]
-    folder = Path(tempfile.mkdtemp(prefix="deploybook-model-"))
-    try:
-        java.write().saveToLocal(str(folder / "model"))
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted((folder / "model").rglob("*")):
-                if path.is_file():
-                    archive.write(path, path.relative_to(folder / "model").as_posix())
-        return java.getClass().getName(), buffer.getvalue()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+_EPOCH = (1980, 1, 1, 0, 0, 0)  # the zip timestamp of every entry: same files, same bytes
 
 
-def deserialize(spark: SparkSession, model_class: str, payload: bytes) -> Model:
-    """The model that :func:`serialize` wrote."""
-    folder = Path(tempfile.mkdtemp(prefix="deploybook-model-"))
-    try:
-        with zipfile.ZipFile(io.BytesIO(payload)) as archive:
-            archive.extractall(folder / "model")
-        java = getattr(jvm(spark), model_class).read().loadFromLocal(str(folder / "model"))
-        return JavaParams._from_java(java)  # type: ignore[return-value]
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+def _relative(path: str, folder: str) -> str:
+    inner, root = urlparse(path).path, urlparse(folder).path.rstrip("/")
+    if not inner.startswith(root + "/"):
+        raise RegistryError(f"{path} is not inside the model folder {folder}")
+    return inner[len(root) + 1 :]
+
+
+def model_files(spark: SparkSession, folder: str) -> tuple[str, bytes]:
+    """The files of an MLlib model folder, read by Spark and zipped: (model class, bytes).
+
+    Entries are sorted and carry a fixed timestamp, so the same files give the same bytes
+    (and the same SHA-256) however often they are read.
+    """
+    rows = (
+        spark.read.format("binaryFile")
+        .option("recursiveFileLookup", "true")
+        .load(folder)
+        .select("path", "content")
+        .collect()
+    )
+    files = sorted((_relative(str(r["path"]), folder), bytes(r["content"])) for r in rows)
+    metadata = [content for name, content in files if name.startswith("metadata/")]
+    if not metadata:
+        raise RegistryError(f"no MLlib model in {folder} (no metadata/)")
+    model_class = str(json.loads(metadata[0].decode().splitlines()[0])["class"])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files:
+            archive.writestr(zipfile.ZipInfo(name, _EPOCH), content, zipfile.ZIP_DEFLATED)
+    return model_class, buffer.getvalue()
+
+
+def python_class(model_class: str) -> Any:
+    """The pyspark class of a JVM model class: ``org.apache.spark.ml.x.Y`` is ``pyspark.ml.x.Y``."""
+    prefix = "org.apache.spark.ml."
+    if not model_class.startswith(prefix):
+        raise RegistryError(f"{model_class} is not an MLlib model class")
+    module, _, name = model_class[len(prefix) :].rpartition(".")
+    return getattr(importlib.import_module(f"pyspark.ml.{module}"), name)
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    """A model as the table holds it: class, zipped files, and the folder they are in."""
+
+    model_class: str
+    payload: bytes
+    artifact: str
 
 
 @dataclass(frozen=True)
@@ -117,6 +150,7 @@ class ModelRecord:
     model_class: str
     spark_version: str
     model_sha256: str
+    artifact: str
     features: tuple[str, ...]
     tree_cohorts: tuple[str, ...]
     cohorts: tuple[Cohort, ...]
@@ -139,6 +173,7 @@ class ModelRecord:
             model_class=row["model_class"],
             spark_version=row["spark_version"],
             model_sha256=row["model_sha256"],
+            artifact=row["artifact"],
             features=tuple(row["features"]),
             tree_cohorts=tuple(row["tree_cohorts"]),
             cohorts=tuple(Cohort.from_row(c) for c in row["cohorts"]),
@@ -146,6 +181,11 @@ class ModelRecord:
             restored_from=None if row["restored_from"] is None else int(row["restored_from"]),
             payload=bytes(row["model"]),
         )
+
+    @property
+    def stored(self) -> StoredModel:
+        """The model as stored: class, zipped files and folder."""
+        return StoredModel(self.model_class, self.payload, self.artifact)
 
 
 class _ModelCache:
@@ -168,7 +208,13 @@ class _ModelCache:
                 f"model version {record.model_version} was written by Spark "
                 f"{record.spark_version}; this is Spark {pyspark.__version__}: backfill a new one"
             )
-        model = deserialize(spark, record.model_class, record.payload)
+        _, files = model_files(spark, record.artifact)
+        if hashlib.sha256(files).hexdigest() != record.model_sha256:
+            raise RegistryError(
+                f"model version {record.model_version}: the files in {record.artifact} are not "
+                "the ones stored with it"
+            )
+        model = python_class(record.model_class).load(record.artifact)
         with self._lock:
             self._models[record.model_sha256] = model
             while len(self._models) > self._size:
@@ -185,11 +231,32 @@ MODELS = _ModelCache()
 
 
 class ModelRegistry:
-    """The models table at ``path`` (any Hadoop-compatible URI)."""
+    """The models table at ``path`` (any Hadoop-compatible URI); model folders beside it in
+    ``<path>-artifacts``. With ``mirror``, every write is copied to an MLflow registry.
+    """
 
-    def __init__(self, spark: SparkSession, path: str) -> None:
+    def __init__(self, spark: SparkSession, path: str, mirror: MlflowMirror | None = None) -> None:
         self.spark = spark
-        self.path = path
+        self.path = path.rstrip("/")
+        self.mirror = mirror
+
+    @property
+    def artifacts(self) -> str:
+        """The folder that holds the model folders of this table's versions."""
+        return f"{self.path}-artifacts"
+
+    def new_folder(self, tag: str) -> str:
+        """A fresh folder for one model under :attr:`artifacts`."""
+        return f"{self.artifacts}/{tag}-{uuid.uuid4().hex[:12]}"
+
+    def store(self, candidate: Candidate, tag: str) -> StoredModel:
+        """The candidate's model folder (saved to a new one if it has none), read back."""
+        folder = candidate.path
+        if folder is None:
+            folder = self.new_folder(tag)
+            candidate.model.write().overwrite().save(folder)  # type: ignore[attr-defined]
+        model_class, payload = model_files(self.spark, folder)
+        return StoredModel(model_class, payload, folder)
 
     def create(self) -> ModelRegistry:
         """Create the table if it does not exist yet; return the registry."""
@@ -198,16 +265,12 @@ class ModelRegistry:
 
     def exists(self) -> bool:
         """Whether the models table has been created."""
-        return bool(
-            jvm(self.spark).io.delta.tables.DeltaTable.isDeltaTable(
-                self.spark._jsparkSession, self.path
-            )
-        )
+        return is_delta_table(self.spark, self.path)
 
     def _frame(self) -> Any:
         if not self.exists():
             raise RegistryError(f"no models table at {self.path}: run a retraining job first")
-        return self.spark.read.format("delta").load(self.path)
+        return self.spark.read.format("delta").load(self.path)  # the snapshot is cached now
 
     def append(
         self,
@@ -221,12 +284,13 @@ class ModelRegistry:
         metrics: Mapping[str, float],
         txn_version: int | None = None,
         restored_from: int | None = None,
-        serialized: tuple[str, bytes] | None = None,
+        stored: StoredModel | None = None,
     ) -> None:
         """Add one model version; with ``txn_version``, at most once per (pipeline, version)."""
         if status not in (CHAMPION, REJECTED):
             raise ValueError(f"status must be {CHAMPION!r} or {REJECTED!r}, got {status!r}")
-        model_class, payload = serialized or serialize(candidate.model)
+        stored = stored or self.store(candidate, f"v{data_version}")
+        model_class, payload = stored.model_class, stored.payload
         first = min((c.data_version for c in candidate.cohorts), default=data_version)
         row = {
             "pipeline": pipeline,
@@ -240,6 +304,7 @@ class ModelRegistry:
             "spark_version": pyspark.__version__,
             "model": bytearray(payload),
             "model_sha256": hashlib.sha256(payload).hexdigest(),
+            "artifact": stored.artifact,
             "features": list(candidate.features),
             "tree_cohorts": list(candidate.tree_cohorts),
             "cohorts": [c.as_row() for c in candidate.cohorts],
@@ -252,11 +317,14 @@ class ModelRegistry:
         if txn_version is not None:
             writer = writer.option("txnAppId", pipeline).option("txnVersion", txn_version)
         writer.save(self.path)
+        if self.mirror is not None:
+            self.mirror.sync(self)
 
     def replay(self, model_version: int) -> int:
         """Append ``model_version`` again as a replayed micro-batch would: same ``txnAppId``
         (its pipeline) and ``txnVersion`` (its table version). The rows it added; 0 when Delta
-        recognised the transaction and skipped the write."""
+        recognised the transaction and skipped the write.
+        """
         record = self.record(model_version)
         before = self._frame().count()
         self.append(
@@ -268,14 +336,15 @@ class ModelRegistry:
             reason=record.reason,
             metrics=record.metrics,
             txn_version=record.data_version,
-            serialized=(record.model_class, record.payload),
+            stored=record.stored,
         )
         return self._frame().count() - before
 
     @staticmethod
     def stream_written(summary: pd.DataFrame) -> pd.DataFrame:
         """The rows of a :meth:`summary` the retraining stream wrote (no challenges, no
-        rollbacks)."""
+        rollbacks).
+        """
         return summary[(summary["strategy"] != CHALLENGE) & summary["restored_from"].isna()]
 
     def summary(self) -> pd.DataFrame:
@@ -308,7 +377,13 @@ class ModelRegistry:
 
     def candidate(self, record: ModelRecord) -> Candidate:
         """A record as a :class:`Candidate`, to build the next version on."""
-        return Candidate(self.model(record), record.features, record.cohorts, record.tree_cohorts)
+        return Candidate(
+            self.model(record),
+            record.features,
+            record.cohorts,
+            record.tree_cohorts,
+            path=record.artifact,
+        )
 
     def rollback(
         self, to_version: int, *, erased: Collection[int] = (), reason: str = "rollback"
@@ -336,7 +411,7 @@ class ModelRegistry:
             reason=f"{reason}: model version {to_version} restored",
             metrics=original.metrics,
             restored_from=to_version,
-            serialized=(original.model_class, original.payload),
+            stored=original.stored,
         )
         return int(self._frame().agg(F.max("model_version")).collect()[0][0])
 

@@ -1,15 +1,15 @@
 """The report's scenario: ELEC2 streamed week by week through the whole system.
 
-A :class:`Scenario` owns one lakehouse, the feed, the declarative pipeline project and two
-retraining pipelines over the same training table: the report's ``mode`` (which serves) and
-the other one (for comparison). :meth:`Scenario.cycle` is one run of "the hourly job":
-land the batches that arrived, update the declarative pipeline, apply the changes to the
-training table, then let each retraining stream catch up.
+A :class:`Scenario` owns one lakehouse under ``lake_root``, the feed, the declarative
+pipeline project and two retraining pipelines over the same training table: the report's
+``mode`` (which serves) and the other one (for comparison). :meth:`Scenario.cycle` is one
+run of "the hourly job": land the batches that arrived, update the declarative pipeline,
+apply the changes to the training table, then let each retraining stream catch up. Every
+stored pipeline's champions are mirrored into an MLflow registry.
 """
 
 from __future__ import annotations
 
-import shutil
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -28,12 +28,14 @@ from deploybook.retraining.expectations import rule_counts, rules_for
 from deploybook.retraining.features import KEY, LABEL
 from deploybook.retraining.feed import NEW_FEATURE, FeedConfig, build_feed, expected_rows, land
 from deploybook.retraining.job import InjectedCrash, JobConfig, RetrainingJob, VersionReport
+from deploybook.retraining.lake_root import prepare
 from deploybook.retraining.lakehouse import (
     Lakehouse,
     apply_changes,
     create_lakehouse,
     table_versions,
 )
+from deploybook.retraining.mirror import MlflowMirror
 from deploybook.retraining.params import RetrainingParams
 from deploybook.retraining.registry import MODELS, ModelRecord, ModelRegistry, RegistryError
 from deploybook.retraining.sdp import PipelineRun, run_pipeline, write_project
@@ -94,18 +96,31 @@ class CycleReport:
 
 
 class Scenario:
-    """One deployment under ``root``: lakehouse, feed, pipelines."""
+    """One deployment under ``lake_root`` (a URI): lakehouse, feed, pipelines.
 
-    def __init__(self, spark: SparkSession, params: RetrainingParams, root: Path) -> None:
+    ``work`` is a local folder for what this process itself reads (the pipeline project);
+    ``tracking_uri`` is the MLflow registry the champions are mirrored into; ``shadow``
+    runs the other mode beside the serving one, for comparison. A previous run under the same
+    root is cleared first (see :func:`deploybook.retraining.lake_root.prepare`).
+    """
+
+    def __init__(
+        self,
+        spark: SparkSession,
+        params: RetrainingParams,
+        lake_root: str,
+        work: Path,
+        tracking_uri: str,
+        *,
+        shadow: bool = True,
+    ) -> None:
         self.spark = spark
         self.params = params
-        self.root = root
-        self.database = f"retraining_{zlib.crc32(str(root).encode()):08x}"
-        if root.exists():
-            shutil.rmtree(root)
-        root.mkdir(parents=True)
-        spark.sql(f"DROP DATABASE IF EXISTS {self.database} CASCADE")
-        self.lake: Lakehouse = create_lakehouse(spark, str(root), self.database)
+        self.root = lake_root
+        self.tracking_uri = tracking_uri
+        self.database = f"retraining_{zlib.crc32(lake_root.encode()):08x}"
+        prepare(spark, lake_root, self.database)
+        self.lake: Lakehouse = create_lakehouse(spark, lake_root, self.database)
         self.feed_config = FeedConfig(
             batch_rows=params.batch_rows,
             batches=params.batches,
@@ -114,12 +129,13 @@ class Scenario:
             history_batches=params.history_batches,
         )
         self.feed = build_feed(load_elec2(), self.feed_config)
-        self.spec = write_project(root / "pipeline-project", self.lake)
+        self.spec = write_project(work / f"pipeline-{self.database}", self.lake)
         self.estimator = RandomForestClassifier(maxDepth=params.max_depth)
         # the comparison pipeline runs as a shadow: scored and timed, never stored
         self.jobs = {
             mode: self._pipeline(mode, self.estimator, mode, store=mode == self.serving_mode)
             for mode in MODES
+            if shadow or mode == self.serving_mode
         }
         self.landed = 0
         self.cycles: list[CycleReport] = []
@@ -150,14 +166,20 @@ class Scenario:
             seed=self.params.seed,
             window_rows=WINDOW_BATCHES * self.params.batch_rows,
         )
+        pipeline = f"elec2-{name}"
+        mirror = None
+        if store:
+            mirror = MlflowMirror(self.tracking_uri, pipeline, self.lake.training)
+            mirror.reset(self.lake.registry(name))
         config = JobConfig(
-            pipeline=f"elec2-{name}",
+            pipeline=pipeline,
             registry_path=self.lake.registry(name),
             checkpoint=self.lake.checkpoint(f"retrain-{name}"),
             tolerance=self.params.tolerance,
             seed=self.params.seed,
             starting_version=starting_version,
             store=store,
+            mirror=mirror,
         )
         return RetrainingJob(self.spark, self.lake.training, strategy, config)
 
@@ -256,7 +278,7 @@ class Scenario:
         report = CycleReport(
             batches, pipeline, applied, landed - started, time.perf_counter() - applying
         )
-        for mode in (self.serving_mode, *(m for m in MODES if m != self.serving_mode)):
+        for mode in (self.serving_mode, *(m for m in self.jobs if m != self.serving_mode)):
             job = self.jobs[mode]
             crash = crash_after_batch if mode == self.serving_mode else None
             running = time.perf_counter()
@@ -291,7 +313,8 @@ class Scenario:
 
     def replay_write(self, batch: int) -> int:
         """Write the serving pipeline's model for ``batch`` again, as the restart after a crash
-        would if it did not skip finished versions: the model rows that added (0: Delta skipped)."""
+        would if it did not skip finished versions: the model rows that added (0: Delta skipped).
+        """
         reports = self.jobs[self.serving_mode].reports
         versions = {r.data_version for r in reports if r.batch == batch}
         written = ModelRegistry.stream_written(self.registry().summary())
@@ -331,7 +354,8 @@ class Scenario:
 
     def forgetting(self, mode: Mode | None = None) -> pd.DataFrame:
         """Per version with erasures or corrections: rows the served model had learned, and
-        rows its successor still depends on (must be 0)."""
+        rows its successor still depends on (must be 0).
+        """
         registry = self.registry(mode)
         changes = (
             self.spark.read.format("delta")
@@ -406,7 +430,8 @@ class Scenario:
 
     def feature_evolution(self) -> dict[str, object]:
         """The first champion that reads the new column: its trees by lineage, and proof that
-        trees fitted before the column never split on it."""
+        trees fitted before the column never split on it.
+        """
         registry = self.registry()
         summary = registry.summary()
         wider = summary[

@@ -3,18 +3,22 @@
 - :class:`ForestMerge` (random forests, ``incremental``): fit ``k`` new trees on the changed
   rows (plus the previous version's held-out rows, a bounded sample of recent history),
   refit the trees whose training rows were deleted or corrected, and merge them with the
-  surviving trees into one forest (:func:`deploybook.retraining.forest.merge_trees`), retiring
-  the oldest (or weakest) trees beyond ``max_trees``.
+  surviving trees into one forest (:func:`deploybook.retraining.forest.merge_trees`, at the
+  forest's saved format in the table's workspace folder), retiring the oldest (or weakest)
+  trees beyond ``max_trees``.
 - :class:`FullRetrain` (any classifier, ``full``): fit from scratch on the whole table.
 - :class:`WindowedRetrain` (any other classifier, ``incremental``): refit on the newest rows.
 
 Every strategy reads the table *as of* the version it is updating to (Delta time travel), so
-a replayed update sees exactly the data it saw the first time.
+a replayed update sees exactly the data it saw the first time, and every fit sees its rows in
+one order (hash-partitioned and sorted by key), so a seed fixes the model on ``local[n]``, a
+cluster and Spark Connect alike.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +30,13 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from deploybook.retraining.features import KEY, assemble, is_prefix
-from deploybook.retraining.forest import merge_trees, tree_accuracies, trees_of
+from deploybook.retraining.forest import (
+    Tree,
+    merge_trees,
+    save_forest,
+    saved_trees,
+    tree_accuracies,
+)
 from deploybook.retraining.lineage import Candidate, Cohort
 
 Mode = Literal["incremental", "full"]
@@ -36,10 +46,19 @@ Retire = Literal["oldest", "weakest"]
 
 @dataclass(frozen=True)
 class TrainingTable:
-    """The training table at a path, read as of any of its versions."""
+    """The training table at a path, read as of any of its versions, and the folder
+    (``workspace``) where strategies may write model folders.
+    """
 
     spark: SparkSession
     path: str
+    workspace: str | None = None
+
+    def new_folder(self, tag: str) -> str:
+        """A fresh folder for one model in the workspace."""
+        if self.workspace is None:
+            raise ValueError(f"no workspace folder for models of {self.path}")
+        return f"{self.workspace}/{tag}-{uuid.uuid4().hex[:12]}"
 
     def at(self, version: int) -> DataFrame:
         """Every row of the table as of ``version``."""
@@ -93,7 +112,8 @@ class Strategy(Protocol):
         self, champion: Candidate | None, changes: ChangeSet, table: TrainingTable
     ) -> Proposal:
         """The challenger for ``changes``; neither it nor the repaired champion depends on a
-        deleted row or on a corrected row's old values."""
+        deleted row or on a corrected row's old values.
+        """
         ...
 
 
@@ -112,14 +132,23 @@ def fit(
 ) -> tuple[Model, float]:
     """Fit a copy of ``estimator`` (with ``params`` and ``seed``) on assembled ``frame``.
 
-    ``cache`` materializes the rows first, as a fit reads its input several times; rows
-    already in memory (a persisted micro-batch) do not need it.
+    The rows are hash-partitioned by key into ``spark.sql.shuffle.partitions`` partitions and
+    sorted within them: a forest's bootstrap samples depend on partitions and row order, so
+    this makes the fit a function of the rows and the seed, wherever Spark runs. ``cache``
+    materializes the rows first, as a fit reads its input several times; rows already in
+    memory (a persisted change set) do not need it.
     """
     settings = {estimator.getParam(name): value for name, value in params.items()}
     if estimator.hasParam("seed"):
         settings[estimator.getParam("seed")] = seed
     started = time.perf_counter()
-    data = assemble(frame, features).select("features", "label")
+    partitions = int(frame.sparkSession.conf.get("spark.sql.shuffle.partitions") or 2)
+    data = (
+        assemble(frame, features)
+        .repartition(partitions, KEY)
+        .sortWithinPartitions(KEY)
+        .select("features", "label")
+    )
     if not cache:
         return estimator.copy(settings).fit(data), time.perf_counter() - started
     data = data.cache()
@@ -238,8 +267,9 @@ class ForestMerge:
             raise ValueError(f"retire must be 'oldest' or 'weakest', got {self.retire!r}")
 
     def _fit_cohort(
-        self, rows: DataFrame, cohort: Cohort, *, cache: bool = True
-    ) -> tuple[list[Any], float]:
+        self, table: TrainingTable, rows: DataFrame, cohort: Cohort, *, cache: bool = True
+    ) -> tuple[Any, list[Tree], float]:
+        """Fit a cohort's trees and save them in the workspace: (forest, its trees, seconds)."""
         model, seconds = fit(
             self.estimator,
             rows,
@@ -248,7 +278,8 @@ class ForestMerge:
             cache=cache,
             numTrees=cohort.n_trees,
         )
-        return trees_of(model), seconds  # type: ignore[arg-type]
+        folder = table.new_folder(f"cohort-{cohort.cohort_id}")
+        return model, save_forest(model, folder), seconds  # type: ignore[arg-type]
 
     def _rebuild(self, changes: ChangeSet, table: TrainingTable, started: float) -> Proposal:
         """Every tree refitted on the whole table, when old trees cannot be kept."""
@@ -268,23 +299,27 @@ class ForestMerge:
             self.max_trees,
             keys,
         )
-        trees, seconds = self._fit_cohort(rows, cohort)
+        forest, trees, seconds = self._fit_cohort(table, rows, cohort)
         rows.unpersist()
-        forest = merge_trees(table.spark, trees, len(changes.features))
         candidate = Candidate(
-            forest, changes.features, (cohort,), (cohort.cohort_id,) * len(trees), seconds
+            forest,
+            changes.features,
+            (cohort,),
+            (cohort.cohort_id,) * len(trees),
+            seconds,
+            path=trees[0].forest,
         )
         return Proposal(candidate, None, True, time.perf_counter() - started)
 
     def _split(
-        self, champion: Candidate | None, changes: ChangeSet
-    ) -> tuple[list[tuple[Any, str]], list[Cohort], list[Cohort]]:
+        self, champion: Candidate | None, changes: ChangeSet, table: TrainingTable
+    ) -> tuple[list[tuple[Tree, str]], list[Cohort], list[Cohort]]:
         """The champion's (tree, cohort) pairs and cohorts that stay, and the touched cohorts."""
         if champion is None:
             return [], [], []
         touched = champion.touched_by(changes.touched)
         gone = {c.cohort_id for c in touched}
-        trees = trees_of(champion.model)  # type: ignore[arg-type]
+        trees = _saved_trees(champion, table)
         pairs = [
             (tree, cid)
             for tree, cid in zip(trees, champion.tree_cohorts, strict=True)
@@ -309,12 +344,12 @@ class ForestMerge:
 
     def _repaired(
         self, champion: Candidate, changes: ChangeSet, table: TrainingTable, joining: int
-    ) -> tuple[list[tuple[Any, str]], list[Cohort], float]:
+    ) -> tuple[list[tuple[Tree, str]], list[Cohort], float]:
         """The champion's trees with every touched cohort refitted together, in one fit.
 
         A touched cohort that this update retires anyway is dropped, not refitted.
         """
-        pairs, cohorts, touched = self._split(champion, changes)
+        pairs, cohorts, touched = self._split(champion, changes, table)
         survivors = self._survivors(champion, joining)
         refit = [c for c in touched if c.cohort_id in survivors]
         keys = sorted(set().union(*(c.row_ids or () for c in refit)) - changes.deleted)
@@ -329,7 +364,7 @@ class ForestMerge:
                 min(self.max_trees, sum(c.n_trees for c in refit)),
                 tuple(keys),
             )
-            trees, seconds = self._fit_cohort(table.rows(changes.version, keys), cohort)
+            _, trees, seconds = self._fit_cohort(table, table.rows(changes.version, keys), cohort)
             pairs = [*pairs, *((t, cohort.cohort_id) for t in trees)]
             cohorts = [*cohorts, cohort]
         age = {c.cohort_id: (c.data_version, c.trained_at) for c in cohorts}
@@ -349,7 +384,7 @@ class ForestMerge:
         started = time.perf_counter()
         if champion is not None and not is_prefix(champion.features, changes.features):
             return self._rebuild(changes, table, started)  # a feature was removed or moved
-        pairs, cohorts, touched = self._split(champion, changes)
+        pairs, cohorts, touched = self._split(champion, changes, table)
         if any(c.row_ids is None for c in touched):
             return self._rebuild(changes, table, started)  # no row lineage to refit from
         repaired = None
@@ -359,9 +394,7 @@ class ForestMerge:
             joining = self.trees_per_update if learns else 0
             pairs, cohorts, fit_seconds = self._repaired(champion, changes, table, joining)
             if pairs:
-                repaired = self._candidate(
-                    table.spark, pairs, cohorts, champion.features, fit_seconds
-                )
+                repaired = self._candidate(table, pairs, cohorts, champion.features, fit_seconds)
         if not learns:
             return Proposal(None, repaired, bool(touched), time.perf_counter() - started)
         rows, keys = changes.train, changes.train_keys
@@ -378,18 +411,18 @@ class ForestMerge:
             keys,
         )
         # the change set comes from the persisted micro-batch: no need to cache it again
-        new_trees, seconds = self._fit_cohort(rows, new, cache=False)
+        _, new_trees, seconds = self._fit_cohort(table, rows, new, cache=False)
         pairs = self._retire(
             table.spark, [*pairs, *((t, new.cohort_id) for t in new_trees)], new.cohort_id, changes
         )
         challenger = self._candidate(
-            table.spark, pairs, [*cohorts, new], changes.features, fit_seconds + seconds
+            table, pairs, [*cohorts, new], changes.features, fit_seconds + seconds
         )
         return Proposal(challenger, repaired, bool(touched), time.perf_counter() - started)
 
     def _retire(
-        self, spark: SparkSession, pairs: list[tuple[Any, str]], newest: str, changes: ChangeSet
-    ) -> list[tuple[Any, str]]:
+        self, spark: SparkSession, pairs: list[tuple[Tree, str]], newest: str, changes: ChangeSet
+    ) -> list[tuple[Tree, str]]:
         excess = len(pairs) - self.max_trees
         if excess <= 0:
             return pairs
@@ -404,8 +437,8 @@ class ForestMerge:
 
     def _candidate(
         self,
-        spark: SparkSession,
-        pairs: list[tuple[Any, str]],
+        table: TrainingTable,
+        pairs: list[tuple[Tree, str]],
         cohorts: list[Cohort],
         features: tuple[str, ...],
         fit_seconds: float,
@@ -418,8 +451,19 @@ class ForestMerge:
             for c in cohorts
             if c.cohort_id in counts
         )
-        forest = merge_trees(spark, [tree for tree, _ in pairs], len(features))
-        return Candidate(forest, features, kept, tuple(cid for _, cid in pairs), fit_seconds)
+        folder = table.new_folder("forest")
+        forest = merge_trees(table.spark, [tree for tree, _ in pairs], len(features), folder)
+        return Candidate(
+            forest, features, kept, tuple(cid for _, cid in pairs), fit_seconds, path=folder
+        )
+
+
+def _saved_trees(candidate: Candidate, table: TrainingTable) -> list[Tree]:
+    """The trees of a forest candidate, saved in the workspace first if it has no folder."""
+    if candidate.path is None:
+        candidate.path = table.new_folder("forest")
+        return save_forest(candidate.model, candidate.path)  # type: ignore[arg-type]
+    return saved_trees(candidate.path, len(candidate.tree_cohorts), len(candidate.features))
 
 
 def make_strategy(

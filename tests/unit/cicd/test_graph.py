@@ -33,6 +33,7 @@ def test_plan_of_the_books_workflows(tmp_path: Path) -> None:
         "ci: test",
         "ci: types",
         "ci: matrix",
+        "ci: environments",
         "ci: book/build",
     }
     environments = dict(zip(planned["job"], planned["environment"], strict=True))
@@ -53,5 +54,5 @@ def test_figure_draws_triggers_jobs_and_environments(tmp_path: Path) -> None:
 
 def test_count_jobs() -> None:
     table = count_jobs(project_root()).set_index("workflow")
-    assert table.loc["ci.yml", "jobs"] == 6
+    assert table.loc["ci.yml", "jobs"] == 7
     assert bool(table.loc["book.yml", "reusable"])

@@ -1,25 +1,30 @@
-"""Tree merging through py4j, and the models table: bytes, idempotent writes, rollback."""
+"""Tree merging at the forest's saved format (checked against the JVM constructor through
+py4j), and the models table: model files, idempotent writes, rollback."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from pyspark.ml.classification import RandomForestClassifier
+from pyspark.ml.classification import (
+    RandomForestClassificationModel,
+    RandomForestClassifier,
+)
 from pyspark.sql import SparkSession
 
 from deploybook.retraining.elec2 import FEATURES, load_elec2
 from deploybook.retraining.features import assemble
-from deploybook.retraining.forest import merge_trees, tree_accuracies, trees_of
+from deploybook.retraining.forest import Tree, merge_trees, save_forest, tree_accuracies
 from deploybook.retraining.lineage import Candidate, Cohort
 from deploybook.retraining.registry import (
     MODELS,
     ModelRecord,
     ModelRegistry,
     RegistryError,
-    deserialize,
-    serialize,
+    model_files,
+    python_class,
 )
 
 pytestmark = pytest.mark.spark
@@ -37,36 +42,84 @@ def forests(data):
     return first, second
 
 
+@pytest.fixture(scope="module")
+def saved(forests, tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Tree], list[Tree]]:
+    folder = tmp_path_factory.mktemp("forests")
+    return (
+        save_forest(forests[0], str(folder / "first")),
+        save_forest(forests[1], str(folder / "second")),
+    )
+
+
 def _probabilities(model, data) -> np.ndarray:
     return np.array([r["probability"].toArray() for r in model.transform(data).collect()])
 
 
-def test_a_merged_forest_averages_its_trees_votes(spark, data, forests) -> None:
+def test_a_merged_forest_averages_its_trees_votes(spark, data, forests, saved, tmp_path) -> None:
+    """Reference: MLlib's own forest prediction, the tree-weighted mean of its trees' votes."""
     first, second = forests
-    merged = merge_trees(spark, [*trees_of(first), *trees_of(second)], len(FEATURES))
+    merged = merge_trees(spark, [*saved[0], *saved[1]], len(FEATURES), str(tmp_path / "m"))
     assert merged.getNumTrees == 5
     expected = (_probabilities(first, data) * 3 + _probabilities(second, data) * 2) / 5
     assert np.allclose(_probabilities(merged, data), expected)
 
 
-def test_a_merged_forest_survives_mllibs_own_format(spark, data, forests) -> None:
-    merged = merge_trees(spark, trees_of(forests[0]) + trees_of(forests[1]), len(FEATURES))
-    model_class, payload = serialize(merged)
-    back = deserialize(spark, model_class, payload)
-    assert np.array_equal(_probabilities(back, data), _probabilities(merged, data))
+def _jvm_merge(spark: SparkSession, forests, picks, num_features: int):
+    """The merge through py4j, for reference: MLlib's JVM forest constructor
+    ``(uid, trees, numFeatures, numClasses)`` over the chosen JVM tree objects."""
+    jvm = spark.sparkContext._jvm
+    tree_class = jvm.org.apache.spark.ml.classification.DecisionTreeClassificationModel
+    chosen = [forests[f]._java_obj.trees()[i] for f, i in picks]
+    array = spark.sparkContext._gateway.new_array(tree_class, len(chosen))
+    for index, tree in enumerate(chosen):
+        array[index] = tree
+    forest = jvm.org.apache.spark.ml.classification.RandomForestClassificationModel
+    return RandomForestClassificationModel(forest("rfc_jvm", array, num_features, 2))
 
 
-def test_merge_refuses_nothing_and_trees_wider_than_the_forest(spark, forests) -> None:
+def test_the_format_merge_predicts_exactly_what_the_py4j_merge_predicts(
+    spark, data, forests, saved, tmp_path
+) -> None:
+    """Reference: the py4j merge (the JVM constructor over tree objects) on the same rows;
+    a selection across both forests, out of order, with one tree left out."""
+    picks = [(1, 1), (0, 2), (0, 0), (1, 0)]
+    trees = [saved[f][i] for f, i in picks]
+    by_format = merge_trees(spark, trees, len(FEATURES), str(tmp_path / "m"))
+    by_jvm = _jvm_merge(spark, forests, picks, len(FEATURES))
+    mine, theirs = by_format.transform(data), by_jvm.transform(data)
+    for column in ("prediction", "probability", "rawPrediction"):
+        assert [r[0] for r in mine.select(column).collect()] == [
+            r[0] for r in theirs.select(column).collect()
+        ], column
+    assert by_format.totalNumNodes == by_jvm.totalNumNodes
+
+
+def test_model_files_are_the_same_bytes_each_time_and_load_back(spark, saved) -> None:
+    folder = saved[0][0].forest
+    model_class, payload = model_files(spark, folder)
+    assert model_files(spark, folder)[1] == payload  # a fixed zip: the SHA-256 is stable
+    assert model_class == "org.apache.spark.ml.classification.RandomForestClassificationModel"
+    assert python_class(model_class) is RandomForestClassificationModel
+    with pytest.raises(RegistryError, match="not an MLlib model class"):
+        python_class("java.lang.String")
+
+
+def test_merge_refuses_nothing_and_trees_wider_than_the_forest(spark, saved, tmp_path) -> None:
     with pytest.raises(ValueError, match="at least one tree"):
-        merge_trees(spark, [], 6)
+        merge_trees(spark, [], 6, str(tmp_path / "m"))
     with pytest.raises(ValueError, match=r"reads 6 features; the forest has 5"):
-        merge_trees(spark, trees_of(forests[0]), 5)
+        merge_trees(spark, saved[0], 5, str(tmp_path / "m"))
 
 
-def test_tree_accuracies_score_each_tree(spark, data, forests) -> None:
-    scores = tree_accuracies(spark, trees_of(forests[0]), data)
+def test_tree_accuracies_score_each_tree(spark, data, forests, saved) -> None:
+    """Reference: each tree's own predictions through MLlib's tree model (py4j)."""
+    scores = tree_accuracies(spark, saved[0], data)
     assert len(scores) == 3
-    assert all(0.4 < s <= 1 for s in scores)
+    labels = [r[0] for r in data.select("label").collect()]
+    for index, tree in enumerate(forests[0].trees):
+        predicted = [r[0] for r in tree.transform(data).select("prediction").collect()]
+        expected = np.mean([p == y for p, y in zip(predicted, labels, strict=True)])
+        assert scores[index] == pytest.approx(expected)
 
 
 def _candidate(model, keys=(1, 2)) -> Candidate:
@@ -154,6 +207,10 @@ def test_registry_errors_are_clear(spark, tmp_path: Path, forests) -> None:
     corrupt = ModelRecord(**{**record.__dict__, "payload": b"junk", "model_sha256": "0" * 64})
     with pytest.raises(RegistryError, match="corrupt"):
         registry.model(corrupt)
+    junk = hashlib.sha256(b"junk").hexdigest()
+    moved = ModelRecord(**{**record.__dict__, "payload": b"junk", "model_sha256": junk})
+    with pytest.raises(RegistryError, match="not the ones stored with it"):
+        registry.model(moved)  # the folder holds other files than the table says
     old = ModelRecord(**{**record.__dict__, "spark_version": "3.5.0"})
     MODELS.clear()
     with pytest.raises(RegistryError, match=r"written by Spark 3\.5\.0"):

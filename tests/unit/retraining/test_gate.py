@@ -35,6 +35,8 @@ def test_worse_than_tolerance_is_rejected() -> None:
     assert decision.status == "rejected"
     assert not decision.needs_repair
     assert "more than 0.020 worse" in decision.reason
+    assert decision.worse is True
+    assert _decide(challenger_accuracy=0.79).worse is False  # within tolerance
 
 
 def test_rejection_of_a_champion_that_must_forget_asks_for_repair() -> None:

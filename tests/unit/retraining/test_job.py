@@ -61,13 +61,15 @@ def test_inserts_updates_and_deletes_each_reach_the_model(small_lake: SmallLake)
     assert len(after.tree_cohorts) <= 9
 
 
-def test_replaying_a_micro_batch_writes_no_second_model(small_lake: SmallLake) -> None:
+def test_learning_a_version_again_writes_no_second_model(small_lake: SmallLake) -> None:
     small_lake.insert(0, 60)
     small_lake.insert(60, 60)
     job = small_lake.job()
-    batch = _cdf(small_lake.spark, small_lake.lake.training)
-    job.process(batch, 0)
-    job.process(batch, 0)  # the same micro-batch again, as after a crash
+    assert [r.data_version for r in job.run()] == [1, 2]
+    assert job.learn(2) is None  # the same version again, as a replay would
+    restarted = small_lake.job()  # a new process: nothing in memory, the models table knows
+    assert restarted.pending() == []
+    assert restarted.learn(1) is None
     summary = job.registry.summary()
     assert summary["data_version"].is_unique
     assert len(summary) == 2
@@ -81,7 +83,7 @@ def test_a_crash_after_writing_resumes_without_duplicates(small_lake: SmallLake)
     with pytest.raises(InjectedCrash, match="after writing the model for batch 1"):
         job.run(crash_after_batch=1)
     assert job.registry.summary()["data_version"].tolist() == [1, 2]
-    job.run()  # the restart replays the interrupted micro-batch
+    job.run()  # the restart learns the versions after the newest model
     summary = job.registry.summary()
     assert summary["data_version"].tolist() == [1, 2, 3]
     assert len(job.registry.commits()) == 4  # CREATE TABLE + one WRITE per model

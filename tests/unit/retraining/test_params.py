@@ -20,7 +20,16 @@ GOOD = {
     "new_feature_at": 9,
     "seed": 42,
     "spark_master": "",
+    "lake_root": "",
+    "mlflow_tracking_uri": "",
+    "compare_environments": False,
 }
+
+
+def test_a_master_url_of_no_known_kind_is_refused() -> None:
+    with pytest.raises(ParameterError, match="spark_master 'mesos://x' must be local"):
+        RetrainingParams.validate_values({**GOOD, "spark_master": "mesos://x"})
+    assert RetrainingParams.validate_values({**GOOD, "spark_master": "sc://127.0.0.1:15002"})
 
 
 def test_defaults_validate() -> None:

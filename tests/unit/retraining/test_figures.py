@@ -1,0 +1,216 @@
+"""The retraining report's figures: outcomes chosen by the results, for every case."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from deploybook.retraining.backfill import ChallengeResult
+from deploybook.retraining.environments import (
+    CLUSTER,
+    CONNECT,
+    LOCAL,
+    EnvironmentRun,
+    Fingerprint,
+    Step,
+)
+from deploybook.retraining.figures import (
+    backfill_sentence,
+    cost_figures,
+    drift_sentence,
+    environment_figures,
+    environment_table,
+    evolution_figures,
+    first_job_figures,
+    forgetting_figures,
+    registry_figures,
+    steps_table,
+)
+from deploybook.retraining.gate import GateDecision
+from deploybook.retraining.params import RetrainingParams
+from deploybook.retraining.scenario import CycleReport
+from deploybook.retraining.sdp import PipelineRun
+
+PRINT = Fingerprint(5, 383, "1:1:champion 2:2:champion", 2, "ab" * 32, 2)
+STEPS = (Step("fit a random forest", True), Step("count Spark jobs", False, "cannot see jobs"))
+
+
+def _runs(cluster: Fingerprint | None, connect: Fingerprint | None) -> list[EnvironmentRun]:
+    return [
+        EnvironmentRun(LOCAL, "local[2]", 60.0, PRINT, STEPS[:1]),
+        EnvironmentRun(CLUSTER, "spark://x:1", 90.0, cluster, error=None if cluster else "boom"),
+        EnvironmentRun(CONNECT, "local[2]", 80.0, connect, STEPS),
+    ]
+
+
+def test_matching_runs_are_said_to_match() -> None:
+    figures = environment_figures(_runs(PRINT, PRINT))
+    assert figures["cluster_matches_local"] is True
+    assert figures["connect_matches_local"] is True
+    assert "same table versions" in str(figures["environments_sentence"])
+    assert "count Spark jobs (cannot see jobs)" in str(figures["connect_ml_sentence"])
+    assert figures["connect_run_seconds"] == 80.0
+
+
+def test_a_difference_and_a_failure_are_named() -> None:
+    other = Fingerprint(5, 383, "1:1:champion 2:2:rejected", 1, "cd" * 32, 1)
+    figures = environment_figures(_runs(None, other))
+    assert figures["cluster_matches_local"] is False
+    assert figures["connect_matches_local"] is False
+    sentence = str(figures["environments_sentence"])
+    assert "did not finish (boom)" in sentence
+    assert "differ in: models table" in sentence
+    assert "training table: rows" not in sentence  # rows agree: not listed
+    table = environment_table(_runs(None, other))
+    assert list(table.columns) == [LOCAL, CLUSTER, CONNECT]
+    assert table.loc["error", CLUSTER] == "boom"
+    assert steps_table(_runs(None, other)).loc["count Spark jobs", CONNECT].startswith("no: ")
+
+
+def test_no_comparison_claims_nothing() -> None:
+    figures = environment_figures(None)
+    assert figures["environments_compared"] is False
+    assert figures["cluster_matches_local"] is False
+    assert all(value not in (None, "") for value in figures.values())
+
+
+def _summary(restored: float | None) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "model_version": [1, 2, 3],
+            "status": ["champion", "rejected", "champion"],
+            "data_version": [1, 2, 2],
+            "model_sha256": ["a", "b", "a"],
+            "restored_from": [None, None, restored],
+        }
+    )
+
+
+def _readback(sha: str = "a") -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "registered_version": [1, 2],
+            "aliases": ["", "champion"],
+            "delta_model_version": [1, 3],
+            "data_version": [1, 2],
+            "input_table_version": [1, 2],
+            "model_sha256": ["a", sha],
+            "restored_from": [None, "1"],
+        }
+    )
+
+
+def test_the_registry_read_back_matches_and_the_alias_follows_a_rollback() -> None:
+    figures = registry_figures(_readback(), _summary(1.0), "forest", "sqlite:////x/mlflow.db")
+    assert figures["mlflow_matches_delta"] is True
+    assert figures["mlflow_alias_on_newest"] is True
+    assert "serves model version 1 again" in str(figures["mlflow_alias_sentence"])
+    assert str(figures["mlflow_store"]).startswith("a SQLite file")
+
+
+def test_a_registry_that_drifted_is_said_to_differ() -> None:
+    figures = registry_figures(_readback("z"), _summary(None), "forest", "http://mlflow:5000")
+    assert figures["mlflow_matches_delta"] is False
+    assert "do not all carry" in str(figures["mlflow_matches_sentence"])
+    assert "rollback" not in str(figures["mlflow_alias_sentence"])
+    assert figures["mlflow_store"] == "the tracking server at http://mlflow:5000"
+
+
+# Outcome sentences: each branch is chosen by the numbers, so a rerun cannot print an
+# outcome that did not happen. The expected branch follows from the inputs' signs alone.
+
+
+def test_the_drift_sentence_follows_the_signs_of_the_gaps() -> None:
+    ahead = drift_sentence(minus_full=0.4, minus_static=12.0)
+    assert "the frozen model fell behind" in ahead
+    assert "did at least as well as the forest refitted on all history" in ahead
+    behind = drift_sentence(minus_full=-1.5, minus_static=-0.2)
+    assert "did not fall behind" in behind
+    assert "the forest refitted on all history did better" in behind
+
+
+def _forgetting(stale: list[int]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "data_version": range(3, 3 + len(stale)),
+            "erased": [2] * len(stale),
+            "corrected": [1] * len(stale),
+            "cohorts that had learned them": [3] * len(stale),
+            "cohorts still depending on them": stale,
+        }
+    )
+
+
+def test_forgetting_is_claimed_only_when_every_update_forgot() -> None:
+    clean = forgetting_figures(_forgetting([0, 0]))
+    assert clean["deletions_propagated"] is True
+    assert "was 0 in every case" in str(clean["forgetting_sentence"])
+    assert (clean["erased_rows"], clean["corrected_rows"], clean["cohorts_hit"]) == (4, 2, 6)
+    stale = forgetting_figures(_forgetting([0, 2, 1]))
+    assert stale["deletions_propagated"] is False
+    assert "after 2 of the 3 updates, cohorts still depended" in str(stale["forgetting_sentence"])
+    assert "0 in every case" not in str(stale["forgetting_sentence"])
+    none = forgetting_figures(_forgetting([]))
+    assert none["deletions_propagated"] is True
+    assert "no update of this run erased or corrected" in str(none["forgetting_sentence"])
+
+
+def _verdict(status: str, challenger: float, champion: float) -> ChallengeResult:
+    decision = GateDecision(status == "champion", False, status, "", worse=status == "rejected")
+    return ChallengeResult(decision, challenger, champion, 9)
+
+
+def test_the_backfill_verdict_follows_the_gate_and_the_scores() -> None:
+    assert backfill_sentence(_verdict("rejected", 0.6, 0.8)).startswith("rejected it")
+    assert "at least as well" in backfill_sentence(_verdict("champion", 0.81, 0.8))
+    assert "worse, but by no more than" in backfill_sentence(_verdict("champion", 0.79, 0.8))
+
+
+def test_settlement_costs_are_none_without_settlement_weeks() -> None:
+    growth = pd.DataFrame({"rows": [336, 672]})
+    costs = pd.DataFrame(
+        {
+            "method": ["incremental forest", "full retrain"] * 2,
+            "update_seconds": [1.0, 4.0, 3.0, 8.0],
+            "note": ["", "", "", ""],
+        }
+    )
+    plain = cost_figures(costs, growth)
+    assert plain["settlement_weeks_seen"] is False
+    assert plain["update_seconds_settlement"] is None
+    assert plain["speedup_vs_full"] == pytest.approx(6.0 / 2.0)
+    costs["note"] = ["", "", "(with erasures or corrections)", "(with erasures or corrections)"]
+    settled = cost_figures(costs, growth)
+    assert settled["settlement_weeks_seen"] is True
+    assert settled["settlement_weeks"] == 1
+    assert settled["update_seconds_settlement"] == pytest.approx(3.0)
+    assert settled["full_retrain_seconds_settlement"] == pytest.approx(8.0)
+
+
+def test_the_crash_is_stated_only_when_one_is_injected() -> None:
+    from .test_params import GOOD
+
+    first = CycleReport([0, 1], PipelineRun(3.04, {}, ""), [0, 1], 0.1, 0.2, crash="boom")
+    crashed = first_job_figures(RetrainingParams.validate_values(GOOD), first)
+    assert crashed["crashed"] is True
+    assert "crash right after writing the model for week 4" in str(crashed["crash_sentence"])
+    calm = RetrainingParams.validate_values({**GOOD, "fail_at_batch": -1})
+    quiet = first_job_figures(calm, CycleReport([0], PipelineRun(1.0, {}, ""), [0], 0.1, 0.2))
+    assert quiet["crashed"] is False
+    assert quiet["crash_sentence"] == "No crash is injected in this run (its fail_at_batch is -1)."
+
+
+def test_a_run_without_a_new_column_claims_no_tree_read_it() -> None:
+    never = {
+        "model_version": None,
+        "features": [],
+        "trees_without_new_feature": 0,
+        "trees_with_new_feature": 0,
+        "old_trees_splitting_on_it": 0,
+        "new_feature_importance": 0.0,
+    }
+    assert evolution_figures(never, 5)["new_feature_learned"] is False
+    wide = {**never, "model_version": 7, "features": ["nswprice", "day_of_week"]}
+    figures = evolution_figures(wide, 9)
+    assert figures["new_feature_learned"] is True
+    assert figures["features_final"] == "nswprice, day_of_week"
