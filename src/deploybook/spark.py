@@ -27,13 +27,17 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlparse
 
 from pyspark.logger import PySparkLogger
 from pyspark.sql import SparkSession
 
 from deploybook.paths import project_root
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from pyspark.sql import DataFrame
 
 DEFAULT_MASTER = "local[2]"
 MASTER_ENV = "DEPLOYBOOK_SPARK_MASTER"
@@ -393,3 +397,8 @@ def stop_spark() -> None:
     active = SparkSession.getActiveSession()
     if active is not None:
         active.stop()
+
+
+def to_pandas(frame: DataFrame) -> pd.DataFrame:
+    """``frame.toPandas()``, typed as pandas' DataFrame (pyspark declares a looser type)."""
+    return cast("pd.DataFrame", frame.toPandas())

@@ -4,6 +4,7 @@ Each set of ``MATRIX`` is executed and rendered once a session (``report_run``);
 they flip the outcomes the prose states: a crash or none, a new column or none, the
 incremental or the full pipeline serving. The default run is the one the committed outputs
 are checked against.
+make test runs the default; the two small sets run in CI's matrix job (``make test-matrix``).
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ def test_the_default_run(run_of: RunOf) -> None:
     assert f["incremental_minus_static"] >= 10
 
 
+@pytest.mark.matrix  # about 4 min each here: CI's matrix job
 def test_incremental_with_a_crash_and_a_new_column(run_of: RunOf) -> None:
     run = run_of("crash-and-column")
     _check_prose(run)
@@ -128,6 +130,7 @@ def test_incremental_with_a_crash_and_a_new_column(run_of: RunOf) -> None:
     assert figures["trees_with_new_feature"] > 0
 
 
+@pytest.mark.matrix  # about 4 min each here: CI's matrix job
 def test_full_mode_without_a_crash(run_of: RunOf) -> None:
     run = run_of("full-no-crash")
     _check_prose(run)

@@ -57,3 +57,22 @@ def test_a_name_papermill_injected_that_the_report_lacks_is_refused() -> None:
 def test_injected_names_are_read_from_papermills_cell_only() -> None:
     history = ["x = 1", "# Parameters\nrows = 3\nmode = 'full'\n", "# Parameters?\ny = 2"]
     assert injected_names(history) == ["rows", "mode"]
+
+
+@pytest.mark.parametrize(
+    "report", ["dlt_retraining", "cicd_pipeline", "payroll_rollout", "ets_renewables"]
+)
+def test_papermill_reads_every_parameter_without_a_warning(
+    report: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Reference: papermill's own parser (``inspect_notebook``), which ``papermill -p`` uses;
+    a ``=`` in a comment made it skip the parameter with "Unable to parse line"."""
+    import papermill
+
+    from deploybook.paths import project_root
+    from deploybook.reports import defaults
+
+    with caplog.at_level("WARNING"):
+        found = papermill.inspect_notebook(str(project_root() / "notebooks" / f"{report}.ipynb"))
+    assert [r.getMessage() for r in caplog.records if "Unable to parse" in r.getMessage()] == []
+    assert set(found) == set(defaults(report))

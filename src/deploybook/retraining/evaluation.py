@@ -13,7 +13,7 @@ module scores the peers on exactly the same rows:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -26,6 +26,7 @@ from deploybook.retraining.classic import spark_jobs
 from deploybook.retraining.features import KEY, LABEL, MISSING, assemble, feature_columns
 from deploybook.retraining.registry import ModelRegistry
 from deploybook.retraining.strategies import fit
+from deploybook.spark import to_pandas
 
 SCORE_COLUMNS = ["data_version", "method", "rows", "correct"]  # one row per method and version
 
@@ -43,7 +44,7 @@ def inserted_rows(
         .drop("_change_type", "_commit_timestamp")
         .withColumnRenamed("_commit_version", "data_version")
     )
-    return changes.toPandas().sort_values("seq").reset_index(drop=True)
+    return to_pandas(changes).sort_values("seq").reset_index(drop=True)
 
 
 def version_metrics(registry: ModelRegistry) -> list[tuple[int, dict[str, float]]]:
@@ -71,14 +72,13 @@ def pipeline_scores(
 
 def _scores(model: Model, rows: DataFrame, features: Sequence[str], method: str) -> pd.DataFrame:
     """Rows and correct predictions of ``model`` per table version of ``rows``."""
-    per_version = (
+    per_version = to_pandas(
         model.transform(assemble(rows, features))
         .groupBy("data_version")
         .agg(
             F.count("*").alias("rows"),
             F.sum((F.col("prediction") == F.col("label")).cast("int")).alias("correct"),
         )
-        .toPandas()
     )
     per_version["method"] = method
     return per_version[SCORE_COLUMNS]
@@ -96,7 +96,7 @@ def static_scores(
     first = int(inserted["data_version"].min())
     frame = spark.createDataFrame(inserted)
     features = feature_columns(frame.schema)
-    params = {"numTrees": num_trees} if num_trees else {}
+    params: dict[str, Any] = {"numTrees": num_trees} if num_trees else {}
     model, _ = fit(estimator, frame.where(F.col("data_version") == first), features, seed, **params)
     return _scores(model, frame.where(F.col("data_version") > first), features, "never retrained")
 
@@ -115,7 +115,7 @@ def window_scores(
         raise ValueError(f"a window needs at least one version, got {versions}")
     frame = spark.createDataFrame(inserted).cache()
     features = feature_columns(frame.schema)
-    params = {"numTrees": num_trees} if num_trees else {}
+    params: dict[str, Any] = {"numTrees": num_trees} if num_trees else {}
     order = sorted(int(v) for v in inserted["data_version"].unique())
     parts = []
     for position in range(1, len(order)):
@@ -128,7 +128,7 @@ def window_scores(
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SCORE_COLUMNS)
 
 
-def _row_dicts(frame: pd.DataFrame, features: Sequence[str]) -> list[dict[str, float]]:
+def _row_dicts(frame: pd.DataFrame, features: Sequence[str]) -> list[dict[Hashable, Any]]:
     values = frame.reindex(columns=list(features)).astype(float).fillna(MISSING)
     return values.to_dict("records")
 
@@ -198,14 +198,14 @@ def accuracy_split(scores: pd.DataFrame, first_versions: int) -> tuple[pd.Series
         )
     early = scores["data_version"].isin(common[:first_versions])
     later = scores["data_version"].isin(common[first_versions:])
-    return tuple(  # type: ignore[return-value]
+    return tuple(
         accuracy_table(scores[part]).set_index("method")["accuracy"] for part in (early, later)
     )
 
 
 def table_growth(spark: SparkSession, training_path: str) -> pd.DataFrame:
     """Rows inserted, deleted and present after every version (from the change feed)."""
-    changes = (
+    changes = to_pandas(
         spark.read.format("delta")
         .option("readChangeFeed", "true")
         .option("startingVersion", 0)
@@ -217,9 +217,7 @@ def table_growth(spark: SparkSession, training_path: str) -> pd.DataFrame:
             F.sum((F.col("_change_type") == "update_postimage").cast("int")).alias("updated"),
         )
         .withColumnRenamed("_commit_version", "data_version")
-        .toPandas()
-        .sort_values("data_version")
-    )
+    ).sort_values("data_version")
     changes["rows"] = (changes["inserted"] - changes["deleted"]).cumsum()
     return changes.reset_index(drop=True)
 

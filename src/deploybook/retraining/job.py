@@ -38,6 +38,7 @@ from deploybook.retraining.lake_root import is_delta_table
 from deploybook.retraining.lineage import Candidate
 from deploybook.retraining.registry import CHAMPION, ModelRecord, ModelRegistry
 from deploybook.retraining.strategies import ChangeSet, Strategy, TrainingTable
+from deploybook.spark import to_pandas
 
 if TYPE_CHECKING:
     from deploybook.retraining.mirror import MlflowMirror
@@ -240,7 +241,7 @@ class RetrainingJob:
         """Split one version's change rows for training and for the gate."""
         cfg = self.config
         features = feature_columns(self.table.at(version).schema)
-        meta = rows.select(KEY, "_change_type", "seq", "batch").toPandas()
+        meta = to_pandas(rows.select(KEY, "_change_type", "seq", "batch"))
         kind = meta["_change_type"]
         inserted = meta[kind == "insert"]
         held = holdout_keys(inserted, cfg.holdout_fraction)
@@ -289,9 +290,11 @@ class RetrainingJob:
                 meta = inserted.select(KEY, "seq").toPandas()
                 kept = holdout_keys(meta, self.config.holdout_fraction)
                 self._remember(done, inserted.where(F.col(KEY).isin(sorted(kept))), kept)
-        if self._held is None or self._held[1] is None:
+        if self._held is None:
             return None, ()
         _, rows, keys = self._held
+        if rows is None:
+            return None, ()
         keys = tuple(k for k in keys if k not in changed)
         if not keys:
             return None, ()

@@ -40,6 +40,7 @@ from deploybook.retraining.params import RetrainingParams
 from deploybook.retraining.registry import MODELS, ModelRecord, ModelRegistry, RegistryError
 from deploybook.retraining.sdp import PipelineRun, run_pipeline, write_project
 from deploybook.retraining.strategies import Mode, make_strategy
+from deploybook.spark import to_pandas
 
 MODES: tuple[Mode, Mode] = ("incremental", "full")
 WINDOW_BATCHES = 4  # batches a windowed refit learns from (the newest)
@@ -300,7 +301,7 @@ class Scenario:
 
     def training(self) -> pd.DataFrame:
         """The training table as it is, ordered by key."""
-        frame = self.spark.read.format("delta").load(self.lake.training).toPandas()
+        frame = to_pandas(self.spark.read.format("delta").load(self.lake.training))
         return frame.sort_values(KEY).reset_index(drop=True)
 
     def rule_report(self) -> pd.DataFrame:
@@ -357,14 +358,13 @@ class Scenario:
         rows its successor still depends on (must be 0).
         """
         registry = self.registry(mode)
-        changes = (
+        changes = to_pandas(
             self.spark.read.format("delta")
             .option("readChangeFeed", "true")
             .option("startingVersion", 0)
             .load(self.lake.training)
             .where(F.col("_change_type").isin("delete", "update_postimage"))
             .select(KEY, "_change_type", "_commit_version")
-            .toPandas()
         )
         rows = []
         for version, part in changes.groupby("_commit_version"):
@@ -394,7 +394,7 @@ class Scenario:
 
     def batch_of_version(self) -> dict[int, int]:
         """Training-table version -> the feed batch whose inserts it holds."""
-        frame = (
+        frame = to_pandas(
             self.spark.read.format("delta")
             .option("readChangeFeed", "true")
             .option("startingVersion", 0)
@@ -402,7 +402,6 @@ class Scenario:
             .where(F.col("_change_type") == "insert")
             .groupBy("_commit_version")
             .agg(F.max("batch").alias("batch"))
-            .toPandas()
         )
         return dict(
             zip(frame["_commit_version"].astype(int), frame["batch"].astype(int), strict=True)

@@ -182,7 +182,7 @@ class FullRetrain:
     ) -> Proposal:
         """A model on the whole table as of the change's version (its holdout excluded)."""
         started = time.perf_counter()
-        params = {"numTrees": self.num_trees} if self.num_trees else {}
+        params: dict[str, Any] = {"numTrees": self.num_trees} if self.num_trees else {}
         model, seconds = fit(
             self.estimator,
             _without_holdout(table, changes),
@@ -479,9 +479,9 @@ def make_strategy(
     """The strategy for an MLlib classifier: tree merging for forests, refits for the rest."""
     if mode not in ("incremental", "full"):
         raise ValueError(f"mode must be 'incremental' or 'full', got {mode!r}")
-    forest = isinstance(estimator, RandomForestClassifier)
     if mode == "full":
+        forest = isinstance(estimator, RandomForestClassifier)
         return FullRetrain(estimator, seed, max_trees if forest else None)
-    if forest:
+    if isinstance(estimator, RandomForestClassifier):
         return ForestMerge(estimator, trees_per_update, max_trees, seed, retire=retire)
     return WindowedRetrain(estimator, window_rows, seed)
