@@ -105,7 +105,7 @@ def test_the_default_run(run_of: RunOf) -> None:
     run = run_of("default")
     _check_prose(run)
     f = run.figures
-    _check_common(f, 20)
+    _check_common(f, 10)
     assert f["crashed"] is True
     assert f["exactly_once"] is True
     assert f["settlement_weeks_seen"] is True
