@@ -15,16 +15,25 @@ from deploybook.retraining.environments import (
     Step,
 )
 from deploybook.retraining.figures import (
+    accuracy_claims,
     backfill_sentence,
+    check_lines,
     cost_figures,
+    crash_figures,
     drift_sentence,
     environment_figures,
     environment_table,
     evolution_figures,
     first_job_figures,
     forgetting_figures,
+    logistic_figures,
+    middle_version,
+    quarantine_figures,
     registry_figures,
+    restart_checks,
+    serving_figures,
     steps_table,
+    time_travel_figures,
 )
 from deploybook.retraining.gate import GateDecision
 from deploybook.retraining.params import RetrainingParams
@@ -214,3 +223,59 @@ def test_a_run_without_a_new_column_claims_no_tree_read_it() -> None:
     figures = evolution_figures(wide, 9)
     assert figures["new_feature_learned"] is True
     assert figures["features_final"] == "nswprice, day_of_week"
+
+
+def test_exactly_once_needs_a_survived_crash_and_every_check() -> None:
+    """Reference: the report's rule (issue 11): exactly_once is claimed only after a crash."""
+    crashed = CycleReport([0], PipelineRun(1.0, {}, ""), [0], 0.1, 0.2, crash="boom",
+                          rows_after_crash=3, commits_after_crash=2)  # fmt: skip
+    checks = restart_checks({"table equals the feed": True}, replayed_rows=0)
+    assert checks == {"table equals the feed": True, "a replayed model write adds no row": True}
+    assert crash_figures(crashed, 0, checks)["exactly_once"] is True
+    assert crash_figures(crashed, 1, restart_checks(checks, 1))["exactly_once"] is False
+    calm = CycleReport([0], PipelineRun(1.0, {}, ""), [0], 0.1, 0.2)
+    quiet = crash_figures(calm, None, restart_checks({"x": True}, None))
+    assert quiet == {"replayed_rows_added": None, "rows_after_crash": 0,
+                     "commits_after_crash": 0, "exactly_once": False}  # fmt: skip
+    assert check_lines({"a": True, "b": False}) == "PASS  a\nFAIL  b"
+
+
+def test_no_downtime_needs_a_whole_model_on_every_read() -> None:
+    """Reference: the three properties of a whole read listed in the report's prose."""
+    served = pd.DataFrame({"bytes_intact": [True, True], "all_trees": [True, True],
+                           "same_predictions": [True, False]})  # fmt: skip
+    assert serving_figures([], [1, 2, 3], served)["no_downtime"] is False
+    assert serving_figures([], [1], served.iloc[:1])["no_downtime"] is True
+    assert serving_figures([], [], served.iloc[:0])["no_downtime"] is False
+
+
+def test_quarantine_and_warned_rows_are_counted_by_action() -> None:
+    rules = pd.DataFrame({"action": ["warn", "drop", "warn"], "rows": [2, 5, 3]})
+    assert quarantine_figures(5, rules) == {"quarantined_rows": 5, "warned_rows": 5}
+
+
+def test_accuracy_claims_say_whether_the_run_meets_them() -> None:
+    """Reference: the thresholds the prose states (1 point, 10 points)."""
+    good = pd.Series({"incremental forest": 0.80, "full retrain": 0.805, "never retrained": 0.6})
+    assert accuracy_claims(good).splitlines() == [
+        "incremental no more than 1 point below the full retrain: True",
+        "incremental at least 10 points above never retrained: True",
+    ]
+    bad = pd.Series({"incremental forest": 0.70, "full retrain": 0.75, "never retrained": 0.65})
+    assert "False" in accuracy_claims(bad).splitlines()[0]
+    assert "False" in accuracy_claims(bad).splitlines()[1]
+
+
+def test_time_travel_and_the_middle_version() -> None:
+    versions, middle = middle_version(pd.DataFrame({"data_version": [3, 1, 2, 0]}))
+    assert (versions, middle) == ([0, 1, 2, 3], 2)
+    travel = pd.DataFrame({"rows_read": [1, 2], "rows_from_change_feed": [1, 3]})
+    assert time_travel_figures(2, 7, travel)["time_travel_ok"] is False
+    assert time_travel_figures(2, 7, travel.iloc[:1])["time_travel_ok"] is True
+
+
+def test_logistic_figures_read_the_pair() -> None:
+    pair = pd.DataFrame({"versions": [3, 3], "accuracy": [0.7, 0.75]}, index=["logistic", "forest"])
+    f = logistic_figures(pair, 61.6)
+    assert f == {"logistic_versions": 3, "accuracy_logistic": 0.7,
+                 "accuracy_forest_same_weeks": 0.75, "run_seconds": 62}  # fmt: skip
