@@ -159,5 +159,6 @@ def test_an_unreachable_spark_connect_url_is_one_line_naming_it(run) -> None:
 
 
 def test_a_column_before_the_first_model_is_refused(run) -> None:
-    with pytest.raises(PapermillExecutionError, match=r"new_feature_at .8. must be -1 or at least"):
-        run("dlt_retraining", new_feature_at=8)
+    refused = r"new_feature_at .3. must be -1 or at least 5"
+    with pytest.raises(PapermillExecutionError, match=refused):
+        run("dlt_retraining", new_feature_at=3)
