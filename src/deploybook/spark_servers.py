@@ -141,7 +141,33 @@ def _daemon_env(scratch: Path) -> dict[str, str]:
     }
 
 
-class StandaloneCluster:
+class _ServerGroup:
+    """Processes started together and stopped together, usable as a context manager."""
+
+    def __init__(self) -> None:
+        self._servers = _Servers()
+
+    def start(self) -> Self:
+        """Start the processes; return once they serve."""
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """Stop every process this group started."""
+        self._servers.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class StandaloneCluster(_ServerGroup):
     """A standalone master and ``workers`` workers on loopback, for as long as the block runs.
 
     Each worker offers ``cores`` cores and ``memory`` to executors. ``env()`` is what a
@@ -160,7 +186,7 @@ class StandaloneCluster:
         self.port = free_port()
         self.ui_port = free_port()
         self.master_url = f"spark://127.0.0.1:{self.port}"
-        self._servers = _Servers()
+        super().__init__()
 
     def status(self) -> dict[str, object]:
         """The master's own status page, as JSON (``/json/`` of its web UI)."""
@@ -239,23 +265,8 @@ class StandaloneCluster:
             raise
         return self
 
-    def stop(self) -> None:
-        """Stop the workers (and their executors) and the master."""
-        self._servers.stop()
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-
-class ConnectServer:
+class ConnectServer(_ServerGroup):
     """A Spark Connect server on ``127.0.0.1:port`` running ``master``, with Delta Lake
     configured unless ``delta`` is false (to show what a client is told then).
     """
@@ -267,7 +278,7 @@ class ConnectServer:
         self.master = master
         self.delta = delta
         self.url = f"sc://127.0.0.1:{port}"
-        self._servers = _Servers()
+        super().__init__()
 
     def command(self) -> list[str]:
         """The ``spark-submit`` command line that starts the server."""
@@ -307,18 +318,3 @@ class ConnectServer:
             self._servers.stop()
             raise
         return self
-
-    def stop(self) -> None:
-        """Stop the server."""
-        self._servers.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()
