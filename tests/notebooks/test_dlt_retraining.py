@@ -68,6 +68,10 @@ def _check_common(figures: dict, batches: int) -> None:
     for name in ACCURACIES:
         assert 0.3 < figures[name] <= 1, name
     assert figures["addto_exists"] is False
+    # replayed on lakes of their own, checked against pandas' expected rows (delivery.py)
+    assert figures["split_commit_rows_lost"] == 0
+    assert figures["late_event_rows_lost"] == 0
+    assert figures["serving_versions"] >= 2  # no_downtime: a change of model was served
     assert figures["quarantined_rows"] == figures["broken_rows"]
     assert figures["time_travel_ok"] is True
     assert figures["rollback_changed_predictions"] is True
@@ -98,6 +102,8 @@ def _check_prose(run: Any) -> None:
     )
     assert ("leaves that comparison out" in prose) is (not f["environments_compared"])
     assert ("No crash was injected" in prose) is (not f["crashed"])
+    lost = f["split_commit_rows_lost"] + f["late_event_rows_lost"]
+    assert ("Neither lost a row" in prose) is (lost == 0)
     assert f"the gate {f['backfill_verdict']}" in prose
 
 

@@ -531,16 +531,41 @@ def crash_figures(
     }
 
 
+def delivery_figures(split_commit_lost: int, late_event_lost: int) -> dict[str, Figure]:
+    """The two replayed deliveries (:mod:`deploybook.retraining.delivery`): rows each lost,
+    and a sentence saying whether any was lost.
+    """
+    if split_commit_lost == 0 and late_event_lost == 0:
+        outcome = (
+            "Neither lost a row: in both lakes the training table holds exactly the rows the "
+            "events call for"
+        )
+    else:
+        outcome = (
+            f"Rows were lost: {split_commit_lost} of the split week and {late_event_lost} of "
+            f"the late event's; the training table does not hold what the events call for"
+        )
+    return {
+        "split_commit_rows_lost": split_commit_lost,
+        "late_event_rows_lost": late_event_lost,
+        "delivery_outcome": outcome,
+    }
+
+
 def serving_figures(
     reports: Sequence[VersionReport], reads: Sequence[object], served: pd.DataFrame
 ) -> dict[str, Figure]:
-    """The serving client during the second job: reads, versions seen, every read whole."""
+    """The serving client during the second job: reads, versions seen, every read whole.
+
+    ``no_downtime`` needs the client to have been served at least two versions (a change of
+    model under its feet) and every read to be whole.
+    """
     whole = ["bytes_intact", "all_trees", "same_predictions"]
     return {
         "batches_processed": len({r.batch for r in reports if r.batch is not None}),
         "serving_reads": len(reads),
         "serving_versions": len(served),
-        "no_downtime": bool(len(served) > 0 and served[whole].all().all()),
+        "no_downtime": bool(len(served) >= 2 and served[whole].all().all()),
     }
 
 

@@ -226,16 +226,22 @@ def applied_batches(spark: SparkSession, path: str, after: int) -> list[int]:
     return [int(match.group(1)) for note in notes if (match := _BATCH_NOTE.match(note or ""))]
 
 
-def apply_changes(spark: SparkSession, lake: Lakehouse) -> list[int]:
+def apply_changes(
+    spark: SparkSession, lake: Lakehouse, *, max_files_per_trigger: int | None = None
+) -> list[int]:
     """Catch the training table up with ``clean_events`` (one MERGE per feed batch in each
-    micro-batch); the feed batches of the new commits.
+    micro-batch); the feed batches of the new commits. ``max_files_per_trigger`` is Delta's
+    streaming limit (a commit of more files than that arrives in several micro-batches).
     """
     before = max(version for version, _ in table_versions(spark, lake.training))
     checkpoint = lake.checkpoint("apply-changes")
     each = functools.partial(_apply_micro_batch, training=lake.training, checkpoint=checkpoint)
+    reader = spark.readStream
+    if max_files_per_trigger is not None:
+        reader = reader.option("maxFilesPerTrigger", max_files_per_trigger)
     for _ in range(5):
         query = (
-            spark.readStream.table(lake.clean_events)
+            reader.table(lake.clean_events)
             .writeStream.foreachBatch(each)
             .option("checkpointLocation", checkpoint)
             .trigger(availableNow=True)

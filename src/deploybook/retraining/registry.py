@@ -201,6 +201,16 @@ class _ModelCache:
             if record.model_sha256 in self._models:
                 self._models.move_to_end(record.model_sha256)
                 return self._models[record.model_sha256]
+        model = self.load(spark, record)
+        with self._lock:
+            self._models[record.model_sha256] = model
+            while len(self._models) > self._size:
+                self._models.popitem(last=False)
+        return model
+
+    @staticmethod
+    def load(spark: SparkSession, record: ModelRecord) -> Model:
+        """Deserialize ``record``'s model from its folder, after checking bytes and files."""
         if hashlib.sha256(record.payload).hexdigest() != record.model_sha256:
             raise RegistryError(f"model version {record.model_version}: stored bytes are corrupt")
         if record.spark_version.split(".")[0] != pyspark.__version__.split(".")[0]:
@@ -214,12 +224,7 @@ class _ModelCache:
                 f"model version {record.model_version}: the files in {record.artifact} are not "
                 "the ones stored with it"
             )
-        model = python_class(record.model_class).load(record.artifact)
-        with self._lock:
-            self._models[record.model_sha256] = model
-            while len(self._models) > self._size:
-                self._models.popitem(last=False)
-        return model
+        return python_class(record.model_class).load(record.artifact)
 
     def clear(self) -> None:
         """Forget every deserialized model (the next read deserializes afresh)."""
@@ -371,9 +376,11 @@ class ModelRegistry:
         rows = frame.orderBy(F.col("model_version").desc()).limit(1).collect()
         return ModelRecord.from_row(rows[0]) if rows else None
 
-    def model(self, record: ModelRecord) -> Model:
-        """The MLlib model of a record (deserialized once per process)."""
-        return MODELS.get(self.spark, record)
+    def model(self, record: ModelRecord, *, cached: bool = True) -> Model:
+        """The MLlib model of a record (deserialized once per process unless ``cached`` is
+        False, which loads it afresh from its folder).
+        """
+        return MODELS.get(self.spark, record) if cached else MODELS.load(self.spark, record)
 
     def candidate(self, record: ModelRecord) -> Candidate:
         """A record as a :class:`Candidate`, to build the next version on."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,9 +54,12 @@ class RollbackResult:
     from_version: int
     to_version: int | None  # None: no earlier champion may serve again
     new_version: int | None
-    identical: bool  # serving predicts exactly what ``to_version`` predicts, from its bytes
+    identical: bool  # serving predicts exactly what ``to_version`` predicted (see observed)
     changed_predictions: bool  # and not what the model it replaced predicted
     refused: str | None = None  # why the models table refused a rollback
+    # the reference: what a serving client was served by ``to_version`` before the rollback
+    # (True), or ``to_version`` loaded afresh from its folder (False, never served to it)
+    observed: bool = False
 
     def sentence(self) -> str:
         """The outcome in one sentence for the report."""
@@ -71,12 +75,18 @@ class RollbackResult:
                 f"model version {self.from_version} keeps serving"
             )
         same = "not what" if self.changed_predictions else "on this probe, also what"
+        reference = (
+            "predicted when the serving client was served it during the update"
+            if self.observed
+            else "predicts loaded afresh from its own folder"
+        )
+        exactly = "exactly" if self.identical else "not"
         return (
             f"Here serving goes back from model version {self.from_version} to "
             f"{self.to_version}, stored as version {self.new_version}. Read back through "
-            f"`latest_model()` after clearing every cached model, it predicts exactly what "
-            f"version {self.to_version} predicts (`rollback_identical` is {self.identical}), "
-            f"and {same} the model it replaced predicted"
+            f"`latest_model()` after clearing every cached model, it predicts {exactly} what "
+            f"version {self.to_version} {reference} (`rollback_identical` is "
+            f"{self.identical}), and {same} the model it replaced predicted"
         )
 
 
@@ -215,12 +225,18 @@ class Scenario:
                 return int(version)
         return None
 
-    def rollback(self, probe: DataFrame) -> RollbackResult:
+    def rollback(
+        self, probe: DataFrame, observed: Mapping[int, str] | None = None
+    ) -> RollbackResult:
         """Serve an earlier champion again and check what serving then predicts on ``probe``.
 
-        When every earlier champion learned rows erased since, the newest of them is tried
-        anyway, to show that the models table refuses it.
+        The reference is ``observed`` (model version to the predictions digest a serving
+        client got on ``probe``, :func:`serving.observed_digests`) when the client was served
+        the target, else the target loaded afresh from its folder. When every earlier champion
+        learned rows erased since, the newest of them is tried anyway, to show that the models
+        table refuses it.
         """
+        observed = observed or {}
         registry = self.registry()
         before = serving.latest_model(self.spark, registry.path)
         target = self.rollback_target()
@@ -235,8 +251,8 @@ class Scenario:
                 return RollbackResult(before.version, None, None, False, False, str(exc))
             raise AssertionError("a champion that learned erased rows was served again")
         record = registry.record(target)
-        expected = serving.predictions_digest(
-            serving.ServedModel(record, registry.model(record)).predict(probe)
+        expected = observed.get(target) or serving.predictions_digest(
+            serving.ServedModel(record, registry.model(record, cached=False)).predict(probe)
         )
         new_version = registry.rollback(target, erased=self.erased_since(record.data_version))
         MODELS.clear()  # read back from the table, not from this process's cache
@@ -248,7 +264,9 @@ class Scenario:
             and after.record.model_sha256 == record.model_sha256
         )
         changed = digest != serving.predictions_digest(before.predict(probe))
-        return RollbackResult(before.version, target, new_version, identical, changed, None)
+        return RollbackResult(
+            before.version, target, new_version, identical, changed, None, target in observed
+        )
 
     def records(self, mode: Mode) -> list[tuple[int, dict[str, float]]]:
         """(table version, metrics) of every update of a pipeline, stored or shadow."""

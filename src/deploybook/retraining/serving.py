@@ -139,19 +139,26 @@ def serve_during(
     return result, reads
 
 
+def observed_digests(reads: list[ServedRead]) -> dict[int, str]:
+    """Model version to the predictions digest the client got from it (its last read)."""
+    return {r.model_version: r.digest for r in reads}
+
+
 def verify_reads(
     spark: SparkSession, registry_path: str, probe: DataFrame, reads: list[ServedRead]
 ) -> pd.DataFrame:
     """Per version served: reads, and whether every read was a complete, committed model.
 
     A read is complete if its bytes hash to the registry's SHA-256, it has every tree the
-    lineage lists, and its predictions equal those of the same version loaded afresh.
+    lineage lists, and its predictions equal those of the same version loaded afresh from its
+    folder (not the object the client was served from this process's cache).
     """
     registry = ModelRegistry(spark, registry_path)
     rows = []
     for version in sorted({r.model_version for r in reads}):
         record = registry.record(version)
-        fresh = predictions_digest(ServedModel(record, registry.model(record)).predict(probe))
+        afresh = ServedModel(record, registry.model(record, cached=False))
+        fresh = predictions_digest(afresh.predict(probe))
         mine = [r for r in reads if r.model_version == version]
         rows.append(
             {

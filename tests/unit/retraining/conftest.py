@@ -10,6 +10,7 @@ import pytest
 from pyspark.ml.classification import RandomForestClassifier
 from pyspark.sql import SparkSession
 
+from deploybook.retraining.delivery import events_for
 from deploybook.retraining.elec2 import FEATURES, load_elec2
 from deploybook.retraining.feed import event_schema
 from deploybook.retraining.job import JobConfig, RetrainingJob
@@ -17,15 +18,6 @@ from deploybook.retraining.lakehouse import Lakehouse, create_lakehouse, merge_b
 from deploybook.retraining.strategies import make_strategy
 
 Apply = Callable[[pd.DataFrame], None]
-
-
-def events_for(rows: pd.DataFrame, batch: int, first_seq: int, op: str = "UPSERT") -> pd.DataFrame:
-    """ELEC2 rows as change events of one batch."""
-    events = rows.copy()
-    events["batch"] = batch
-    events["op"] = op
-    events["seq"] = range(first_seq, first_seq + len(events))
-    return events
 
 
 class SmallLake:

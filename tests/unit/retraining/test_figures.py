@@ -20,6 +20,7 @@ from deploybook.retraining.figures import (
     check_lines,
     cost_figures,
     crash_figures,
+    delivery_figures,
     drift_sentence,
     environment_figures,
     environment_table,
@@ -240,13 +241,32 @@ def test_exactly_once_needs_a_survived_crash_and_every_check() -> None:
     assert check_lines({"a": True, "b": False}) == "PASS  a\nFAIL  b"
 
 
+def test_the_delivery_sentence_follows_the_rows_lost() -> None:
+    """Reference: the two counts themselves; any row lost turns the sentence."""
+    clean = delivery_figures(0, 0)
+    assert clean["split_commit_rows_lost"] == 0
+    assert clean["delivery_outcome"].startswith("Neither lost a row")
+    lossy = delivery_figures(20, 0)["delivery_outcome"]
+    assert lossy.startswith("Rows were lost: 20 of the split week and 0")
+
+
 def test_no_downtime_needs_a_whole_model_on_every_read() -> None:
     """Reference: the three properties of a whole read listed in the report's prose."""
     served = pd.DataFrame({"bytes_intact": [True, True], "all_trees": [True, True],
                            "same_predictions": [True, False]})  # fmt: skip
     assert serving_figures([], [1, 2, 3], served)["no_downtime"] is False
-    assert serving_figures([], [1], served.iloc[:1])["no_downtime"] is True
     assert serving_figures([], [], served.iloc[:0])["no_downtime"] is False
+    whole = served.assign(same_predictions=True)
+    assert serving_figures([], [1, 2], whole)["no_downtime"] is True
+
+
+def test_no_downtime_needs_a_second_version_served_during_the_update() -> None:
+    """Reference: the claim itself, that readers keep being served *while* the model changes.
+    Reads that all saw the version from before the update never met a change of model."""
+    one = pd.DataFrame({"bytes_intact": [True], "all_trees": [True], "same_predictions": [True]})
+    figures = serving_figures([], [1, 2, 3], one)
+    assert figures["no_downtime"] is False
+    assert figures["serving_versions"] == 1
 
 
 def test_quarantine_and_warned_rows_are_counted_by_action() -> None:

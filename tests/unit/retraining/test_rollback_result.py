@@ -10,6 +10,16 @@ def test_a_rollback_names_both_versions_and_its_check() -> None:
     assert "not what the model it replaced predicted" in text
 
 
+def test_a_rollback_names_its_reference_and_a_mismatch() -> None:
+    """Reference: the report's claim, that the rollback is judged against what the target
+    version predicted when it served, and says so when serving predicts something else."""
+    seen = RollbackResult(10, 9, 12, True, True, observed=True).sentence()
+    assert "what version 9 predicted when the serving client was served it" in seen
+    wrong = RollbackResult(10, 9, 12, False, True).sentence()
+    assert "it predicts not what version 9 predicts loaded afresh" in wrong
+    assert "`rollback_identical` is False" in wrong
+
+
 def test_a_rollback_that_changes_nothing_on_the_probe_says_so() -> None:
     assert "on this probe, also what" in RollbackResult(4, 3, 5, True, False).sentence()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from deploybook.retraining.serving import (
@@ -40,6 +42,10 @@ def test_reads_during_an_update_see_whole_models(small_lake: SmallLake) -> None:
     assert reads
     table = verify_reads(spark, job.registry.path, probe, reads)
     assert table[["bytes_intact", "all_trees", "same_predictions"]].all().all()
+    # the reference is the version loaded afresh from its folder: a read whose predictions
+    # differ from it (a torn or stale model) is caught
+    torn = dataclasses.replace(reads[-1], digest="0" * 64)
+    assert not verify_reads(spark, job.registry.path, probe, [torn])["same_predictions"].any()
     served = latest_model(spark, job.registry.path)
     assert served.record.data_version == 2
     assert model_as_of(spark, job.registry.path, 1).version == 1
