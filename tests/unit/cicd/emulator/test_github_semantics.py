@@ -14,23 +14,14 @@ from pathlib import Path
 import pytest
 
 from deploybook.cicd.emulator.results import Event
-from deploybook.cicd.emulator.runner import LocalRunner, RunnerError
+from deploybook.cicd.emulator.runner import RunnerError
 
-CHECKOUT = "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0"
-SETUP_PYTHON = "actions/setup-python@e797f83bcb11b83ae66e0230d6156d7c80228e7c # v6.0.0"
-CACHE = "actions/cache@0057852bfaa89a56745cba8c7296529d2fc39830 # v4.3.0"
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    (tmp_path / "repo" / ".github" / "workflows").mkdir(parents=True)
-    return tmp_path / "repo"
+from .conftest import CACHE, CHECKOUT, SETUP_PYTHON, runner_for, write_workflow
 
 
 def _run(repo: Path, text: str, event: Event | None = None, **options: object):
-    (repo / ".github" / "workflows" / "w.yml").write_text(text)
-    runner = LocalRunner(repo, work_dir=repo.parent / "work", **options)  # type: ignore[arg-type]
-    return runner.run("w.yml", event)
+    write_workflow(repo, text)
+    return runner_for(repo, **options).run("w.yml", event)
 
 
 def test_an_ancestors_failure_skips_the_chain_below_an_always_job(repo: Path) -> None:

@@ -14,28 +14,7 @@ from deploybook.cicd.emulator.scheduler import call_result
 from deploybook.cicd.emulator.workflow import WorkflowError
 from deploybook.paths import project_root
 
-CHECKOUT = "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8"
-SETUP_PYTHON = "actions/setup-python@e797f83bcb11b83ae66e0230d6156d7c80228e7c"
-CACHE = "actions/cache@0057852bfaa89a56745cba8c7296529d2fc39830"
-UPLOAD = "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02"
-DOWNLOAD = "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093"
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """An empty repository folder with .github/workflows."""
-    (tmp_path / "repo" / ".github" / "workflows").mkdir(parents=True)
-    return tmp_path / "repo"
-
-
-def _runner(repo: Path, **options: object) -> LocalRunner:
-    return LocalRunner(repo, work_dir=repo.parent / "work", **options)  # type: ignore[arg-type]
-
-
-def _workflow(repo: Path, text: str, name: str = "w.yml") -> Path:
-    path = repo / ".github" / "workflows" / name
-    path.write_text(text)
-    return path
+from .conftest import CACHE, CHECKOUT, DOWNLOAD, SETUP_PYTHON, UPLOAD, runner_for, write_workflow
 
 
 def _step_log(result, job: str, step: int) -> str:
@@ -47,7 +26,7 @@ def test_step_outputs_env_and_path_flow_to_later_steps(repo: Path) -> None:
     tool = repo / "bin" / "hello-tool"
     tool.write_text("#!/bin/sh\necho hello from the tool\n")
     tool.chmod(0o755)
-    _workflow(
+    write_workflow(
         repo,
         """
 on: push
@@ -69,14 +48,14 @@ jobs:
           echo "${{ steps.first.outputs.notes }}" | wc -l
 """,
     )
-    result = _runner(repo).run("w.yml")
+    result = runner_for(repo).run("w.yml")
     assert result.result == "success", result.job("a").log()
     assert result.job("a").steps[0].outputs == {"answer": "42", "notes": "line one\nline two"}
     assert "hello from the tool" in _step_log(result, "a", 1)
 
 
 def test_needs_order_and_job_outputs(repo: Path) -> None:
-    _workflow(
+    write_workflow(
         repo,
         """
 on: push
@@ -100,7 +79,7 @@ jobs:
       - run: echo testing ${{ needs.build.outputs.version }}
 """,
     )
-    result = _runner(repo).run("w.yml")
+    result = runner_for(repo).run("w.yml")
     assert [j.id for j in result.jobs] == ["build", "test", "report"]
     assert result.result == "success", result.job("report").log()
     assert result.job("build").outputs == {"version": "1.2"}
@@ -109,7 +88,7 @@ jobs:
 
 
 def test_if_conditions_on_steps_and_jobs(repo: Path) -> None:
-    _workflow(
+    write_workflow(
         repo,
         """
 on: [push, pull_request]
@@ -143,7 +122,7 @@ jobs:
       - run: echo notify
 """,
     )
-    result = _runner(repo).run("w.yml")
+    result = runner_for(repo).run("w.yml")
     steps = result.job("a").steps
     assert [s.conclusion for s in steps] == ["skipped", "failure", "skipped", "success", "success"]
     assert steps[1].exit_code == 3
@@ -155,7 +134,7 @@ jobs:
 
 
 def test_continue_on_error_keeps_the_job_green(repo: Path) -> None:
-    _workflow(
+    write_workflow(
         repo,
         """
 on: push
@@ -169,12 +148,12 @@ jobs:
       - run: test "${{ steps.flaky.outcome }}/${{ steps.flaky.conclusion }}" = "failure/success"
 """,
     )
-    result = _runner(repo).run("w.yml")
+    result = runner_for(repo).run("w.yml")
     assert result.result == "success", result.job("a").log()
 
 
 def test_matrix_expansion_runs_every_combination(repo: Path) -> None:
-    _workflow(
+    write_workflow(
         repo,
         """
 on: push
@@ -192,16 +171,16 @@ jobs:
       - run: echo "combo ${{ matrix.n }}${{ matrix.flavour }} index ${{ strategy.job-index }}"
 """,
     )
-    result = _runner(repo).run("w.yml")
+    result = runner_for(repo).run("w.yml")
     assert [j.name for j in result.jobs] == ["t 1 a", "t 1 b", "t 2 a", "t 3 c"]
     assert [j.matrix for j in result.jobs][-1] == {"n": 3, "flavour": "c"}
     assert "combo 2a index 2" in "\n".join(result.jobs[2].steps[0].log)
-    chosen = _runner(repo).run("w.yml", matrix={"flavour": "a"})
+    chosen = runner_for(repo).run("w.yml", matrix={"flavour": "a"})
     assert [j.name for j in chosen.jobs] == ["t 1 a", "t 2 a"]
 
 
 def test_fail_fast_cancels_the_rest(repo: Path) -> None:
-    _workflow(
+    write_workflow(
         repo,
         """
 on: push
@@ -215,14 +194,14 @@ jobs:
       - run: test ${{ matrix.n }} != 2
 """,
     )
-    result = _runner(repo).run("w.yml")
+    result = runner_for(repo).run("w.yml")
     assert [j.result for j in result.jobs] == ["success", "failure", "cancelled"]
     assert result.jobs[2].error == "cancelled by fail-fast"
 
 
 def test_setup_python_maps_to_this_interpreter_only_for_its_version(repo: Path) -> None:
     here = f"{sys.version_info.major}.{sys.version_info.minor}"
-    _workflow(
+    write_workflow(
         repo,
         f"""
 on: push
@@ -240,7 +219,7 @@ jobs:
       - run: python -c "import sys; print(sys.executable)"
 """,
     )
-    result = _runner(repo).run("w.yml")
+    result = runner_for(repo).run("w.yml")
     ok, wrong = result.jobs
     assert ok.result == "success"
     assert str(Path(sys.executable)) in "\n".join(ok.steps[1].log)
@@ -249,7 +228,7 @@ jobs:
 
 
 def test_unknown_action_is_an_error_naming_it(repo: Path) -> None:
-    _workflow(
+    write_workflow(
         repo,
         f"""
 on: push
@@ -262,18 +241,18 @@ jobs:
       - run: echo after
 """,
     )
-    failed = _runner(repo).run("w.yml")
+    failed = runner_for(repo).run("w.yml")
     assert failed.job("t").result == "failure"
     log = "\n".join(failed.job("t").steps[1].log)
     assert "no local equivalent for 'uses: someone/deploy-to-mars@v1'" in log
     assert "skip_unknown=True" in log
-    skipped = _runner(repo, skip_unknown=True).run("w.yml")
+    skipped = runner_for(repo, skip_unknown=True).run("w.yml")
     assert skipped.result == "success"
     assert skipped.job("t").steps[1].kind == "skipped-action"
 
 
 def test_secrets_are_masked_in_every_log_line(repo: Path, tmp_path: Path) -> None:
-    _workflow(
+    write_workflow(
         repo,
         """
 on: push
@@ -292,7 +271,7 @@ jobs:
           exit 1
 """,
     )
-    result = _runner(repo, secrets={"API_TOKEN": "s3cr3t-value"}).run("w.yml")
+    result = runner_for(repo, secrets={"API_TOKEN": "s3cr3t-value"}).run("w.yml")
     log = result.job("t").log()
     assert "s3cr3t-value" not in log
     assert "runtime-value-123" not in log
@@ -303,7 +282,7 @@ jobs:
 
 def test_shells_working_directory_and_defaults(repo: Path) -> None:
     (repo / "sub").mkdir()
-    _workflow(
+    write_workflow(
         repo,
         """
 on: push
@@ -326,7 +305,7 @@ jobs:
         run: dir
 """,
     )
-    result = _runner(repo).run("w.yml")
+    result = runner_for(repo).run("w.yml")
     steps = result.job("t").steps
     assert steps[0].log[-1].endswith("/sub")
     assert "python in sub" in steps[1].log
@@ -336,7 +315,7 @@ jobs:
 
 
 def test_step_timeout_stops_the_process(repo: Path) -> None:
-    _workflow(
+    write_workflow(
         repo,
         """
 on: push
@@ -351,7 +330,7 @@ jobs:
         run: echo cleaned
 """,
     )
-    result = _runner(repo).run("w.yml")
+    result = runner_for(repo).run("w.yml")
     first, second = result.job("t").steps
     assert first.conclusion == "failure"
     assert first.seconds < 10
@@ -360,7 +339,7 @@ jobs:
 
 
 def test_cache_misses_then_hits_and_restores_files(repo: Path) -> None:
-    _workflow(
+    write_workflow(
         repo,
         f"""
 on: push
@@ -380,7 +359,7 @@ jobs:
 """,
     )
     (repo / "input.txt").write_text("v1\n")
-    runner = _runner(repo)
+    runner = runner_for(repo)
     cold = runner.run("w.yml")
     assert cold.job("t").steps[0].outputs["cache-hit"] == "false"
     assert cold.job("t").steps[1].conclusion == "success"
@@ -398,7 +377,7 @@ jobs:
 
 
 def test_artifacts_pass_between_jobs(repo: Path) -> None:
-    _workflow(
+    write_workflow(
         repo,
         f"""
 on: push
@@ -423,14 +402,14 @@ jobs:
       - run: cat got/sub/file.txt
 """,
     )
-    result = _runner(repo).run("w.yml")
+    result = runner_for(repo).run("w.yml")
     assert result.result == "success", result.job("use").log()
     assert "built" in result.job("use").steps[1].log
     assert (result.artifacts / "things" / "sub" / "file.txt").is_file()
 
 
 def test_reusable_workflow_with_inputs_and_outputs(repo: Path) -> None:
-    _workflow(
+    write_workflow(
         repo,
         """
 on:
@@ -456,7 +435,7 @@ jobs:
 """,
         "called.yml",
     )
-    _workflow(
+    write_workflow(
         repo,
         """
 on: push
@@ -472,7 +451,7 @@ jobs:
       - run: test "${{ needs.call.outputs.greeting }}" = "hello push loud=false"
 """,
     )
-    result = _runner(repo).run("w.yml")
+    result = runner_for(repo).run("w.yml")
     assert [j.id for j in result.jobs] == ["call/greet", "call", "after"]
     assert result.result == "success", result.job("after").log()
     assert result.needs()["after"] == ["call/greet"]
@@ -480,7 +459,7 @@ jobs:
 
 
 def test_dispatch_inputs_are_validated(repo: Path) -> None:
-    _workflow(
+    write_workflow(
         repo,
         """
 on:
@@ -503,7 +482,7 @@ jobs:
       - run: echo "${{ inputs.level }} ${{ inputs.count }} ${{ github.event.inputs.tag }}"
 """,
     )
-    runner = _runner(repo)
+    runner = runner_for(repo)
     result = runner.run("w.yml", Event("workflow_dispatch", inputs={"tag": "v1", "count": "3"}))
     assert "low 3 v1" in result.job("t").steps[0].log
     with pytest.raises(RunnerError, match="required workflow_dispatch input 'tag' is missing"):
@@ -517,14 +496,14 @@ jobs:
 
 
 def test_events_that_do_not_trigger_are_refused(repo: Path) -> None:
-    _workflow(
+    write_workflow(
         repo,
         "on:\n  push:\n    tags: ['v*']\n"
         "jobs:\n  t:\n    runs-on: ubuntu-24.04\n    steps: [{run: 'true'}]\n",
     )
     with pytest.raises(RunnerError, match="not triggered by push on refs/heads/main"):
-        _runner(repo).run("w.yml")
-    assert _runner(repo).run("w.yml", Event("push", "refs/tags/v1")).result == "success"
+        runner_for(repo).run("w.yml")
+    assert runner_for(repo).run("w.yml", Event("push", "refs/tags/v1")).result == "success"
 
 
 @pytest.mark.parametrize(
@@ -542,29 +521,30 @@ def test_events_that_do_not_trigger_are_refused(repo: Path) -> None:
     ],
 )
 def test_unsupported_jobs_fail_with_a_reason(repo: Path, job: str, message: str) -> None:
-    _workflow(repo, f"on: push\njobs:\n  t:\n    {job}\n")
-    result = _runner(repo).run("w.yml")
+    write_workflow(repo, f"on: push\njobs:\n  t:\n    {job}\n")
+    result = runner_for(repo).run("w.yml")
     assert result.job("t").result == "failure"
     assert message in (result.job("t").error or "") + result.job("t").log()
 
 
 def test_remote_reusable_workflows_and_bad_ifs_are_refused(repo: Path) -> None:
-    _workflow(repo, "on: push\njobs:\n  t:\n    uses: org/repo/.github/workflows/x.yml@v1\n")
+    write_workflow(repo, "on: push\njobs:\n  t:\n    uses: org/repo/.github/workflows/x.yml@v1\n")
     with pytest.raises(RunnerError, match="only reusable workflows in this repository"):
-        _runner(repo).run("w.yml")
-    _workflow(repo, "on: push\njobs:\n  t:\n    if: github.ref ==\n    runs-on: x\n    steps: []\n")
+        runner_for(repo).run("w.yml")
+    bad_if = "on: push\njobs:\n  t:\n    if: github.ref ==\n    runs-on: x\n    steps: []\n"
+    write_workflow(repo, bad_if)
     with pytest.raises(RunnerError, match=r"jobs\.t\.if\): Unexpected end of expression"):
-        _runner(repo).run("w.yml")
+        runner_for(repo).run("w.yml")
 
 
-def test_unknown_job_and_missing_workflow(repo: Path) -> None:
-    _workflow(
+def test_unknown_job_and_missingwrite_workflow(repo: Path) -> None:
+    write_workflow(
         repo, "on: push\njobs:\n  t:\n    runs-on: ubuntu-24.04\n    steps: [{run: 'true'}]\n"
     )
     with pytest.raises(WorkflowError, match="no job 'x'"):
-        _runner(repo).run("w.yml", jobs=["x"])
+        runner_for(repo).run("w.yml", jobs=["x"])
     with pytest.raises(WorkflowError, match="not found"):
-        _runner(repo).run("nope.yml")
+        runner_for(repo).run("nope.yml")
 
 
 def test_ci_unit_job_matches_running_its_command_by_hand(tmp_path: Path) -> None:
@@ -589,7 +569,7 @@ def test_ci_unit_job_matches_running_its_command_by_hand(tmp_path: Path) -> None
 
 
 def test_multiline_secrets_and_secrets_through_github_env_are_masked(repo: Path) -> None:
-    _workflow(
+    write_workflow(
         repo,
         """
 on: push
@@ -616,7 +596,7 @@ jobs:
 """,
     )
     key = "-----BEGIN KEY-----\nline-two-abc123\n-----END KEY-----"
-    result = _runner(repo, secrets={"DEPLOY_KEY": key}).run("w.yml")
+    result = runner_for(repo, secrets={"DEPLOY_KEY": key}).run("w.yml")
     job = result.job("t")
     everything = job.log() + job.summary() + str(job.steps[0].env) + str(job.outputs)
     for line in key.splitlines():
@@ -630,7 +610,7 @@ jobs:
 
 
 def test_job_outputs_are_set_when_a_later_step_fails(repo: Path) -> None:
-    _workflow(
+    write_workflow(
         repo,
         """
 on: push
@@ -651,7 +631,7 @@ jobs:
       - run: test "${{ needs.build.outputs.id }}" = r-42
 """,
     )
-    result = _runner(repo).run("w.yml")
+    result = runner_for(repo).run("w.yml")
     assert result.job("build").result == "failure"
     assert result.job("report").result == "success", result.job("report").log()
 
@@ -666,7 +646,7 @@ jobs:
     ],
 )
 def test_malformed_github_output_fails_the_step(repo: Path, line: str, message: str) -> None:
-    _workflow(
+    write_workflow(
         repo,
         f"""
 on: push
@@ -679,7 +659,7 @@ jobs:
         run: echo "cleanup ran"
 """,
     )
-    result = _runner(repo).run("w.yml")
+    result = runner_for(repo).run("w.yml")
     first, cleanup = result.job("t").steps
     assert first.conclusion == "failure"
     assert f"Error: $GITHUB_OUTPUT: {message}" in "\n".join(first.log)
