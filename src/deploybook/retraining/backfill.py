@@ -17,7 +17,7 @@ from pyspark.sql import functions as F
 from deploybook.retraining.features import KEY, assemble, feature_columns
 from deploybook.retraining.gate import GateDecision, decide
 from deploybook.retraining.lineage import Candidate
-from deploybook.retraining.registry import CHALLENGE, ModelRegistry, RegistryError
+from deploybook.retraining.registry import CHALLENGE, CHAMPION, ModelRegistry, RegistryError
 from deploybook.retraining.strategies import ChangeSet, FullRetrain, TrainingTable
 
 
@@ -100,14 +100,18 @@ def challenge(
         reference_accuracy=theirs,
         tolerance=tolerance,
     )
-    registry.append(
-        candidate,
-        pipeline=champion.pipeline,
-        strategy=CHALLENGE,
-        data_version=champion.data_version,
-        status=decision.status,
-        reason=f"{reason}: {decision.reason}",
-        metrics={"challenger_accuracy": mine, "reference_accuracy": theirs},
-    )
-    newest_version = registry.summary()["model_version"].max()
-    return ChallengeResult(decision, mine, theirs, int(newest_version))
+    note = f"{reason}: {decision.reason}"
+    metrics = {"challenger_accuracy": mine, "reference_accuracy": theirs}
+    if decision.status == CHAMPION:  # only over the champion it was judged against
+        version = registry.promote(
+            candidate, expected=champion.model_version, pipeline=champion.pipeline,
+            strategy=CHALLENGE, data_version=champion.data_version, reason=note, metrics=metrics,
+        )  # fmt: skip
+    else:
+        registry.append(
+            candidate, pipeline=champion.pipeline, strategy=CHALLENGE,
+            data_version=champion.data_version, status=decision.status, reason=note,
+            metrics=metrics,
+        )  # fmt: skip
+        version = int(registry.summary()["model_version"].max())
+    return ChallengeResult(decision, mine, theirs, version)

@@ -36,7 +36,7 @@ from deploybook.retraining.features import KEY, assemble, feature_columns, holdo
 from deploybook.retraining.gate import decide
 from deploybook.retraining.lake_root import is_delta_table
 from deploybook.retraining.lineage import Candidate
-from deploybook.retraining.registry import CHAMPION, ModelRecord, ModelRegistry
+from deploybook.retraining.registry import CHAMPION, ChampionChanged, ModelRecord, ModelRegistry
 from deploybook.retraining.strategies import ChangeSet, Strategy, TrainingTable
 from deploybook.spark import to_pandas
 
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 CDF_COLUMNS = ("_change_type", "_commit_version", "_commit_timestamp")
 _SCHEMA_CHANGE = ("DELTA_SCHEMA_CHANGED", "schema change", "DELTA_STREAMING_METADATA_EVOLUTION")
+_PROMOTION_ATTEMPTS = 3  # judgements of one version against champions written meanwhile
 
 
 class InjectedCrash(RuntimeError):
@@ -128,6 +129,7 @@ class RetrainingJob:
             self.registry.create()
         self.reports: list[VersionReport] = []
         self._champion: tuple[ModelRecord | None, Candidate | None] | None = None
+        self._champion_version: int | None = None  # the model version of that champion
         self._learned: int | None = None  # the newest version learned in this process
         self._held: tuple[int, DataFrame | None, tuple[int, ...]] | None = None
 
@@ -231,10 +233,21 @@ class RetrainingJob:
         return self._learned
 
     def champion(self) -> tuple[ModelRecord | None, Candidate | None]:
-        """The serving champion of this pipeline, as a record and a candidate to build on."""
+        """The serving champion of this pipeline, as a record and a candidate to build on.
+
+        Kept in memory while it is still the newest champion in the models table; a champion
+        written by someone else since (an operator's rollback) is read afresh.
+        """
+        if (
+            self._champion is not None
+            and self.config.store
+            and self.registry.champion_version() != self._champion_version
+        ):
+            self._champion = None
         if self._champion is None:
             record = self.registry.champion() if self.config.store else None
             self._champion = (record, self.registry.candidate(record) if record else None)
+            self._champion_version = record.model_version if record else None
         return self._champion
 
     def changes(self, version: int, rows: DataFrame) -> ChangeSet | None:
@@ -305,8 +318,12 @@ class RetrainingJob:
         rows = holdout.localCheckpoint(eager=True) if keys else None
         self._held = (version, rows, tuple(sorted(keys)))
 
-    def step(self, version: int, rows: DataFrame) -> VersionReport | None:
-        """Test, train, gate and store for one table version."""
+    def step(self, version: int, rows: DataFrame, *, attempt: int = 1) -> VersionReport | None:
+        """Test, train, gate and store for one table version.
+
+        A promotion is a compare-and-set on the champion the challenger was judged against:
+        if another champion was written meanwhile, the version is judged again against it.
+        """
         changes = self.changes(version, rows)
         if changes is None:
             return None
@@ -376,19 +393,25 @@ class RetrainingJob:
                 metrics,
                 decision.worse,
             )
-        self.registry.append(
-            stored,
-            pipeline=self.config.pipeline,
-            strategy=self.strategy.name,
-            data_version=version,
-            status=status,
-            reason=reason,
-            metrics=metrics,
-            txn_version=version,
-        )
-        metrics["store_seconds"] = time.perf_counter() - started
+        pipeline, strategy = self.config.pipeline, self.strategy.name
         if status == CHAMPION:
-            self._champion = (None, stored)
+            try:
+                promoted = self.registry.promote(
+                    stored, expected=self._champion_version, pipeline=pipeline,
+                    strategy=strategy, data_version=version, reason=reason, metrics=metrics,
+                    txn_version=version,
+                )  # fmt: skip
+            except ChampionChanged:
+                if attempt >= _PROMOTION_ATTEMPTS:
+                    raise
+                return self.step(version, rows, attempt=attempt + 1)
+            self._champion, self._champion_version = (None, stored), promoted
+        else:
+            self.registry.append(
+                stored, pipeline=pipeline, strategy=strategy, data_version=version,
+                status=status, reason=reason, metrics=metrics, txn_version=version,
+            )  # fmt: skip
+        metrics["store_seconds"] = time.perf_counter() - started
         return VersionReport(
             version, changes.batch, status, stored is challenger, reason, metrics, decision.worse
         )

@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 CHAMPION = "champion"
 REJECTED = "rejected"
 CHALLENGE = "challenge"  # the strategy of a model submitted by hand (backfill.challenge)
+MODEL_WRITES = ("WRITE", "MERGE")  # the commits that add a model version (append, promote)
+# Delta's errors for a transaction that lost to a concurrent commit
+_CONFLICTS = ("DELTA_CONCURRENT", "Concurrent", "DELTA_METADATA_CHANGED", "MetadataChanged")
 
 SCHEMA = """
     model_version BIGINT GENERATED ALWAYS AS IDENTITY (START WITH 1 INCREMENT BY 1),
@@ -80,6 +83,10 @@ SUMMARY_COLUMNS = [
 
 class RegistryError(LookupError):
     """The models table is missing, empty, or has no such version."""
+
+
+class ChampionChanged(RegistryError):
+    """A promotion found another champion serving than the one it was judged against."""
 
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # the zip timestamp of every entry: same files, same bytes
@@ -292,6 +299,107 @@ class ModelRegistry:
         stored: StoredModel | None = None,
     ) -> None:
         """Add one model version; with ``txn_version``, at most once per (pipeline, version)."""
+        frame = self._row(
+            candidate,
+            pipeline,
+            strategy,
+            data_version,
+            status,
+            reason,
+            metrics,
+            restored_from,
+            stored,
+        )
+        writer = frame.coalesce(1).write.format("delta").mode("append")
+        if txn_version is not None:
+            writer = writer.option("txnAppId", pipeline).option("txnVersion", txn_version)
+        writer.save(self.path)
+        if self.mirror is not None:
+            self.mirror.sync(self)
+
+    def promote(
+        self,
+        candidate: Candidate,
+        *,
+        expected: int | None,
+        pipeline: str,
+        strategy: str,
+        data_version: int,
+        reason: str | None,
+        metrics: Mapping[str, float],
+        txn_version: int | None = None,
+        restored_from: int | None = None,
+        stored: StoredModel | None = None,
+    ) -> int:
+        """Add a champion only if ``expected`` (a model version, None for none) is still the
+        newest champion: a compare-and-set, returning the new model version.
+
+        One ``MERGE`` reads the champions and inserts the row in one transaction; a table
+        with an identity column admits no concurrent transaction, so a champion written in
+        between makes it fail. Either way :class:`ChampionChanged` is raised and nothing is
+        written.
+        """
+        frame = self._row(
+            candidate,
+            pipeline,
+            strategy,
+            data_version,
+            CHAMPION,
+            reason,
+            metrics,
+            restored_from,
+            stored,
+        )
+        view = f"promote_{uuid.uuid4().hex}"
+        frame.coalesce(1).createOrReplaceTempView(view)  # one task: identity values in order
+        newer = "" if expected is None else f" AND t.model_version > {int(expected)}"
+        columns = ", ".join(_WRITE_COLUMNS)
+        values = ", ".join(f"s.{c}" for c in _WRITE_COLUMNS)
+        conf = self.spark.conf
+        if txn_version is not None:
+            conf.set("spark.databricks.delta.write.txnAppId", pipeline)
+            conf.set("spark.databricks.delta.write.txnVersion", str(txn_version))
+        try:
+            # the path, view and column names are the project's own, never user text
+            result = self.spark.sql(
+                f"MERGE INTO delta.`{self.path}` AS t USING {view} AS s "  # noqa: S608
+                f"ON t.status = '{CHAMPION}'{newer} "
+                f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({values})"
+            ).first()
+        except Exception as exc:
+            if not any(marker in str(exc) for marker in _CONFLICTS):
+                raise
+            result = None  # another transaction committed first
+        finally:
+            for key in ("write.txnAppId", "write.txnVersion"):
+                conf.unset(f"spark.databricks.delta.{key}")
+            self.spark.catalog.dropTempView(view)
+        if result is None or int(result["num_inserted_rows"]) == 0:
+            raise ChampionChanged(
+                f"{self.path}: model version {self.champion_version()} serves, not "
+                f"{expected}; the promotion was not written"
+            )
+        champions = self._frame().where(F.col("status") == CHAMPION)
+        if expected is not None:
+            champions = champions.where(F.col("model_version") > expected)
+        version = int(champions.agg(F.min("model_version")).collect()[0][0])
+        if self.mirror is not None:
+            self.mirror.sync(self)
+        return version
+
+    def _row(
+        self,
+        candidate: Candidate,
+        pipeline: str,
+        strategy: str,
+        data_version: int,
+        status: str,
+        reason: str | None,
+        metrics: Mapping[str, float],
+        restored_from: int | None,
+        stored: StoredModel | None,
+    ) -> Any:
+        """One model version as a one-row DataFrame of the table's writable columns."""
         if status not in (CHAMPION, REJECTED):
             raise ValueError(f"status must be {CHAMPION!r} or {REJECTED!r}, got {status!r}")
         stored = stored or self.store(candidate, f"v{data_version}")
@@ -317,13 +425,7 @@ class ModelRegistry:
             "restored_from": restored_from,
         }
         schema = self._frame().select(*_WRITE_COLUMNS).schema
-        frame = self.spark.createDataFrame([tuple(row[c] for c in _WRITE_COLUMNS)], schema)
-        writer = frame.coalesce(1).write.format("delta").mode("append")
-        if txn_version is not None:
-            writer = writer.option("txnAppId", pipeline).option("txnVersion", txn_version)
-        writer.save(self.path)
-        if self.mirror is not None:
-            self.mirror.sync(self)
+        return self.spark.createDataFrame([tuple(row[c] for c in _WRITE_COLUMNS)], schema)
 
     def replay(self, model_version: int) -> int:
         """Append ``model_version`` again as a replayed micro-batch would: same ``txnAppId``
@@ -368,6 +470,12 @@ class ModelRegistry:
             raise RegistryError(f"no model version {model_version} in {self.path}")
         return ModelRecord.from_row(rows[0])
 
+    def champion_version(self) -> int | None:
+        """The model version of the newest champion, or None."""
+        champions = self._frame().where(F.col("status") == CHAMPION)
+        row = champions.agg(F.max("model_version")).first()
+        return None if row is None or row[0] is None else int(row[0])
+
     def champion(self, *, data_version: int | None = None) -> ModelRecord | None:
         """The newest champion (at or before ``data_version``, if given), or None."""
         frame = self._frame().where(F.col("status") == CHAMPION)
@@ -398,8 +506,9 @@ class ModelRegistry:
         """Serve model ``to_version`` again: append its exact bytes as the newest champion.
 
         Appending (rather than Delta ``RESTORE``, which would drop the later rows from the
-        current snapshot) keeps every version for audit. ``erased`` are keys deleted since:
-        a model that learned any of them is refused. Returns the new model version.
+        current snapshot) keeps every version for audit; it is a compare-and-set on the
+        champion read here (:meth:`promote`). ``erased`` are keys deleted since: a model that
+        learned any of them is refused. Returns the new model version.
         """
         original = self.record(to_version)
         learned = [c.cohort_id for c in original.cohorts if c.saw_any(erased)]
@@ -409,18 +518,17 @@ class ModelRegistry:
                 f"{', '.join(learned)}); serving it again would undo the erasure"
             )
         current = self.champion()
-        self.append(
+        return self.promote(
             self.candidate(original),
+            expected=current.model_version if current else None,
             pipeline=original.pipeline,
             strategy=original.strategy,
             data_version=current.data_version if current else original.data_version,
-            status=CHAMPION,
             reason=f"{reason}: model version {to_version} restored",
             metrics=original.metrics,
             restored_from=to_version,
             stored=original.stored,
         )
-        return int(self._frame().agg(F.max("model_version")).collect()[0][0])
 
     def commits(self) -> pd.DataFrame:
         """The models table's Delta history (version, operation), oldest first."""

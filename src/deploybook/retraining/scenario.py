@@ -38,7 +38,13 @@ from deploybook.retraining.lakehouse import (
 )
 from deploybook.retraining.mirror import MlflowMirror
 from deploybook.retraining.params import RetrainingParams
-from deploybook.retraining.registry import MODELS, ModelRecord, ModelRegistry, RegistryError
+from deploybook.retraining.registry import (
+    MODEL_WRITES,
+    MODELS,
+    ModelRecord,
+    ModelRegistry,
+    RegistryError,
+)
 from deploybook.retraining.sdp import PipelineRun, run_pipeline, write_project
 from deploybook.retraining.strategies import Mode, make_strategy
 from deploybook.spark import to_pandas
@@ -349,7 +355,7 @@ class Scenario:
         written = registry.stream_written(summary)
         processed = {r.data_version for r in self.jobs[self.serving_mode].reports}
         commits = registry.commits()
-        appends = int((commits["operation"] == "WRITE").sum())
+        appends = int(commits["operation"].isin(MODEL_WRITES).sum())
         expected = self.expected_training()
         actual = self.training()
         columns = [c for c in expected.columns if c in actual.columns]

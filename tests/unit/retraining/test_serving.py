@@ -48,7 +48,7 @@ def test_reads_during_an_update_see_whole_models(small_lake: SmallLake) -> None:
     assert not verify_reads(spark, job.registry.path, probe, [torn])["same_predictions"].any()
     served = latest_model(spark, job.registry.path)
     assert served.record.data_version == 2
-    assert model_as_of(spark, job.registry.path, 1).version == 1
+    assert model_as_of(spark, job.registry.path, 1).record.data_version == 1
     scored = served.predict(probe)
     assert set(scored.columns) >= {"prediction", "probability", "model_version"}
     assert predictions_digest(scored) == predictions_digest(served.predict(probe))
