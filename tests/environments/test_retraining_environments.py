@@ -19,6 +19,7 @@ import pytest
 from deploybook.figures import Figure
 from deploybook.paths import project_root
 from deploybook.reports import run_report
+from deploybook.retraining.mirror import sqlite_uri
 from deploybook.spark import SHUFFLE_PARTITIONS_ENV
 from deploybook.spark_servers import ConnectServer, StandaloneCluster, free_port
 
@@ -54,10 +55,11 @@ SECONDS: dict[str, float] = {}
 def _report(name: str, tmp: Path, **parameters: Any) -> dict[str, Figure]:
     out = project_root() / "_build" / "test-notebooks" / f"environments-{name}"
     lake = tmp / f"lake-{name}"
+    mlflow = sqlite_uri(tmp / f"mlflow-{name}")  # each run's own registry, not the report's
     started = time.perf_counter()
     _, figures = run_report(
         "dlt_retraining",
-        {**SMALL, "lake_root": str(lake), "mlflow_tracking_uri": "", **parameters},
+        {**SMALL, "lake_root": str(lake), "mlflow_tracking_uri": mlflow, **parameters},
         out,
     )
     SECONDS[name] = time.perf_counter() - started
