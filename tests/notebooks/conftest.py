@@ -5,13 +5,19 @@
 the book's stack, and caches the result for the rest of the session, so the default run of a
 report is executed once however many tests read it. ``run`` executes afresh, for the tests
 of bad parameters.
+
+The report kernels run without coverage measurement: measured, a default run took 20 to 60 %
+longer (here the payroll report 364 s against 294 s, CI/CD 180 s against 112 s), and the
+library code they run has unit tests of its own.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -27,6 +33,18 @@ from deploybook.rerun import render_page
 
 RunReport = Callable[..., dict[str, Figure]]
 SPARK_REPORTS = {"dlt_retraining"}
+
+
+@contextmanager
+def _unmeasured() -> Iterator[None]:
+    """Start no coverage in the kernels started inside (coverage's ``patch = subprocess`` passes
+    its configuration to child processes in this variable)."""
+    saved = os.environ.pop("COVERAGE_PROCESS_CONFIG", None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ["COVERAGE_PROCESS_CONFIG"] = saved
 
 
 @dataclass(frozen=True)
@@ -57,7 +75,8 @@ def report_run() -> Callable[..., ReportRun]:
             digest = hashlib.sha256(key.encode()).hexdigest()[:10]
             out = project_root() / "_build" / "test-notebooks" / "runs" / f"{report}-{digest}"
             try:
-                notebook, figures = run_report(report, values, out)
+                with _unmeasured():
+                    notebook, figures = run_report(report, values, out)
                 done[key] = ReportRun(report, values, notebook, figures,
                                       render_page(notebook, out / "html"))  # fmt: skip
             except Exception as exc:  # a failed run fails every test that reads it, once
@@ -87,7 +106,8 @@ def run(request: pytest.FixtureRequest) -> RunReport:
 
     def _run(report: str, **parameters: Any) -> dict[str, Figure]:
         out = project_root() / "_build" / "test-notebooks" / request.node.name
-        _, figures = run_report(report, parameters, Path(out))
+        with _unmeasured():
+            _, figures = run_report(report, parameters, Path(out))
         return figures
 
     return _run
