@@ -240,6 +240,17 @@ def is_connect(spark: SparkSession) -> bool:
     return type(spark).__module__.startswith("pyspark.sql.connect")
 
 
+def activate(spark: SparkSession) -> None:
+    """Make ``spark`` the active session of the calling thread, if it has none.
+
+    A Spark Connect session is active per thread, and MLlib's readers on Connect find their
+    session only there (``RemoteMLReader.load``), so a model loaded in a thread of its own
+    (a serving client) needs this; a classic session's threads share the driver's session.
+    """
+    if is_connect(spark):
+        type(spark)._set_default_and_active_session(spark)  # type: ignore[attr-defined]  # no public setter
+
+
 def get_spark(
     master: str | None = None,
     app_name: str = "deploybook",

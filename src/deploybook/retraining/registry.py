@@ -39,6 +39,7 @@ from pyspark.sql import functions as F
 
 from deploybook.retraining.lake_root import is_delta_table
 from deploybook.retraining.lineage import Candidate, Cohort
+from deploybook.spark import activate
 
 if TYPE_CHECKING:
     from deploybook.retraining.mirror import MlflowMirror
@@ -231,6 +232,7 @@ class _ModelCache:
                 f"model version {record.model_version}: the files in {record.artifact} are not "
                 "the ones stored with it"
             )
+        activate(spark)  # the thread may be a serving client's
         return python_class(record.model_class).load(record.artifact)
 
     def clear(self) -> None:
