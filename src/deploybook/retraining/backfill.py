@@ -17,7 +17,13 @@ from pyspark.sql import functions as F
 from deploybook.retraining.features import KEY, assemble, feature_columns
 from deploybook.retraining.gate import GateDecision, decide
 from deploybook.retraining.lineage import Candidate
-from deploybook.retraining.registry import CHALLENGE, CHAMPION, ModelRegistry, RegistryError
+from deploybook.retraining.registry import (
+    CHALLENGE,
+    CHAMPION,
+    ModelRegistry,
+    NewVersion,
+    RegistryError,
+)
 from deploybook.retraining.strategies import ChangeSet, FullRetrain, TrainingTable
 
 
@@ -101,17 +107,13 @@ def challenge(
         tolerance=tolerance,
     )
     note = f"{reason}: {decision.reason}"
-    metrics = {"challenger_accuracy": mine, "reference_accuracy": theirs}
+    entry = NewVersion(
+        candidate, champion.pipeline, CHALLENGE, champion.data_version, decision.status, note,
+        {"challenger_accuracy": mine, "reference_accuracy": theirs},
+    )  # fmt: skip
     if decision.status == CHAMPION:  # only over the champion it was judged against
-        version = registry.promote(
-            candidate, expected=champion.model_version, pipeline=champion.pipeline,
-            strategy=CHALLENGE, data_version=champion.data_version, reason=note, metrics=metrics,
-        )  # fmt: skip
+        version = registry.promote(entry, expected=champion.model_version)
     else:
-        registry.append(
-            candidate, pipeline=champion.pipeline, strategy=CHALLENGE,
-            data_version=champion.data_version, status=decision.status, reason=note,
-            metrics=metrics,
-        )  # fmt: skip
+        registry.append(entry)
         version = int(registry.summary()["model_version"].max())
     return ChallengeResult(decision, mine, theirs, version)

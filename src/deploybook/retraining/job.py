@@ -36,7 +36,13 @@ from deploybook.retraining.features import KEY, assemble, feature_columns, holdo
 from deploybook.retraining.gate import decide
 from deploybook.retraining.lake_root import is_delta_table
 from deploybook.retraining.lineage import Candidate
-from deploybook.retraining.registry import CHAMPION, ChampionChanged, ModelRecord, ModelRegistry
+from deploybook.retraining.registry import (
+    CHAMPION,
+    ChampionChanged,
+    ModelRecord,
+    ModelRegistry,
+    NewVersion,
+)
 from deploybook.retraining.strategies import ChangeSet, Strategy, TrainingTable
 from deploybook.spark import to_pandas
 
@@ -393,24 +399,20 @@ class RetrainingJob:
                 metrics,
                 decision.worse,
             )
-        pipeline, strategy = self.config.pipeline, self.strategy.name
+        entry = NewVersion(
+            stored, self.config.pipeline, self.strategy.name, version, status, reason, metrics,
+            txn_version=version,
+        )  # fmt: skip
         if status == CHAMPION:
             try:
-                promoted = self.registry.promote(
-                    stored, expected=self._champion_version, pipeline=pipeline,
-                    strategy=strategy, data_version=version, reason=reason, metrics=metrics,
-                    txn_version=version,
-                )  # fmt: skip
+                promoted = self.registry.promote(entry, expected=self._champion_version)
             except ChampionChanged:
                 if attempt >= _PROMOTION_ATTEMPTS:
                     raise
                 return self.step(version, rows, attempt=attempt + 1)
             self._champion, self._champion_version = (None, stored), promoted
         else:
-            self.registry.append(
-                stored, pipeline=pipeline, strategy=strategy, data_version=version,
-                status=status, reason=reason, metrics=metrics, txn_version=version,
-            )  # fmt: skip
+            self.registry.append(entry)
         metrics["store_seconds"] = time.perf_counter() - started
         return VersionReport(
             version, changes.batch, status, stored is challenger, reason, metrics, decision.worse

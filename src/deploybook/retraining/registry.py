@@ -196,6 +196,44 @@ class ModelRecord:
         return StoredModel(self.model_class, self.payload, self.artifact)
 
 
+@dataclass(frozen=True)
+class NewVersion:
+    """A model version to write: the model, its lineage and the gate's verdict.
+
+    ``stored`` reuses files already written (a rollback, a replay); ``txn_version`` makes the
+    write idempotent per (pipeline, version).
+    """
+
+    candidate: Candidate
+    pipeline: str
+    strategy: str
+    data_version: int
+    status: str
+    reason: str | None
+    metrics: Mapping[str, float]
+    txn_version: int | None = None
+    restored_from: int | None = None
+    stored: StoredModel | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in (CHAMPION, REJECTED):
+            raise ValueError(f"status must be {CHAMPION!r} or {REJECTED!r}, got {self.status!r}")
+
+    @classmethod
+    def of(cls, record: ModelRecord, candidate: Candidate, **changes: Any) -> NewVersion:
+        """``record`` written again (its own bytes and lineage), with ``changes``."""
+        fields = {
+            "pipeline": record.pipeline,
+            "strategy": record.strategy,
+            "data_version": record.data_version,
+            "status": record.status,
+            "reason": record.reason,
+            "metrics": record.metrics,
+            "stored": record.stored,
+        }
+        return cls(candidate, **{**fields, **changes})
+
+
 class _ModelCache:
     """Deserialized models by SHA-256, shared by every reader in the process."""
 
@@ -286,53 +324,19 @@ class ModelRegistry:
             raise RegistryError(f"no models table at {self.path}: run a retraining job first")
         return self.spark.read.format("delta").load(self.path)  # the snapshot is cached now
 
-    def append(
-        self,
-        candidate: Candidate,
-        *,
-        pipeline: str,
-        strategy: str,
-        data_version: int,
-        status: str,
-        reason: str | None,
-        metrics: Mapping[str, float],
-        txn_version: int | None = None,
-        restored_from: int | None = None,
-        stored: StoredModel | None = None,
-    ) -> None:
-        """Add one model version; with ``txn_version``, at most once per (pipeline, version)."""
-        frame = self._row(
-            candidate,
-            pipeline,
-            strategy,
-            data_version,
-            status,
-            reason,
-            metrics,
-            restored_from,
-            stored,
-        )
-        writer = frame.coalesce(1).write.format("delta").mode("append")
-        if txn_version is not None:
-            writer = writer.option("txnAppId", pipeline).option("txnVersion", txn_version)
+    def append(self, entry: NewVersion) -> None:
+        """Add one model version as it is, with no check on the champion; with
+        ``entry.txn_version``, at most once per (pipeline, version).
+        """
+        writer = self._row(entry).coalesce(1).write.format("delta").mode("append")
+        if entry.txn_version is not None:
+            writer = writer.option("txnAppId", entry.pipeline)
+            writer = writer.option("txnVersion", entry.txn_version)
         writer.save(self.path)
         if self.mirror is not None:
             self.mirror.sync(self)
 
-    def promote(
-        self,
-        candidate: Candidate,
-        *,
-        expected: int | None,
-        pipeline: str,
-        strategy: str,
-        data_version: int,
-        reason: str | None,
-        metrics: Mapping[str, float],
-        txn_version: int | None = None,
-        restored_from: int | None = None,
-        stored: StoredModel | None = None,
-    ) -> int:
+    def promote(self, entry: NewVersion, *, expected: int | None) -> int:
         """Add a champion only if ``expected`` (a model version, None for none) is still the
         newest champion: a compare-and-set, returning the new model version.
 
@@ -341,26 +345,17 @@ class ModelRegistry:
         between makes it fail. Either way :class:`ChampionChanged` is raised and nothing is
         written.
         """
-        frame = self._row(
-            candidate,
-            pipeline,
-            strategy,
-            data_version,
-            CHAMPION,
-            reason,
-            metrics,
-            restored_from,
-            stored,
-        )
+        if entry.status != CHAMPION:
+            raise ValueError(f"only a {CHAMPION} is promoted, not a {entry.status!r} version")
         view = f"promote_{uuid.uuid4().hex}"
-        frame.coalesce(1).createOrReplaceTempView(view)  # one task: identity values in order
+        self._row(entry).coalesce(1).createOrReplaceTempView(view)  # one task: ids in order
         newer = "" if expected is None else f" AND t.model_version > {int(expected)}"
         columns = ", ".join(_WRITE_COLUMNS)
         values = ", ".join(f"s.{c}" for c in _WRITE_COLUMNS)
         conf = self.spark.conf
-        if txn_version is not None:
-            conf.set("spark.databricks.delta.write.txnAppId", pipeline)
-            conf.set("spark.databricks.delta.write.txnVersion", str(txn_version))
+        if entry.txn_version is not None:
+            conf.set("spark.databricks.delta.write.txnAppId", entry.pipeline)
+            conf.set("spark.databricks.delta.write.txnVersion", str(entry.txn_version))
         try:
             # the path, view and column names are the project's own, never user text
             result = self.spark.sql(
@@ -389,42 +384,29 @@ class ModelRegistry:
             self.mirror.sync(self)
         return version
 
-    def _row(
-        self,
-        candidate: Candidate,
-        pipeline: str,
-        strategy: str,
-        data_version: int,
-        status: str,
-        reason: str | None,
-        metrics: Mapping[str, float],
-        restored_from: int | None,
-        stored: StoredModel | None,
-    ) -> Any:
+    def _row(self, entry: NewVersion) -> Any:
         """One model version as a one-row DataFrame of the table's writable columns."""
-        if status not in (CHAMPION, REJECTED):
-            raise ValueError(f"status must be {CHAMPION!r} or {REJECTED!r}, got {status!r}")
-        stored = stored or self.store(candidate, f"v{data_version}")
-        model_class, payload = stored.model_class, stored.payload
+        candidate, data_version = entry.candidate, entry.data_version
+        stored = entry.stored or self.store(candidate, f"v{data_version}")
         first = min((c.data_version for c in candidate.cohorts), default=data_version)
         row = {
-            "pipeline": pipeline,
-            "strategy": strategy,
+            "pipeline": entry.pipeline,
+            "strategy": entry.strategy,
             "data_version": data_version,
             "first_data_version": first,
-            "status": status,
-            "reason": reason,
+            "status": entry.status,
+            "reason": entry.reason,
             "created_at": datetime.now(UTC).replace(tzinfo=None),
-            "model_class": model_class,
+            "model_class": stored.model_class,
             "spark_version": pyspark.__version__,
-            "model": bytearray(payload),
-            "model_sha256": hashlib.sha256(payload).hexdigest(),
+            "model": bytearray(stored.payload),
+            "model_sha256": hashlib.sha256(stored.payload).hexdigest(),
             "artifact": stored.artifact,
             "features": list(candidate.features),
             "tree_cohorts": list(candidate.tree_cohorts),
             "cohorts": [c.as_row() for c in candidate.cohorts],
-            "metrics": {k: float(v) for k, v in metrics.items()},
-            "restored_from": restored_from,
+            "metrics": {k: float(v) for k, v in entry.metrics.items()},
+            "restored_from": entry.restored_from,
         }
         schema = self._frame().select(*_WRITE_COLUMNS).schema
         return self.spark.createDataFrame([tuple(row[c] for c in _WRITE_COLUMNS)], schema)
@@ -436,17 +418,7 @@ class ModelRegistry:
         """
         record = self.record(model_version)
         before = self._frame().count()
-        self.append(
-            self.candidate(record),
-            pipeline=record.pipeline,
-            strategy=record.strategy,
-            data_version=record.data_version,
-            status=record.status,
-            reason=record.reason,
-            metrics=record.metrics,
-            txn_version=record.data_version,
-            stored=record.stored,
-        )
+        self.append(NewVersion.of(record, self.candidate(record), txn_version=record.data_version))
         return self._frame().count() - before
 
     @staticmethod
@@ -520,17 +492,15 @@ class ModelRegistry:
                 f"{', '.join(learned)}); serving it again would undo the erasure"
             )
         current = self.champion()
-        return self.promote(
+        entry = NewVersion.of(
+            original,
             self.candidate(original),
-            expected=current.model_version if current else None,
-            pipeline=original.pipeline,
-            strategy=original.strategy,
+            status=CHAMPION,
             data_version=current.data_version if current else original.data_version,
             reason=f"{reason}: model version {to_version} restored",
-            metrics=original.metrics,
             restored_from=to_version,
-            stored=original.stored,
         )
+        return self.promote(entry, expected=current.model_version if current else None)
 
     def commits(self) -> pd.DataFrame:
         """The models table's Delta history (version, operation), oldest first."""

@@ -22,6 +22,7 @@ from deploybook.retraining.registry import (
     MODELS,
     ModelRecord,
     ModelRegistry,
+    NewVersion,
     RegistryError,
     model_files,
     python_class,
@@ -127,19 +128,15 @@ def _candidate(model, keys=(1, 2)) -> Candidate:
     return Candidate(model, tuple(FEATURES), (cohort,), ("v1",) * model.getNumTrees)
 
 
+def _entry(candidate: Candidate, data_version: int, **more) -> NewVersion:
+    fields = {"status": "champion", "reason": None, "metrics": {}, **more}
+    return NewVersion(candidate, "p", "s", data_version, **fields)
+
+
 def test_a_replayed_write_adds_no_second_version(spark, tmp_path: Path, forests) -> None:
     registry = ModelRegistry(spark, str(tmp_path / "models")).create()
     for _ in range(2):
-        registry.append(
-            _candidate(forests[0]),
-            pipeline="p",
-            strategy="s",
-            data_version=3,
-            status="champion",
-            reason=None,
-            metrics={},
-            txn_version=3,
-        )
+        registry.append(_entry(_candidate(forests[0]), 3, txn_version=3))
     assert registry.replay(int(registry.summary()["model_version"].iloc[0])) == 0
     assert len(registry.summary()) == 1
     assert registry.last_data_version("p") == 3
@@ -152,16 +149,7 @@ def test_rollback_restores_the_exact_model_and_refuses_erased_rows(
 ) -> None:
     registry = ModelRegistry(spark, str(tmp_path / "models")).create()
     for version, model in enumerate(forests, start=1):
-        registry.append(
-            _candidate(model, keys=(version,)),
-            pipeline="p",
-            strategy="s",
-            data_version=version,
-            status="champion",
-            reason=None,
-            metrics={},
-            txn_version=version,
-        )
+        registry.append(_entry(_candidate(model, keys=(version,)), version, txn_version=version))
     with pytest.raises(RegistryError, match="learned rows erased since"):
         registry.rollback(1, erased={1})
     new = registry.rollback(1, erased={2})
@@ -185,24 +173,10 @@ def test_registry_errors_are_clear(spark, tmp_path: Path, forests) -> None:
     with pytest.raises(RegistryError, match="no model version 9"):
         registry.record(9)
     with pytest.raises(ValueError, match="status"):
-        registry.append(
-            _candidate(forests[0]),
-            pipeline="p",
-            strategy="s",
-            data_version=1,
-            status="maybe",
-            reason=None,
-            metrics={},
-        )
-    registry.append(
-        _candidate(forests[0]),
-        pipeline="p",
-        strategy="s",
-        data_version=1,
-        status="champion",
-        reason=None,
-        metrics={},
-    )
+        _entry(_candidate(forests[0]), 1, status="maybe")
+    with pytest.raises(ValueError, match="only a champion is promoted"):
+        registry.promote(_entry(_candidate(forests[0]), 1, status="rejected"), expected=None)
+    registry.append(_entry(_candidate(forests[0]), 1))
     record = registry.record(1)
     corrupt = ModelRecord(**{**record.__dict__, "payload": b"junk", "model_sha256": "0" * 64})
     with pytest.raises(RegistryError, match="corrupt"):

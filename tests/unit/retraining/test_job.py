@@ -15,7 +15,13 @@ from deploybook.retraining.backfill import backfill, challenge
 from deploybook.retraining.elec2 import FEATURES
 from deploybook.retraining.job import InjectedCrash, JobConfig, RetrainingJob
 from deploybook.retraining.lineage import Candidate
-from deploybook.retraining.registry import MODEL_WRITES, ChampionChanged, RegistryError
+from deploybook.retraining.registry import (
+    MODEL_WRITES,
+    ChampionChanged,
+    ModelRecord,
+    NewVersion,
+    RegistryError,
+)
 from deploybook.retraining.serving import latest_model, model_as_of, predict
 from deploybook.retraining.strategies import (
     ForestMerge,
@@ -157,19 +163,19 @@ def test_a_rollback_during_a_continuous_stream_survives_the_next_promotion(
     restored = registry.rollback(first.model_version)
     assert registry.champion_version() == restored
     registry_rows = len(registry.summary())
+
+    def by_hand(record: ModelRecord, reason: str) -> NewVersion:
+        return NewVersion.of(
+            record, registry.candidate(record), strategy="by hand", reason=reason, metrics={}
+        )
+
     with pytest.raises(ChampionChanged, match="not written"):
-        registry.promote(
-            registry.candidate(second), expected=second.model_version, pipeline="forest",
-            strategy="by hand", data_version=second.data_version, reason="stale", metrics={},
-        )  # fmt: skip
+        registry.promote(by_hand(second, "stale"), expected=second.model_version)
     assert len(registry.summary()) == registry_rows
 
     def promote(outcomes: list[object]) -> None:
         try:
-            outcomes.append(registry.promote(
-                registry.candidate(first), expected=restored, pipeline="forest",
-                strategy="by hand", data_version=first.data_version, reason="race", metrics={},
-            ))  # fmt: skip
+            outcomes.append(registry.promote(by_hand(first, "race"), expected=restored))
         except ChampionChanged:
             outcomes.append("refused")
 
