@@ -25,9 +25,11 @@ book: setup
 	@echo "open _build/html/index.html"
 
 # Every test but the extra report parameter sets (`matrix`), with coverage; the slowest shown.
+# Two workers: the Spark tests in one, in order, while the other runs the rest (tests/conftest.py).
 test: setup
 	@$(BIN)/deploybook prerequisites test
 	$(BIN)/pytest tests -m "not matrix and not environments" --durations=15 \
+		-n 2 --dist loadgroup --no-loadscope-reorder \
 		--cov=deploybook --cov-report=term --cov-fail-under=80 $(PYTEST_ARGS)
 
 # The extra report parameter sets, each executed and rendered (a CI job of its own).

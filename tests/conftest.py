@@ -1,4 +1,11 @@
-"""Shared fixtures: a Spark session for the whole run (one per machine is all 2 cores take)."""
+"""Shared fixtures: a Spark session for the whole run (one per machine is all 2 cores take).
+
+``make test`` runs the tests in two pytest-xdist workers (``--dist loadgroup``), in groups a
+worker runs whole and in order: every test that starts Spark in the group ``spark`` (so one
+worker holds the only Spark session), the report runs in ``reports`` (each default run
+executed once: ``report_run`` caches per worker), and every other module on its own. The
+two long groups are queued first.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,26 @@ import pytest
 from pyspark.sql import SparkSession
 
 from deploybook.spark import get_spark, stop_spark
+
+_FIRST = ("spark", "reports")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give each test its worker group (see the module docstring); the long groups first."""
+
+    def group(item: pytest.Item) -> str:
+        if item.get_closest_marker("spark") or "spark" in getattr(item, "fixturenames", ()):
+            return "spark"
+        if item.get_closest_marker("notebook"):
+            return "reports"
+        return item.nodeid.split("::")[0]
+
+    groups = {item.nodeid: group(item) for item in items}
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
+    rank = {name: position for position, name in enumerate(_FIRST)}
+    items.sort(key=lambda item: rank.get(groups[item.nodeid], len(rank)))  # stable otherwise
 
 
 @pytest.fixture(scope="session")
