@@ -29,7 +29,7 @@ book: setup
 test: setup
 	@$(BIN)/deploybook prerequisites test
 	$(BIN)/pytest tests -m "not matrix and not environments" --durations=15 \
-		-n 2 --dist loadgroup --no-loadscope-reorder \
+		-n 2 --dist loadscope --no-loadscope-reorder \
 		--cov=deploybook --cov-report=term --cov-fail-under=80 $(PYTEST_ARGS)
 
 # The extra report parameter sets, each executed and rendered (a CI job of its own).
