@@ -38,6 +38,7 @@ def worker_scope(nodeid: str) -> str:
     return "reports" if module.startswith("tests/notebooks/") else module
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, if installed
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Under ``--dist loadscope``, the scopes of :func:`worker_scope`."""
     if config.getvalue("dist") != "loadscope":
