@@ -241,7 +241,7 @@ def is_connect(spark: SparkSession) -> bool:
 
 
 def activate(spark: SparkSession) -> None:
-    """Make ``spark`` the active session of the calling thread, if it has none.
+    """Make a Spark Connect session the active session of the calling thread.
 
     A Spark Connect session is active per thread, and MLlib's readers on Connect find their
     session only there (``RemoteMLReader.load``), so a model loaded in a thread of its own
