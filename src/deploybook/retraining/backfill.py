@@ -25,6 +25,7 @@ from deploybook.retraining.registry import (
     RegistryError,
 )
 from deploybook.retraining.strategies import ChangeSet, FullRetrain, TrainingTable
+from deploybook.spark import short_error
 
 
 def backfill(
@@ -40,9 +41,12 @@ def backfill(
     table = TrainingTable(spark, training_path)
     try:
         rows = table.at(data_version)
+        # read the version's files (a count would come from the log): VACUUM, as an
+        # erasure's purge runs it, removes the files of every version before it
+        rows.agg(F.sum(KEY)).first()
     except Exception as exc:
         raise RegistryError(
-            f"cannot read {training_path} as of version {data_version}: {exc}"
+            f"cannot read {training_path} as of version {data_version}: {short_error(exc)}"
         ) from None
     empty = rows.limit(0)
     changes = ChangeSet(
@@ -87,8 +91,9 @@ def challenge(
 ) -> ChallengeResult:
     """Score ``candidate`` and the champion on the rows of ``newest`` the champion has not
     learned (all of them if its lineage does not list its rows); store the candidate as
-    champion or rejected.
+    champion or rejected. A candidate that learned a row an erasure removed is refused.
     """
+    registry.check_learned(candidate)
     champion = registry.champion()
     if champion is None:
         raise RegistryError(f"no champion in {registry.path} to challenge")

@@ -100,10 +100,15 @@ def late_event_rows_lost(spark: SparkSession, root: str, rows: pd.DataFrame) -> 
 
 def replay(spark: SparkSession, root: str) -> tuple[int, int]:
     """Both deliveries on ELEC2's first rows, in lakes under ``root``: the rows each lost
-    (split commit, late event).
+    (split commit, late event). The two lakes are dropped afterwards (files and all), so
+    that no copy of these rows outlives the count.
     """
     rows = load_elec2()[[KEY, *FEATURES, LABEL]]
-    return (
-        split_commit_rows_lost(spark, f"{root}/split-commit", rows),
-        late_event_rows_lost(spark, f"{root}/late-event", rows),
-    )
+    try:
+        return (
+            split_commit_rows_lost(spark, f"{root}/split-commit", rows),
+            late_event_rows_lost(spark, f"{root}/late-event", rows),
+        )
+    finally:
+        for database in ("delivery_split_commit", "delivery_late_event"):
+            spark.sql(f"DROP DATABASE IF EXISTS {database} CASCADE")

@@ -27,6 +27,7 @@ from deploybook.retraining.environments import (
     EnvironmentRun,
     Fingerprint,
 )
+from deploybook.retraining.erasure import ErasureRecord
 from deploybook.retraining.evaluation import accuracy_split
 from deploybook.retraining.expectations import UPSERT
 from deploybook.retraining.feed import feed_summary
@@ -383,6 +384,52 @@ def forgetting_figures(forgetting: pd.DataFrame) -> dict[str, Figure]:
             empty or (forgetting["cohorts still depending on them"] == 0).all()
         ),
         "forgetting_sentence": forgetting_sentence(forgetting),
+    }
+
+
+def erasure_sentence(record: ErasureRecord, remaining: Mapping[str, int] | None) -> str:
+    """What an independent scan of the lake's files found after the purge."""
+    if not record.keys:
+        return "This run's feed asked for no erasure, so the purge had nothing to remove."
+    if remaining is None:
+        return (
+            "The lake is not on a local file system, so pyarrow did not scan it here; run "
+            "with a local `lake_root` to check the purge."
+        )
+    if not remaining:
+        return (
+            "pyarrow, reading every Parquet file under the lake without Spark or the Delta "
+            "log, found no row of an erased key: not in a current file, an old one, or the "
+            "change feed."
+        )
+    return (
+        f"pyarrow, reading every Parquet file under the lake, still found {sum(remaining.values())}"
+        f" rows of erased keys in {len(remaining)} files: files younger than the "
+        f"{record.retain_hours:g}-hour retention window stay until it has passed."
+    )
+
+
+def erasure_figures(
+    record: ErasureRecord, remaining: Mapping[str, int] | None, refused: int
+) -> dict[str, Figure]:
+    """The erasure request carried out: what was purged and vacuumed, what is left, and the
+    model versions revoked and refused.
+    """
+    revoked = sum(len(v) for v in record.revoked.values())
+    return {
+        "erased_keys": len(record.keys),
+        "erasure_rows_purged": sum(record.deleted.values()),
+        "erasure_files_vacuumed": sum(record.files_vacuumed.values()),
+        "erasure_retain_hours": record.retain_hours,
+        "erased_rows_remaining": -1 if remaining is None else sum(remaining.values()),
+        "erasure_sentence": erasure_sentence(record, remaining),
+        "revoked_versions": revoked,
+        "tainted_versions_refused": refused,
+        "all_tainted_refused": refused == len(next(iter(record.revoked.values()), [])),
+        "erasure_serving_version": (
+            "none" if record.serving_version is None else record.serving_version
+        ),
+        "erasure_refitted": ", ".join(record.refitted_cohorts) or "none",
     }
 
 

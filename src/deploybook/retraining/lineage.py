@@ -34,6 +34,14 @@ class Cohort:
             return True
         return not set(keys).isdisjoint(self.row_ids)
 
+    def learned_any(self, keys: Collection[int], deleted_by: int) -> bool:
+        """Whether this cohort learned any of ``keys``, all deleted by table version
+        ``deleted_by``: a cohort without row lineage learned them if it is older.
+        """
+        if self.row_ids is None:
+            return bool(keys) and self.data_version < deleted_by
+        return self.saw_any(keys)
+
     def as_row(self) -> dict[str, Any]:
         """The cohort as a registry struct."""
         return {

@@ -33,6 +33,9 @@ class RetrainingParams(ReportParams):
     )
     lake_root: str = Field(description="location (path or URI) of every table; empty: default")
     mlflow_tracking_uri: str = Field(description="MLflow registry URI; empty: SQLite default")
+    erasure_retain_hours: float = Field(
+        ge=0, le=8760, description="hours of history VACUUM keeps after an erasure's purge"
+    )
     compare_environments: bool = Field(
         description="also run a small job on a standalone cluster and on Spark Connect"
     )

@@ -90,6 +90,15 @@ class ChampionChanged(RegistryError):
     """A promotion found another champion serving than the one it was judged against."""
 
 
+class RevokedModel(RegistryError):
+    """A model version learned a row erased since: it may not serve, be restored or promoted."""
+
+
+REVOKED_SCHEMA = (
+    "model_version BIGINT, erasure_id STRING, erased_keys ARRAY<BIGINT>, deleted_by BIGINT"
+)
+
+
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # the zip timestamp of every entry: same files, same bytes
 
 
@@ -319,6 +328,74 @@ class ModelRegistry:
         """Whether the models table has been created."""
         return is_delta_table(self.spark, self.path)
 
+    @property
+    def revocations(self) -> str:
+        """The table of model versions revoked by erasures, and the keys each erasure named."""
+        return f"{self.path}-revoked"
+
+    def revoke(self, erasure_id: str, keys: Collection[int], deleted_by: int) -> list[int]:
+        """Revoke every version that learned any of ``keys`` (an erasure request, deleted
+        from the training table by version ``deleted_by``); the versions revoked, oldest
+        first. The keys are kept (ids, no values) so that a candidate fitted later on the
+        old rows is refused too (:meth:`check_learned`).
+        """
+        erased = sorted({int(k) for k in keys})
+        versions = [
+            r.model_version
+            for r in self.records()
+            if any(c.learned_any(erased, deleted_by) for c in r.cohorts)
+        ]
+        rows: list[tuple[int | None, str, list[int], int]] = [
+            (v, erasure_id, erased, deleted_by) for v in versions
+        ] or [(None, erasure_id, erased, deleted_by)]
+        self.spark.createDataFrame(rows, REVOKED_SCHEMA).coalesce(1).write.format("delta").mode(
+            "append"
+        ).save(self.revocations)
+        return versions
+
+    def _revocations(self) -> pd.DataFrame:
+        if not is_delta_table(self.spark, self.revocations):
+            return pd.DataFrame(
+                columns=["model_version", "erasure_id", "erased_keys", "deleted_by"]
+            )
+        return self.spark.read.format("delta").load(self.revocations).toPandas()
+
+    def revoked(self) -> dict[int, str]:
+        """Revoked model version to the erasure that revoked it."""
+        rows = self._revocations().dropna(subset=["model_version"])
+        pairs = zip(rows["model_version"], rows["erasure_id"], strict=True)
+        return {int(v): str(e) for v, e in pairs}
+
+    def check_servable(self, record: ModelRecord) -> None:
+        """Raise :class:`RevokedModel` if an erasure revoked ``record``'s version."""
+        erasure = self.revoked().get(record.model_version)
+        if erasure is not None:
+            raise RevokedModel(
+                f"model version {record.model_version} of {self.path} learned rows that "
+                f"erasure {erasure} removed: it may not serve again"
+            )
+
+    def check_learned(self, candidate: Candidate) -> None:
+        """Raise :class:`RevokedModel` if ``candidate`` learned a row an erasure removed."""
+        erasures = self._revocations().drop_duplicates("erasure_id")
+        touched = [
+            cohort
+            for keys, deleted_by in zip(
+                erasures["erased_keys"], erasures["deleted_by"], strict=True
+            )
+            for cohort in candidate.cohorts
+            if cohort.learned_any([int(k) for k in keys], int(deleted_by))
+        ]
+        if touched:
+            raise RevokedModel(
+                f"the candidate learned erased rows (cohorts "
+                f"{', '.join(c.cohort_id for c in touched)}): it may not be stored in {self.path}"
+            )
+
+    def records(self) -> list[ModelRecord]:
+        """Every version, with its lineage, oldest first."""
+        return [ModelRecord.from_row(r) for r in self._frame().orderBy("model_version").collect()]
+
     def _frame(self) -> Any:
         if not self.exists():
             raise RegistryError(f"no models table at {self.path}: run a retraining job first")
@@ -485,6 +562,7 @@ class ModelRegistry:
         learned any of them is refused. Returns the new model version.
         """
         original = self.record(to_version)
+        self.check_servable(original)
         learned = [c.cohort_id for c in original.cohorts if c.saw_any(erased)]
         if learned:
             raise RegistryError(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,8 +24,9 @@ from pyspark.sql import functions as F
 
 from deploybook.retraining import serving
 from deploybook.retraining.elec2 import FEATURES, load_elec2
+from deploybook.retraining.erasure import ErasureRecord, erase, local_folder, rows_with_keys
 from deploybook.retraining.evaluation import table_growth, version_metrics
-from deploybook.retraining.expectations import rule_counts, rules_for
+from deploybook.retraining.expectations import DELETE, OP, rule_counts, rules_for
 from deploybook.retraining.features import KEY, LABEL
 from deploybook.retraining.feed import NEW_FEATURE, FeedConfig, build_feed, expected_rows, land
 from deploybook.retraining.job import InjectedCrash, JobConfig, RetrainingJob, VersionReport
@@ -44,6 +45,7 @@ from deploybook.retraining.registry import (
     ModelRecord,
     ModelRegistry,
     RegistryError,
+    RevokedModel,
 )
 from deploybook.retraining.sdp import PipelineRun, run_pipeline, write_project
 from deploybook.retraining.strategies import Mode, make_strategy
@@ -154,6 +156,7 @@ class Scenario:
             for mode in MODES
             if shadow or mode == self.serving_mode
         }
+        self.others: dict[str, RetrainingJob] = {}  # pipelines added with pipeline()
         self.landed = 0
         self.cycles: list[CycleReport] = []
 
@@ -164,7 +167,9 @@ class Scenario:
 
     def pipeline(self, name: str, estimator: Estimator, *, starting_version: int) -> RetrainingJob:
         """Another retraining pipeline over the same training table (e.g. a non-forest model)."""
-        return self._pipeline(name, estimator, "incremental", starting_version=starting_version)
+        job = self._pipeline(name, estimator, "incremental", starting_version=starting_version)
+        self.others[name] = job
+        return job
 
     def _pipeline(
         self,
@@ -199,6 +204,45 @@ class Scenario:
             mirror=mirror,
         )
         return RetrainingJob(self.spark, self.lake.training, strategy, config)
+
+    def erasure_requests(self) -> set[int]:
+        """The keys the landed feed asked to erase (its DELETE events)."""
+        events = pd.concat(self.feed[: self.landed])
+        return {int(k) for k in events.loc[events[OP] == DELETE, KEY]}
+
+    def erase(self, *, retain_hours: float) -> ErasureRecord:
+        """Carry out the feed's erasure requests physically: purge, VACUUM, revoke the model
+        versions of every stored pipeline that learned them (the serving one first).
+        """
+        stored = [self.jobs[self.serving_mode], *self.others.values()]
+        return erase(
+            self.spark,
+            self.lake,
+            self.erasure_requests(),
+            {job.config.pipeline: job.registry for job in stored},
+            erasure_id=f"erasure-{self.landed}",
+            retain_hours=retain_hours,
+        )
+
+    def rows_remaining(self, keys: Collection[int]) -> dict[str, int] | None:
+        """Parquet files under the lake still holding rows of ``keys``, read with pyarrow
+        (None if the lake is not on a local file system).
+        """
+        folder = local_folder(self.root)
+        return None if folder is None else rows_with_keys(folder, keys)
+
+    def refused_versions(self, record: ErasureRecord) -> int:
+        """How many of the serving pipeline's revoked model versions a rollback refuses (a
+        version not refused would be restored: the count is a check that can fail).
+        """
+        registry = self.registry()
+        refused = 0
+        for version in record.revoked.get(self.jobs[self.serving_mode].config.pipeline, []):
+            try:
+                registry.rollback(version, reason="erasure check")
+            except RevokedModel:
+                refused += 1
+        return refused
 
     def erased_since(self, data_version: int) -> set[int]:
         """Keys deleted from the training table after ``data_version``."""

@@ -49,6 +49,7 @@ class ServedModel:
 def _served(registry: ModelRegistry, record: ModelRecord | None, what: str) -> ServedModel:
     if record is None:
         raise RegistryError(f"no champion in {registry.path} {what}")
+    registry.check_servable(record)  # a version an erasure revoked never serves
     return ServedModel(record, registry.model(record))
 
 

@@ -14,6 +14,7 @@ from deploybook.retraining.environments import (
     Fingerprint,
     Step,
 )
+from deploybook.retraining.erasure import ErasureRecord
 from deploybook.retraining.figures import (
     accuracy_claims,
     backfill_sentence,
@@ -24,6 +25,8 @@ from deploybook.retraining.figures import (
     drift_sentence,
     environment_figures,
     environment_table,
+    erasure_figures,
+    erasure_sentence,
     evolution_figures,
     first_job_figures,
     forgetting_figures,
@@ -299,3 +302,23 @@ def test_logistic_figures_read_the_pair() -> None:
     f = logistic_figures(pair, 61.6)
     assert f == {"logistic_versions": 3, "accuracy_logistic": 0.7,
                  "accuracy_forest_same_weeks": 0.75, "run_seconds": 62}  # fmt: skip
+
+
+def _erasure(keys: tuple[int, ...], revoked: list[int]) -> ErasureRecord:
+    return ErasureRecord(
+        "e", keys, 0.0, {"landing": 2}, {"landing": 3}, {"landing": 1}, {"p": revoked}, (), 7
+    )
+
+
+def test_the_erasure_sentence_follows_the_scan() -> None:
+    """Reference: the scan's result as given here by hand (none left, some left, no scan)."""
+    clean = erasure_figures(_erasure((1, 2), [3, 4]), {}, refused=2)
+    assert clean["erased_rows_remaining"] == 0
+    assert "found no row of an erased key" in clean["erasure_sentence"]
+    assert clean["all_tainted_refused"] is True
+    left = erasure_figures(_erasure((1, 2), [3, 4]), {"a.parquet": 2}, refused=1)
+    assert left["erased_rows_remaining"] == 2
+    assert "still found 2 rows" in left["erasure_sentence"]
+    assert left["all_tainted_refused"] is False
+    assert "no erasure" in erasure_sentence(_erasure((), []), {})
+    assert "did not scan" in erasure_sentence(_erasure((1,), []), None)

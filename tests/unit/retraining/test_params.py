@@ -22,6 +22,7 @@ GOOD = {
     "spark_master": "",
     "lake_root": "",
     "mlflow_tracking_uri": "",
+    "erasure_retain_hours": 0.0,
     "compare_environments": False,
 }
 

@@ -1,0 +1,118 @@
+"""An erasure request carried out physically: no file under the lake keeps an erased row,
+and no model version that learned one serves, is restored or is promoted again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from pyspark.ml.classification import RandomForestClassifier
+from pyspark.sql import SparkSession
+
+from deploybook.reports import defaults
+from deploybook.retraining.backfill import backfill, challenge
+from deploybook.retraining.lake_root import lake_uri
+from deploybook.retraining.lineage import Candidate, Cohort
+from deploybook.retraining.mirror import sqlite_uri
+from deploybook.retraining.params import RetrainingParams
+from deploybook.retraining.registry import RegistryError, RevokedModel
+from deploybook.retraining.scenario import Scenario
+from deploybook.retraining.serving import latest_model, model_as_of
+
+pytestmark = pytest.mark.spark
+
+SMALL = {
+    "batch_rows": 200,  # batch 2 settles: round(0.002 * 200 * 4) = 2 erasure requests
+    "batches": 4,
+    "trees_per_update": 3,
+    "max_trees": 6,
+    "max_depth": 4,
+    "fail_at_batch": -1,
+    "new_feature_at": -1,
+}
+
+
+def _rows_with(folder: Path, keys: set[int]) -> dict[str, int]:
+    """Every Parquet file under ``folder`` read with pyarrow alone (no Spark, no Delta log):
+    file to the number of its rows whose ``row_id`` is one of ``keys``."""
+    found = {}
+    for path in folder.rglob("*.parquet"):
+        table = pq.read_table(path)
+        if "row_id" in table.column_names:
+            hits = sum(1 for k in table.column("row_id").to_pylist() if k in keys)
+            if hits:
+                found[str(path.relative_to(folder))] = hits
+    return found
+
+
+@pytest.fixture(scope="module")
+def erased(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory):
+    work = tmp_path_factory.mktemp("erasure")
+    params = RetrainingParams.validate_values({**defaults("dlt_retraining"), **SMALL})
+    root = work / "lake"
+    scenario = Scenario(
+        spark, params, lake_uri("", root), work, sqlite_uri(work / "mlflow"), shadow=False
+    )
+    scenario.cycle(3)
+    keys = scenario.erasure_requests()
+    before = _rows_with(root, keys)
+    record = scenario.erase(retain_hours=0)
+    return scenario, root, keys, before, record
+
+
+def test_no_parquet_file_under_the_lake_keeps_an_erased_row(erased) -> None:
+    """Reference: pyarrow reading every Parquet file under the lake root directly, so old
+    files and ``_change_data`` count even though no Delta snapshot lists them. Before the
+    purge the same scan finds the rows (the training table's DELETE alone removed none)."""
+    _scenario, root, keys, before, record = erased
+    assert keys
+    assert record.keys == tuple(sorted(keys))
+    assert sum(before.values()) > len(keys)  # landing, clean_events, old training files, CDF
+    assert _rows_with(root, keys) == {}
+    assert record.deleted["landing"] > 0
+    assert record.purge_commits["landing"] is not None
+    assert sum(record.files_vacuumed.values()) > 0
+
+
+def test_the_deployment_keeps_running_after_a_purge(erased, spark: SparkSession) -> None:
+    """Reference: the training table Spark reads back against the rows the landed feed
+    should produce (pandas, :meth:`Scenario.expected_training`), and the erased keys."""
+    scenario, _root, keys, _, record = erased
+    report = scenario.cycle(4)  # the streams skip the purge commits upstream
+    assert report.applied == [3]
+    training = scenario.training()
+    expected = scenario.expected_training()
+    assert sorted(training["row_id"]) == sorted(expected["row_id"])
+    assert not keys & set(training["row_id"])
+    served = latest_model(spark, scenario.registry().path)
+    assert (
+        served.version not in record.revoked[scenario.jobs[scenario.serving_mode].config.pipeline]
+    )
+
+
+def test_a_revoked_version_is_refused_everywhere(erased, spark: SparkSession) -> None:
+    """Reference: each model version's own recorded row lineage against the erased keys,
+    read from the models table afresh (a version that saw a key must be among the revoked)."""
+    scenario, _, keys, _, record = erased
+    registry = scenario.registry()
+    revoked = record.revoked[scenario.jobs[scenario.serving_mode].config.pipeline]
+    saw = [r.model_version for r in registry.records() if any(c.saw_any(keys) for c in r.cohorts)]
+    assert revoked
+    assert set(saw) <= set(revoked)
+    for version in revoked:
+        with pytest.raises(RevokedModel, match=f"model version {version}"):
+            registry.rollback(version)
+    first = registry.record(revoked[0])
+    if first.status == "champion":
+        with pytest.raises(RevokedModel):
+            model_as_of(spark, registry.path, first.data_version)
+    tainted = Candidate(
+        registry.model(first), first.features,
+        (Cohort("handmade", 0, 0, "new", first.features, 1, tuple(sorted(keys))),),
+    )  # fmt: skip
+    rows = spark.read.format("delta").load(scenario.lake.training)
+    with pytest.raises(RevokedModel, match="handmade"):
+        challenge(registry, tainted, rows, tolerance=0.02, reason="test")
+    with pytest.raises(RegistryError, match="as of version 1"):  # its files are vacuumed
+        backfill(spark, scenario.lake.training, 1, RandomForestClassifier(maxDepth=2))
