@@ -86,6 +86,10 @@ def _check_common(figures: dict, batches: int) -> None:
     assert figures["mlflow_matches_delta"] is True
     assert figures["mlflow_alias_on_newest"] is True
     assert figures["mlflow_registered_versions"] == figures["delta_champions"]
+    # pyarrow's scan of every Parquet file under the lake after the purge (erasure.py), and
+    # rollback tried on each revoked model version
+    assert figures["erased_rows_remaining"] == 0
+    assert figures["tainted_versions_refused"] == figures["revoked_versions"]
     assert figures["environments_compared"] is False
     assert figures["cluster_matches_local"] is False  # not compared: never claimed
 
@@ -105,6 +109,10 @@ def _check_prose(run: Any) -> None:
     lost = f["split_commit_rows_lost"] + f["late_event_rows_lost"]
     assert ("Neither lost a row" in prose) is (lost == 0)
     assert f"the gate {f['backfill_verdict']}" in prose
+    assert ("found no row of an erased key" in prose) is (
+        f["erased_keys"] > 0 and f["erased_rows_remaining"] == 0
+    )
+    assert ("a revoked model could serve again" in prose) is (not f["all_tainted_refused"])
 
 
 def test_the_default_run(run_of: RunOf) -> None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
 from pyspark.ml import Estimator, Model
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from deploybook.retraining.features import KEY, assemble, feature_columns
-from deploybook.retraining.gate import GateDecision, decide
+from deploybook.retraining.gate import GateDecision, PairedScores, decide
 from deploybook.retraining.lineage import Candidate
 from deploybook.retraining.registry import (
     CHALLENGE,
@@ -73,12 +74,10 @@ class ChallengeResult:
     model_version: int
 
 
-def _accuracy(features: tuple[str, ...], model: Model, rows: DataFrame) -> float:
+def _right(features: tuple[str, ...], model: Model, rows: DataFrame) -> pd.DataFrame:
+    """Per row: the key and whether ``model`` predicted its label."""
     scored = model.transform(assemble(rows, features))
-    row = scored.agg(F.avg((F.col("prediction") == F.col("label")).cast("double"))).first()
-    if row is None or row[0] is None:
-        raise ValueError("no labelled rows the champion has not learned to judge the challenger on")
-    return float(row[0])
+    return scored.select(KEY, (F.col("prediction") == F.col("label")).alias("right")).toPandas()
 
 
 def challenge(
@@ -101,24 +100,25 @@ def challenge(
     if learned:
         keys = newest.sparkSession.createDataFrame([(k,) for k in sorted(learned)], f"{KEY} long")
         newest = newest.join(F.broadcast(keys), KEY, "left_anti")
-    mine = _accuracy(candidate.features, candidate.model, newest)
-    theirs = _accuracy(champion.features, registry.model(champion), newest)
+    mine = _right(candidate.features, candidate.model, newest)
+    if mine.empty:
+        raise ValueError("no labelled rows the champion has not learned to judge the challenger on")
+    theirs = _right(champion.features, registry.model(champion), newest)
+    both = mine.merge(theirs, on=KEY, suffixes=("_new", "_old"), validate="one_to_one")
+    scores = PairedScores.of(list(both["right_new"]), list(both["right_old"]))
     decision = decide(
-        has_champion=True,
-        has_challenger=True,
-        must_forget=False,
-        challenger_accuracy=mine,
-        reference_accuracy=theirs,
+        has_champion=True, has_challenger=True, must_forget=False, scores=scores,
         tolerance=tolerance,
-    )
+    )  # fmt: skip
+    mine_accuracy, theirs_accuracy = scores.challenger_accuracy, scores.champion_accuracy
     note = f"{reason}: {decision.reason}"
     entry = NewVersion(
         candidate, champion.pipeline, CHALLENGE, champion.data_version, decision.status, note,
-        {"challenger_accuracy": mine, "reference_accuracy": theirs},
+        {"challenger_accuracy": mine_accuracy, "reference_accuracy": theirs_accuracy},
     )  # fmt: skip
     if decision.status == CHAMPION:  # only over the champion it was judged against
         version = registry.promote(entry, expected=champion.model_version)
     else:
         registry.append(entry)
         version = int(registry.summary()["model_version"].max())
-    return ChallengeResult(decision, mine, theirs, version)
+    return ChallengeResult(decision, mine_accuracy, theirs_accuracy, version)

@@ -50,7 +50,7 @@ class ErasureRecord:
             {
                 "table": table,
                 "rows deleted": self.deleted[table],
-                "purge commit": self.purge_commits[table],
+                "purge commit": "none" if (v := self.purge_commits[table]) is None else v,
                 "files vacuumed": self.files_vacuumed[table],
             }
             for table in self.deleted

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from importlib.metadata import version
+from statistics import median
 from typing import Any
 
 import pandas as pd
@@ -31,6 +32,7 @@ from deploybook.retraining.erasure import ErasureRecord
 from deploybook.retraining.evaluation import accuracy_split
 from deploybook.retraining.expectations import UPSERT
 from deploybook.retraining.feed import feed_summary
+from deploybook.retraining.gate import MIN_ROWS
 from deploybook.retraining.job import VersionReport
 from deploybook.retraining.lineage import Candidate
 from deploybook.retraining.mllib_api import methods
@@ -413,9 +415,9 @@ def erasure_figures(
     record: ErasureRecord, remaining: Mapping[str, int] | None, refused: int
 ) -> dict[str, Figure]:
     """The erasure request carried out: what was purged and vacuumed, what is left, and the
-    model versions revoked and refused.
+    serving pipeline's model versions revoked and refused.
     """
-    revoked = sum(len(v) for v in record.revoked.values())
+    revoked = next(iter(record.revoked.values()), [])  # the serving pipeline's
     return {
         "erased_keys": len(record.keys),
         "erasure_rows_purged": sum(record.deleted.values()),
@@ -423,9 +425,9 @@ def erasure_figures(
         "erasure_retain_hours": record.retain_hours,
         "erased_rows_remaining": -1 if remaining is None else sum(remaining.values()),
         "erasure_sentence": erasure_sentence(record, remaining),
-        "revoked_versions": revoked,
+        "revoked_versions": len(revoked),
         "tainted_versions_refused": refused,
-        "all_tainted_refused": refused == len(next(iter(record.revoked.values()), [])),
+        "all_tainted_refused": refused == len(revoked),
         "erasure_serving_version": (
             "none" if record.serving_version is None else record.serving_version
         ),
@@ -437,9 +439,39 @@ def backfill_sentence(verdict: ChallengeResult) -> str:
     """The gate's verdict on the backfilled forest, with what the scores say."""
     if verdict.decision.status == REJECTED:
         return "rejected it: the market of a few months ago is not today's"
+    if not verdict.decision.judged:
+        return f"promoted it without a verdict: {verdict.decision.reason}"
     if verdict.challenger_accuracy >= verdict.champion_accuracy:
         return "promoted it: on these rows the old market's forest did at least as well"
-    return "promoted it: it is worse, but by no more than the tolerance"
+    return "promoted it: it scored lower, but not clearly by more than the tolerance"
+
+
+def gate_sentence(reports: Sequence[VersionReport]) -> str:
+    """How many weekly challengers the gate judged, on how many rows, and what it found."""
+    rows = [r.metrics["gate_rows"] for r in reports if "gate_rows" in r.metrics]
+    judged = [r for r in reports if r.metrics.get("gate_rows", 0) >= MIN_ROWS]
+    few = len(rows) - len(judged)
+    if not rows:
+        return "No weekly challenger met a champion on holdout rows in this run."
+    sentences = []
+    if judged:
+        widths = [
+            100 * (m["gate_upper_bound"] - m["challenger_accuracy"] + m["reference_accuracy"])
+            for m in (r.metrics for r in judged)
+        ]
+        rejected = sum(r.worse for r in reports)
+        sentences.append(
+            f"The gate judged {len(judged)} weekly challengers on a median of "
+            f"{median(rows):.0f} holdout rows, where the interval reaches a median of "
+            f"{median(widths):.1f} points above the observed difference, and rejected "
+            f"{rejected} of them."
+        )
+    if few:
+        sentences.append(
+            f"{few} weeks had fewer than {MIN_ROWS} holdout rows, too few to judge: their "
+            "challengers were promoted."
+        )
+    return " ".join(sentences)
 
 
 def gate_figures(
@@ -454,6 +486,8 @@ def gate_figures(
         "holdout_share": holdout_fraction,
         "tolerance_points": 100 * params.tolerance,
         "rejected_challengers": sum(r.worse for r in reports),
+        "gate_min_rows": MIN_ROWS,
+        "gate_sentence": gate_sentence(reports),
         "backfill_version": backfill_version,
         "backfill_accuracy": verdict.challenger_accuracy,
         "challenge_champion_accuracy": verdict.champion_accuracy,

@@ -33,7 +33,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from deploybook.retraining.features import KEY, assemble, feature_columns, holdout_keys
-from deploybook.retraining.gate import decide
+from deploybook.retraining.gate import PairedScores, decide
 from deploybook.retraining.lake_root import is_delta_table
 from deploybook.retraining.lineage import Candidate
 from deploybook.retraining.registry import (
@@ -99,11 +99,19 @@ class VersionReport:
     worse: bool = False  # the gate found the challenger worse than its tolerance allows
 
 
-def _accuracy(frame: Any, keys: set[int] | None = None) -> float | None:
-    rows = frame if keys is None else frame[frame[KEY].isin(keys)]
-    if rows.empty:
+def _accuracy(frame: Any) -> float | None:
+    if frame.empty:
         return None
-    return float((rows["prediction"] == rows["label"]).mean())
+    return float((frame["prediction"] == frame["label"]).mean())
+
+
+def _paired(challenger: Any, champion: Any) -> PairedScores:
+    """Paired scores from two models' predictions (KEY, label, prediction) on the same rows."""
+    both = challenger.merge(champion, on=KEY, suffixes=("_new", "_old"), validate="one_to_one")
+    return PairedScores.of(
+        list(both["prediction_new"] == both["label_new"]),
+        list(both["prediction_old"] == both["label_old"]),
+    )
 
 
 def _predict(candidate: Candidate, rows: DataFrame) -> Any:
@@ -341,7 +349,7 @@ class RetrainingJob:
             "updated": len(changes.updated),
         }
         holdout = set(changes.holdout_keys)
-        reference_accuracy = None
+        reference = None  # the champion's predictions on the holdout
         inserts = changes.train.where(~F.col(KEY).isin(list(changes.updated))).unionByName(
             changes.holdout
         )
@@ -351,26 +359,26 @@ class RetrainingJob:
             if prequential is not None:
                 metrics["prequential_accuracy"] = prequential
                 metrics["prequential_rows"] = float(len(scored))
-            reference_accuracy = _accuracy(scored, holdout)
+            reference = scored[scored[KEY].isin(holdout)]
 
         proposal = self.strategy.propose(champion, changes, self.table)
         metrics["update_seconds"] = proposal.seconds
         challenger = proposal.challenger
-        challenger_accuracy = None
-        if challenger is not None and holdout:
-            challenger_accuracy = _accuracy(_predict(challenger, changes.holdout))
+        scores = None
+        if challenger is not None and reference is not None and not reference.empty:
+            scores = _paired(_predict(challenger, changes.holdout), reference)
         decision = decide(
             has_champion=champion is not None,
             has_challenger=challenger is not None,
             must_forget=proposal.must_forget,
-            challenger_accuracy=challenger_accuracy,
-            reference_accuracy=reference_accuracy,
+            scores=scores,
             tolerance=self.config.tolerance,
         )
-        if challenger_accuracy is not None:
-            metrics["challenger_accuracy"] = challenger_accuracy
-        if reference_accuracy is not None:
-            metrics["reference_accuracy"] = reference_accuracy
+        if scores is not None:
+            metrics["challenger_accuracy"] = scores.challenger_accuracy
+            metrics["reference_accuracy"] = scores.champion_accuracy
+            metrics["gate_rows"] = float(scores.rows)
+            metrics["gate_upper_bound"] = scores.upper_bound()
         stored, status, reason = challenger, decision.status, decision.reason
         if decision.needs_repair:
             if proposal.repaired is not None:

@@ -121,6 +121,13 @@ def _seed(base: int, *parts: object) -> int:
     return zlib.crc32(repr((base, *parts)).encode()) & 0x7FFFFFFF
 
 
+def cohort_seed(base: int, cohort_id: str) -> int:
+    """The seed a forest cohort is fitted with: the pipeline's seed and the cohort's id (so
+    its recorded rows and this seed refit the same trees).
+    """
+    return _seed(base, cohort_id)
+
+
 def fit(
     estimator: Estimator,
     frame: DataFrame,
@@ -274,7 +281,7 @@ class ForestMerge:
             self.estimator,
             rows,
             cohort.features,
-            _seed(self.seed, cohort.cohort_id),
+            cohort_seed(self.seed, cohort.cohort_id),
             cache=cache,
             numTrees=cohort.n_trees,
         )

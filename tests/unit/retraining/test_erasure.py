@@ -8,7 +8,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from pyspark.ml.classification import RandomForestClassifier
+from pyspark.ml.feature import VectorAssembler
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
 
 from deploybook.reports import defaults
 from deploybook.retraining.backfill import backfill, challenge
@@ -19,6 +21,9 @@ from deploybook.retraining.params import RetrainingParams
 from deploybook.retraining.registry import RegistryError, RevokedModel
 from deploybook.retraining.scenario import Scenario
 from deploybook.retraining.serving import latest_model, model_as_of
+from deploybook.retraining.strategies import cohort_seed
+
+from .conftest import SmallLake
 
 pytestmark = pytest.mark.spark
 
@@ -116,3 +121,43 @@ def test_a_revoked_version_is_refused_everywhere(erased, spark: SparkSession) ->
         challenge(registry, tainted, rows, tolerance=0.02, reason="test")
     with pytest.raises(RegistryError, match="as of version 1"):  # its files are vacuumed
         backfill(spark, scenario.lake.training, 1, RandomForestClassifier(maxDepth=2))
+
+
+def _tree_shapes(model) -> list[str]:
+    """Each tree's splits and leaves (its debug text without the uid line)."""
+    return [tree.toDebugString.split("\n", 1)[1] for tree in model.trees]
+
+
+def test_a_cohort_refitted_from_its_recorded_keys_and_seed_has_the_same_trees(
+    spark: SparkSession, small_lake: SmallLake
+) -> None:
+    """Reference: the training table itself, read at the cohort's version for the keys its
+    lineage records, fitted here with MLlib's own VectorAssembler and RandomForestClassifier
+    (the rows hash-partitioned by key and sorted, as the pipeline promises). The trees come
+    out the same as the stored model's trees of that cohort, so the lineage names the rows
+    a model learned, which is what revoking a model after an erasure relies on."""
+    small_lake.insert(0, 120)
+    job = small_lake.job()
+    job.run()
+    small_lake.insert(120, 60)
+    job.run()
+    record = job.registry.champion()
+    cohort = next(c for c in record.cohorts if c.kind == "new" and c.row_ids)
+    rows = (
+        spark.read.format("delta").option("versionAsOf", cohort.trained_at)
+        .load(small_lake.lake.training).where(F.col("row_id").isin(list(cohort.row_ids)))
+    )  # fmt: skip
+    data = (
+        VectorAssembler(inputCols=list(cohort.features), outputCol="features")
+        .transform(rows.withColumn("label", F.col("target").cast("double")))
+        .repartition(int(spark.conf.get("spark.sql.shuffle.partitions")), "row_id")
+        .sortWithinPartitions("row_id")
+        .select("features", "label")
+    )
+    refit = RandomForestClassifier(
+        maxDepth=4, numTrees=cohort.n_trees, seed=cohort_seed(1, cohort.cohort_id)
+    ).fit(data)
+    stored = job.registry.model(record)
+    mine = [i for i, c in enumerate(record.tree_cohorts) if c == cohort.cohort_id]
+    assert len(mine) == cohort.n_trees
+    assert _tree_shapes(refit) == [_tree_shapes(stored)[i] for i in mine]

@@ -30,6 +30,7 @@ from deploybook.retraining.figures import (
     evolution_figures,
     first_job_figures,
     forgetting_figures,
+    gate_sentence,
     logistic_figures,
     middle_version,
     quarantine_figures,
@@ -40,6 +41,7 @@ from deploybook.retraining.figures import (
     time_travel_figures,
 )
 from deploybook.retraining.gate import GateDecision
+from deploybook.retraining.job import VersionReport
 from deploybook.retraining.params import RetrainingParams
 from deploybook.retraining.scenario import CycleReport
 from deploybook.retraining.sdp import PipelineRun
@@ -168,15 +170,43 @@ def test_forgetting_is_claimed_only_when_every_update_forgot() -> None:
     assert "no update of this run erased or corrected" in str(none["forgetting_sentence"])
 
 
-def _verdict(status: str, challenger: float, champion: float) -> ChallengeResult:
-    decision = GateDecision(status == "champion", False, status, "", worse=status == "rejected")
+def _verdict(
+    status: str, challenger: float, champion: float, *, judged: bool = True
+) -> ChallengeResult:
+    decision = GateDecision(
+        status == "champion", False, status, "12 holdout rows", status == "rejected", judged
+    )
     return ChallengeResult(decision, challenger, champion, 9)
 
 
 def test_the_backfill_verdict_follows_the_gate_and_the_scores() -> None:
     assert backfill_sentence(_verdict("rejected", 0.6, 0.8)).startswith("rejected it")
     assert "at least as well" in backfill_sentence(_verdict("champion", 0.81, 0.8))
-    assert "worse, but by no more than" in backfill_sentence(_verdict("champion", 0.79, 0.8))
+    assert "scored lower, but not clearly" in backfill_sentence(_verdict("champion", 0.79, 0.8))
+    unjudged = backfill_sentence(_verdict("champion", 0.5, 0.8, judged=False))
+    assert unjudged == "promoted it without a verdict: 12 holdout rows"
+
+
+def _report(rows: float, challenger: float, champion: float, upper: float) -> VersionReport:
+    metrics = {"gate_rows": rows, "challenger_accuracy": challenger,
+               "reference_accuracy": champion, "gate_upper_bound": upper}  # fmt: skip
+    return VersionReport(1, 1, "champion", True, "", metrics, upper < -0.02)
+
+
+def test_the_gate_sentence_counts_judged_and_unjudged_weeks() -> None:
+    """Reference: the weekly metrics written by hand: two weeks judged (60 and 80 rows,
+    one clearly worse) and one of 12 rows."""
+    reports = [
+        _report(60, 0.80, 0.80, 0.05),
+        _report(80, 0.60, 0.80, -0.10),
+        _report(12, 0.50, 0.90, 0.0),
+    ]
+    sentence = gate_sentence(reports)
+    assert "judged 2 weekly challengers on a median of 60 holdout rows" in sentence
+    assert "a median of 7.5 points above" in sentence  # 5 and 10 points
+    assert "rejected 1 of them" in sentence
+    assert "1 weeks had fewer than 30 holdout rows" in sentence
+    assert gate_sentence([]) == "No weekly challenger met a champion on holdout rows in this run."
 
 
 def test_settlement_costs_are_none_without_settlement_weeks() -> None:

@@ -99,7 +99,7 @@ def test_a_crash_after_writing_resumes_without_duplicates(small_lake: SmallLake)
 def test_the_gate_rejects_a_stale_challenger_and_rollback_restores(small_lake: SmallLake) -> None:
     spark = small_lake.spark
     for start in (0, 4000, 8000, 12000):
-        small_lake.insert(start, 80)
+        small_lake.insert(start, 160)  # a holdout of 32 rows: enough for the gate to judge
     job = small_lake.job()
     job.run()
     champion = job.registry.champion()
