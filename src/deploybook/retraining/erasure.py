@@ -83,7 +83,9 @@ def _latest(spark: SparkSession, table: str) -> int:
 
 def _deleted_by(spark: SparkSession, training: str, keys: Collection[int]) -> int:
     """The training-table version by which every one of ``keys`` was deleted (the newest
-    version if a key was never deleted there: the purge will delete it).
+    version if a key was never deleted there: the purge will delete it). After an earlier
+    purge the change feed before it is gone; then the newest version is taken, which revokes
+    more whole-table models, never fewer.
     """
     newest = max(v for v, _ in table_versions(spark, training))
     if not keys:
@@ -95,7 +97,12 @@ def _deleted_by(spark: SparkSession, training: str, keys: Collection[int]) -> in
         .load(training)
         .where(f"_change_type = 'delete' AND {spark_in(keys)}")
     )
-    row = feed.agg({"_commit_version": "max"}).first()
+    try:
+        row = feed.agg({"_commit_version": "max"}).first()
+    except Exception as exc:
+        if "FILE_NOT_EXIST" not in str(exc) and "FileNotFound" not in str(exc):
+            raise
+        return newest  # an earlier VACUUM removed the feed's files
     return newest if row is None or row[0] is None else int(row[0])
 
 

@@ -83,7 +83,7 @@ def test_no_parquet_file_under_the_lake_keeps_an_erased_row(erased) -> None:
 def test_the_deployment_keeps_running_after_a_purge(erased, spark: SparkSession) -> None:
     """Reference: the training table Spark reads back against the rows the landed feed
     should produce (pandas, :meth:`Scenario.expected_training`), and the erased keys."""
-    scenario, _root, keys, _, record = erased
+    scenario, root, keys, _, record = erased
     report = scenario.cycle(4)  # the streams skip the purge commits upstream
     assert report.applied == [3]
     training = scenario.training()
@@ -91,9 +91,11 @@ def test_the_deployment_keeps_running_after_a_purge(erased, spark: SparkSession)
     assert sorted(training["row_id"]) == sorted(expected["row_id"])
     assert not keys & set(training["row_id"])
     served = latest_model(spark, scenario.registry().path)
-    assert (
-        served.version not in record.revoked[scenario.jobs[scenario.serving_mode].config.pipeline]
-    )
+    pipeline = scenario.jobs[scenario.serving_mode].config.pipeline
+    assert served.version not in record.revoked[pipeline]
+    again = scenario.erase(retain_hours=0)  # the change feed before the first purge is gone
+    assert _rows_with(root, keys) == {}
+    assert set(again.revoked[pipeline]) >= set(record.revoked[pipeline])
 
 
 def test_a_revoked_version_is_refused_everywhere(erased, spark: SparkSession) -> None:
