@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-from pyspark.ml import Estimator, Model
+from pyspark.ml import Estimator
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from deploybook.retraining.features import KEY, assemble, feature_columns
+from deploybook.retraining.features import KEY, feature_columns
 from deploybook.retraining.gate import GateDecision, PairedScores, decide
 from deploybook.retraining.lineage import Candidate
 from deploybook.retraining.registry import (
@@ -74,12 +73,6 @@ class ChallengeResult:
     model_version: int
 
 
-def _right(features: tuple[str, ...], model: Model, rows: DataFrame) -> pd.DataFrame:
-    """Per row: the key and whether ``model`` predicted its label."""
-    scored = model.transform(assemble(rows, features))
-    return scored.select(KEY, (F.col("prediction") == F.col("label")).alias("right")).toPandas()
-
-
 def challenge(
     registry: ModelRegistry,
     candidate: Candidate,
@@ -96,16 +89,15 @@ def challenge(
     champion = registry.champion()
     if champion is None:
         raise RegistryError(f"no champion in {registry.path} to challenge")
-    learned = registry.candidate(champion).rows_seen()
+    serving = registry.candidate(champion)
+    learned = serving.rows_seen()
     if learned:
         keys = newest.sparkSession.createDataFrame([(k,) for k in sorted(learned)], f"{KEY} long")
         newest = newest.join(F.broadcast(keys), KEY, "left_anti")
-    mine = _right(candidate.features, candidate.model, newest)
+    mine = candidate.predictions(newest)
     if mine.empty:
         raise ValueError("no labelled rows the champion has not learned to judge the challenger on")
-    theirs = _right(champion.features, registry.model(champion), newest)
-    both = mine.merge(theirs, on=KEY, suffixes=("_new", "_old"), validate="one_to_one")
-    scores = PairedScores.of(list(both["right_new"]), list(both["right_old"]))
+    scores = PairedScores.of_predictions(mine, serving.predictions(newest))
     decision = decide(
         has_champion=True, has_challenger=True, must_forget=False, scores=scores,
         tolerance=tolerance,

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from pyspark.sql import SparkSession
 
 from deploybook.retraining.features import KEY
-from deploybook.retraining.lakehouse import Lakehouse, table_versions
+from deploybook.retraining.lakehouse import Lakehouse
 from deploybook.retraining.registry import ModelRegistry
 
 _RETENTION_CHECK = "spark.databricks.delta.retentionDurationCheck.enabled"
@@ -43,6 +43,11 @@ class ErasureRecord:
     revoked: dict[str, list[int]]  # models table -> model versions revoked
     refitted_cohorts: tuple[str, ...]  # cohorts of the serving model fitted after the deletes
     serving_version: int | None  # the model version serving after the erasure
+
+    @property
+    def serving_revoked(self) -> list[int]:
+        """The revoked model versions of the serving pipeline (the first models table)."""
+        return next(iter(self.revoked.values()), [])
 
     def rows(self) -> list[dict[str, object]]:
         """One row per table, for display."""
@@ -87,7 +92,7 @@ def _deleted_by(spark: SparkSession, training: str, keys: Collection[int]) -> in
     purge the change feed before it is gone; then the newest version is taken, which revokes
     more whole-table models, never fewer.
     """
-    newest = max(v for v, _ in table_versions(spark, training))
+    newest = _latest(spark, f"delta.`{training}`")
     if not keys:
         return newest
     feed = (

@@ -417,7 +417,7 @@ def erasure_figures(
     """The erasure request carried out: what was purged and vacuumed, what is left, and the
     serving pipeline's model versions revoked and refused.
     """
-    revoked = next(iter(record.revoked.values()), [])  # the serving pipeline's
+    revoked = record.serving_revoked
     return {
         "erased_keys": len(record.keys),
         "erasure_rows_purged": sum(record.deleted.values()),

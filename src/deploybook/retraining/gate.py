@@ -22,6 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
+import pandas as pd
+
+from deploybook.retraining.features import KEY
 from deploybook.retraining.registry import CHAMPION, REJECTED
 
 MIN_ROWS = 30  # holdout rows the gate needs before it judges
@@ -51,6 +54,17 @@ class PairedScores:
             challenger_only=sum(1 for a, b in pairs if a and not b),
             champion_only=sum(1 for a, b in pairs if b and not a),
             both=sum(1 for a, b in pairs if a and b),
+        )
+
+    @classmethod
+    def of_predictions(cls, challenger: pd.DataFrame, champion: pd.DataFrame) -> PairedScores:
+        """Paired scores from two models' predictions (key, label, prediction), joined on
+        the key: each row once on either side.
+        """
+        both = challenger.merge(champion, on=KEY, suffixes=("_new", "_old"), validate="one_to_one")
+        return cls.of(
+            list(both["prediction_new"] == both["label_new"]),
+            list(both["prediction_old"] == both["label_old"]),
         )
 
     @property

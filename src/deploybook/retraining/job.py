@@ -32,7 +32,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
-from deploybook.retraining.features import KEY, assemble, feature_columns, holdout_keys
+from deploybook.retraining.features import KEY, feature_columns, holdout_keys
 from deploybook.retraining.gate import PairedScores, decide
 from deploybook.retraining.lake_root import is_delta_table
 from deploybook.retraining.lineage import Candidate
@@ -103,20 +103,6 @@ def _accuracy(frame: Any) -> float | None:
     if frame.empty:
         return None
     return float((frame["prediction"] == frame["label"]).mean())
-
-
-def _paired(challenger: Any, champion: Any) -> PairedScores:
-    """Paired scores from two models' predictions (KEY, label, prediction) on the same rows."""
-    both = challenger.merge(champion, on=KEY, suffixes=("_new", "_old"), validate="one_to_one")
-    return PairedScores.of(
-        list(both["prediction_new"] == both["label_new"]),
-        list(both["prediction_old"] == both["label_old"]),
-    )
-
-
-def _predict(candidate: Candidate, rows: DataFrame) -> Any:
-    scored = candidate.model.transform(assemble(rows, candidate.features))
-    return scored.select(KEY, "label", "prediction").toPandas()
 
 
 class RetrainingJob:
@@ -354,7 +340,7 @@ class RetrainingJob:
             changes.holdout
         )
         if champion is not None and (changes.train_keys or holdout):
-            scored = _predict(champion, inserts)
+            scored = champion.predictions(inserts)
             prequential = _accuracy(scored)
             if prequential is not None:
                 metrics["prequential_accuracy"] = prequential
@@ -366,7 +352,7 @@ class RetrainingJob:
         challenger = proposal.challenger
         scores = None
         if challenger is not None and reference is not None and not reference.empty:
-            scores = _paired(_predict(challenger, changes.holdout), reference)
+            scores = PairedScores.of_predictions(challenger.predictions(changes.holdout), reference)
         decision = decide(
             has_champion=champion is not None,
             has_challenger=challenger is not None,

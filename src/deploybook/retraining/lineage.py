@@ -11,7 +11,11 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 from pyspark.ml import Model
+from pyspark.sql import DataFrame
+
+from deploybook.retraining.features import KEY, assemble
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,11 @@ class Candidate:
     tree_cohorts: tuple[str, ...] = field(default=())  # cohort of each tree (forests)
     fit_seconds: float = 0.0  # time spent fitting to build it
     path: str | None = None  # the folder holding the model in MLlib's format, once saved
+
+    def predictions(self, rows: DataFrame) -> pd.DataFrame:
+        """The key, label and this model's prediction of each of ``rows``."""
+        scored = self.model.transform(assemble(rows, self.features))
+        return scored.select(KEY, "label", "prediction").toPandas()
 
     def touched_by(self, keys: Collection[int]) -> list[Cohort]:
         """The cohorts that saw any of ``keys``."""

@@ -237,7 +237,7 @@ class Scenario:
         """
         registry = self.registry()
         refused = 0
-        for version in record.revoked.get(self.jobs[self.serving_mode].config.pipeline, []):
+        for version in record.serving_revoked:
             try:
                 registry.rollback(version, reason="erasure check")
             except RevokedModel:

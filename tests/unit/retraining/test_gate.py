@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from statistics import NormalDist, pvariance
 
+import pandas as pd
 import pytest
 
 from deploybook.retraining.gate import MIN_ROWS, PairedScores, decide
@@ -94,3 +95,15 @@ def test_first_model_no_holdout_and_no_challenger() -> None:
 def test_tolerance_out_of_range_is_refused() -> None:
     with pytest.raises(ValueError, match="tolerance"):
         _decide(None, tolerance=2.0)
+
+
+def test_paired_scores_join_two_models_predictions_on_the_key() -> None:
+    """Reference: three rows written by hand, in a different order on each side."""
+    new = pd.DataFrame(
+        {"row_id": [1, 2, 3], "label": [1.0, 0.0, 1.0], "prediction": [1.0, 1.0, 1.0]}
+    )
+    old = pd.DataFrame(
+        {"row_id": [3, 1, 2], "label": [1.0, 1.0, 0.0], "prediction": [0.0, 1.0, 0.0]}
+    )
+    scores = PairedScores.of_predictions(new, old)
+    assert (scores.rows, scores.challenger_only, scores.champion_only, scores.both) == (3, 1, 1, 1)
