@@ -109,9 +109,9 @@ def _check_prose(run: Any) -> None:
     lost = f["split_commit_rows_lost"] + f["late_event_rows_lost"]
     assert ("Neither lost a row" in prose) is (lost == 0)
     assert f"the gate {f['backfill_verdict']}" in prose
-    assert ("found no row of an erased key" in prose) is (
-        f["erased_keys"] > 0 and f["erased_rows_remaining"] == 0
-    )
+    purged = f["erased_keys"] > 0 and f["erased_rows_remaining"] == 0
+    assert ("found no row of an erased key" in prose) is purged
+    assert ("ends time travel and the change feed before the purge at once" in prose) is purged
     assert ("a revoked model could serve again" in prose) is (not f["all_tainted_refused"])
 
 

@@ -411,6 +411,26 @@ def erasure_sentence(record: ErasureRecord, remaining: Mapping[str, int] | None)
     )
 
 
+def erasure_window_sentence(record: ErasureRecord, remaining: Mapping[str, int] | None) -> str:
+    """What the retention window did to the history before the purge, as the scan shows."""
+    if not record.keys:
+        return "No erasure was requested, so the purge deleted nothing; VACUUM still ran."
+    if remaining is None:
+        return (
+            "A window shorter than the run's age ends time travel and the change feed before "
+            "the purge; a longer one keeps them, and the erased rows, until it has passed."
+        )
+    if not remaining:
+        return (
+            "This window ends time travel and the change feed before the purge at once, which "
+            "is why the purge is this report's last step on the lake."
+        )
+    return (
+        "This window keeps the files from before the purge, and with them time travel, the "
+        "change feed and the erased rows, until it has passed."
+    )
+
+
 def erasure_figures(
     record: ErasureRecord, remaining: Mapping[str, int] | None, refused: int
 ) -> dict[str, Figure]:
@@ -425,6 +445,7 @@ def erasure_figures(
         "erasure_retain_hours": record.retain_hours,
         "erased_rows_remaining": -1 if remaining is None else sum(remaining.values()),
         "erasure_sentence": erasure_sentence(record, remaining),
+        "erasure_window_sentence": erasure_window_sentence(record, remaining),
         "revoked_versions": len(revoked),
         "tainted_versions_refused": refused,
         "all_tainted_refused": refused == len(revoked),

@@ -352,3 +352,9 @@ def test_the_erasure_sentence_follows_the_scan() -> None:
     assert left["all_tainted_refused"] is False
     assert "no erasure" in erasure_sentence(_erasure((), []), {})
     assert "did not scan" in erasure_sentence(_erasure((1,), []), None)
+    assert clean["erasure_window_sentence"].startswith("This window ends time travel")
+    assert left["erasure_window_sentence"].startswith("This window keeps the files")
+    assert (
+        "a longer one keeps them"
+        in erasure_figures(_erasure((1,), []), None, 0)["erasure_window_sentence"]
+    )
