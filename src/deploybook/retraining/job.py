@@ -14,6 +14,10 @@ mode (inserted rows, the new images of updated rows, the keys of deleted rows):
 4. it appends one row to the models table with ``txnAppId`` = the pipeline and
    ``txnVersion`` = the table version, so a replay after a crash writes nothing twice.
 
+The next version learns the rows this one held out; if this version's challenger did not
+come to serve (turned down, or the champion repaired instead), it learns all of this
+version's rows. After a restart only the newest version's rows are recovered that way.
+
 A version is learned once: the newest version with a model in the models table (or, for a
 shadow pipeline, learned in this process) marks where a restart resumes.
 ``trigger(availableNow=True)`` makes a run the "hourly job": it discovers everything
@@ -38,6 +42,7 @@ from deploybook.retraining.lake_root import is_delta_table
 from deploybook.retraining.lineage import Candidate
 from deploybook.retraining.registry import (
     CHAMPION,
+    REJECTED,
     ChampionChanged,
     ModelRecord,
     ModelRegistry,
@@ -103,6 +108,15 @@ def _accuracy(frame: Any) -> float | None:
     if frame.empty:
         return None
     return float((frame["prediction"] == frame["label"]).mean())
+
+
+def _unlearned(changes: ChangeSet) -> tuple[DataFrame, tuple[int, ...]]:
+    """Every row a turned-down challenger learned or was scored on, and their keys."""
+    rows = changes.train.unionByName(changes.holdout)
+    if changes.history is not None:
+        rows = rows.unionByName(changes.history, allowMissingColumns=True)
+    keys = {*changes.train_keys, *changes.holdout_keys, *changes.history_keys}
+    return rows, tuple(sorted(keys))
 
 
 class RetrainingJob:
@@ -300,8 +314,11 @@ class RetrainingJob:
                     .where(F.col("_change_type") == "insert")
                     .drop(*CDF_COLUMNS)
                 )
-                meta = inserted.select(KEY, "seq").toPandas()
-                kept = holdout_keys(meta, self.config.holdout_fraction)
+                meta = to_pandas(inserted.select(KEY, "seq"))
+                if self._rejected(done):  # its model did not serve: learn all its rows now
+                    kept = {int(k) for k in meta[KEY]}
+                else:
+                    kept = holdout_keys(meta, self.config.holdout_fraction)
                 self._remember(done, inserted.where(F.col(KEY).isin(sorted(kept))), kept)
         if self._held is None:
             return None, ()
@@ -312,6 +329,16 @@ class RetrainingJob:
         if not keys:
             return None, ()
         return rows.where(F.col(KEY).isin(list(keys))), keys
+
+    def _rejected(self, version: int) -> bool:
+        """Whether this pipeline stored the model of table ``version`` as rejected."""
+        if not self.config.store:
+            return False
+        summary = self.registry.summary()
+        mine = summary[
+            (summary["pipeline"] == self.config.pipeline) & (summary["data_version"] == version)
+        ]
+        return bool((mine["status"] == REJECTED).any())
 
     def _remember(self, version: int, holdout: DataFrame, keys: Collection[int]) -> None:
         """Keep a version's holdout rows (materialized: the micro-batch will be released)."""
@@ -373,7 +400,11 @@ class RetrainingJob:
             elif challenger is not None:
                 status = CHAMPION
                 reason = f"{reason}; promoted anyway: the champion learned from changed rows"
-        self._remember(version, changes.holdout, changes.holdout_keys)
+        if challenger is not None and not (status == CHAMPION and stored is challenger):
+            # the serving model did not learn this version's rows: the next version does
+            self._remember(version, *_unlearned(changes))
+        else:
+            self._remember(version, changes.holdout, changes.holdout_keys)
         if stored is None:
             return VersionReport(
                 version, changes.batch, status, False, reason, metrics, decision.worse

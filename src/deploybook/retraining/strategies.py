@@ -1,7 +1,8 @@
 """How a new model is built from the champion and one table version's changes.
 
 - :class:`ForestMerge` (random forests, ``incremental``): fit ``k`` new trees on the changed
-  rows (plus the previous version's held-out rows, a bounded sample of recent history),
+  rows (plus the rows the previous version did not learn: its holdout, or all of them if
+  its challenger was turned down),
   refit the trees whose training rows were deleted or corrected, and merge them with the
   surviving trees into one forest (:func:`deploybook.retraining.forest.merge_trees`, at the
   forest's saved format in the table's workspace folder), retiring the oldest (or weakest)
@@ -84,7 +85,7 @@ class ChangeSet:
     updated: frozenset[int]
     min_seq: int | None  # first event sequence number among the inserts
     batch: int | None = None  # the feed batch the inserts came in
-    history: DataFrame | None = None  # the previous version's holdout rows, learned now
+    history: DataFrame | None = None  # rows the previous version did not learn, learned now
     history_keys: tuple[int, ...] = ()
 
     @property

@@ -6,12 +6,14 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from pyspark.ml.classification import LogisticRegression, RandomForestClassifier
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from deploybook.retraining.backfill import backfill, challenge
+from deploybook.retraining.delivery import events_for
 from deploybook.retraining.elec2 import FEATURES
 from deploybook.retraining.job import InjectedCrash, JobConfig, RetrainingJob
 from deploybook.retraining.lineage import Candidate
@@ -141,6 +143,47 @@ def test_the_gate_rejects_a_stale_challenger_and_rollback_restores(small_lake: S
     direct = earlier.predict(newest).select("row_id", "prediction").orderBy("row_id").collect()
     assert again == direct
     assert len(scored) == len(again)
+
+
+def _misleading_week(small_lake: SmallLake, start: int) -> list[int]:
+    """A week of new keys repeating ELEC2 rows ``start`` .. ``start + 160``: its oldest 128
+    events (the training rows) are rows 32 onwards with their labels flipped, its newest 32
+    (the holdout) are the first 32 rows with true labels."""
+    rows = small_lake.elec2.iloc[start : start + 160][["row_id", *FEATURES, "target"]].copy()
+    rows["row_id"] += 1_000_000  # keys no ELEC2 row has
+    train, holdout = rows.iloc[32:].copy(), rows.iloc[:32]
+    train["target"] = 1 - train["target"]
+    events = events_for(pd.concat([train, holdout]), small_lake.batch, small_lake.seq + 1)
+    small_lake.seq += len(events)
+    small_lake.apply(events)
+    return events["row_id"].tolist()
+
+
+def test_the_rows_of_a_turned_down_week_are_learned_with_the_next(small_lake: SmallLake) -> None:
+    """Reference: the keys the feed inserted, against the row lineage each stored model
+    recorded. Week 2 repeats week 1's half-hours, teaching flipped labels and holding out true
+    ones, so its challenger is clearly worse than the champion and is turned down."""
+    small_lake.insert(0, 160)
+    small_lake.insert(4000, 160)
+    misleading = _misleading_week(small_lake, 4000)
+    last = small_lake.insert(12000, 160)
+    steady = small_lake.job("steady", max_trees=3)  # a challenger is the week's three trees
+    steady.run()
+    restarted = small_lake.job("restarted", max_trees=3)
+    with pytest.raises(InjectedCrash):
+        restarted.run(crash_after_batch=2)  # right after the turned-down week
+    restarted = small_lake.job("restarted", max_trees=3)  # a new process resumes
+    restarted.run()
+    for job in (steady, restarted):
+        status = job.registry.summary().set_index("data_version")["status"]
+        assert status[3] == "rejected"
+        learned_after = set()
+        for record in job.registry.records():
+            if record.data_version > 3:
+                for cohort in record.cohorts:
+                    learned_after |= set(cohort.row_ids or ())
+        assert set(misleading) <= learned_after  # not only the turned-down week's holdout
+        assert set(last[:128]) <= learned_after
 
 
 def test_a_rollback_during_a_continuous_stream_survives_the_next_promotion(
