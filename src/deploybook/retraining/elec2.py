@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,7 @@ LABEL = "target"
 ROWS = 45_312
 ROWS_PER_DAY = 48
 FIRST_WEEKDAY = 1  # 7 May 1996, the first half-hour, was a Tuesday (Monday = 0)
+FIRST_DAY = date(1996, 5, 7)
 
 
 def elec2_path() -> Path:
@@ -53,3 +55,17 @@ def batches(frame: pd.DataFrame, batch_rows: int, count: int) -> Iterator[pd.Dat
         part = frame.iloc[index * batch_rows : (index + 1) * batch_rows].copy()
         part["batch"] = index
         yield part
+
+
+def row_date(row_id: int) -> date:
+    """The day of ELEC2 row ``row_id`` (consecutive half-hours from 7 May 1996)."""
+    return FIRST_DAY + timedelta(days=row_id // ROWS_PER_DAY)
+
+
+def first_varying_row(frame: pd.DataFrame) -> int:
+    """The first row from which no feature still holds its row-0 value all along: before it,
+    some column is a constant placeholder (in ELEC2, the Victoria columns ``feat_4`` to
+    ``feat_6`` until row 17,424).
+    """
+    firsts = [int((frame[f] != frame[f].iloc[0]).to_numpy().argmax()) for f in FEATURES]
+    return max(firsts)

@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pyspark.ml import Estimator, Model
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from river import forest
+from scipy import stats
 
 from deploybook.retraining.classic import spark_jobs
 from deploybook.retraining.features import KEY, LABEL, MISSING, assemble, feature_columns
@@ -185,6 +187,43 @@ def accuracy_table(scores: pd.DataFrame) -> pd.DataFrame:
     table["accuracy"] = table["correct"] / table["rows"]
     table["versions"] = len(common)
     return table.reset_index()
+
+
+def gap_interval(
+    scores: pd.DataFrame, method: str, other: str, *, seed: int, confidence: float = 0.95
+) -> tuple[float, float] | None:
+    """Paired bootstrap interval, in points, for ``method``'s accuracy minus ``other``'s.
+
+    Over the versions every method scored (as :func:`accuracy_table`), resampling whole
+    versions: both methods predicted the same rows, and half-hours within a week are too alike
+    to count as independent. None with fewer than two versions (no spread to resample).
+    """
+    common = _common_versions(scores)
+    if len(common) < 2:
+        return None
+    per_version = scores[scores["data_version"].isin(common)].pivot_table(
+        index="data_version", columns="method", values=["rows", "correct"], aggfunc="sum"
+    )
+    data = (
+        per_version[("correct", method)].to_numpy(float),
+        per_version[("correct", other)].to_numpy(float),
+        per_version[("rows", method)].to_numpy(float),
+    )
+
+    def pooled_gap(correct: np.ndarray, correct_other: np.ndarray, rows: np.ndarray) -> float:
+        return float(100 * (correct.sum() - correct_other.sum()) / rows.sum())
+
+    result = stats.bootstrap(
+        data,
+        pooled_gap,
+        paired=True,
+        vectorized=False,
+        confidence_level=confidence,
+        n_resamples=4999,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
 def accuracy_split(scores: pd.DataFrame, first_versions: int) -> tuple[pd.Series, pd.Series]:

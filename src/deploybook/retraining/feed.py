@@ -1,7 +1,9 @@
 """The change feed a producer lands, batch by batch, in the landing Delta table.
 
-Batch 0 is the table's starting content: its first ``batch_rows`` rows plus
-``history_batches`` batches' worth before them, the history a deployment starts from. Each
+Batch 0 is the table's starting content: ``batch_rows`` rows from ELEC2 row ``first_row`` on,
+plus ``history_batches`` batches' worth before them, the history a deployment starts from.
+(ELEC2's Victoria columns hold one placeholder value before row 17,424:
+:func:`deploybook.retraining.elec2.first_varying_row`.) Each
 later batch carries the next ``batch_rows`` ELEC2 rows (``UPSERT`` events) and, to exercise
 the pipeline the way production data would, three kinds of change that ELEC2 itself does
 not contain. All three are injected, seeded and labelled as such in the report:
@@ -69,16 +71,18 @@ class FeedConfig:
     restate_every: int = 4  # every n-th batch settles corrections and erasures
     new_feature_at: int = -1  # batch from which events carry ``day_of_week``; -1: never
     history_batches: int = 0  # batches' worth of earlier rows that batch 0 also carries
+    first_row: int = 0  # the ELEC2 row position the feed starts from
 
     @property
     def rows(self) -> int:
-        """ELEC2 rows the whole feed delivers."""
-        return (self.history_batches + self.batches) * self.batch_rows
+        """ELEC2 rows the feed reaches: the position after its last row."""
+        return self.first_row + (self.history_batches + self.batches) * self.batch_rows
 
     def span(self, batch: int) -> tuple[int, int]:
         """The ELEC2 row positions ``[start, stop)`` that ``batch`` delivers."""
         start = 0 if batch == 0 else (self.history_batches + batch) * self.batch_rows
-        return start, (self.history_batches + batch + 1) * self.batch_rows
+        stop = (self.history_batches + batch + 1) * self.batch_rows
+        return self.first_row + start, self.first_row + stop
 
     def settles(self, batch: int) -> bool:
         """Whether ``batch`` carries the corrections and erasures due so far."""
@@ -95,6 +99,8 @@ class FeedConfig:
             raise ValueError("a feed needs at least one batch of at least one row")
         if self.history_batches < 0:
             raise ValueError(f"history_batches must be 0 or more, got {self.history_batches}")
+        if self.first_row < 0:
+            raise ValueError(f"first_row must be 0 or more, got {self.first_row}")
 
 
 def _break(row: dict[str, object], kind: int) -> dict[str, object]:
@@ -113,7 +119,8 @@ def build_feed(frame: pd.DataFrame, config: FeedConfig) -> list[pd.DataFrame]:
     if config.rows > len(frame):
         raise ValueError(
             f"{config.batches} batches of {config.batch_rows} rows after a history of "
-            f"{config.history_batches} batches need {config.rows} rows; the data has {len(frame)}"
+            f"{config.history_batches} batches from row {config.first_row} need rows up to "
+            f"{config.rows}; the data has {len(frame)}"
         )
     rng = np.random.default_rng(config.seed)
     seq = 0

@@ -20,6 +20,7 @@ from pyspark.sql import SparkSession
 from deploybook.figures import Figure
 from deploybook.paths import project_root
 from deploybook.retraining.backfill import ChallengeResult
+from deploybook.retraining.elec2 import first_varying_row, row_date
 from deploybook.retraining.environments import (
     CLUSTER,
     CONNECT,
@@ -29,7 +30,7 @@ from deploybook.retraining.environments import (
     Fingerprint,
 )
 from deploybook.retraining.erasure import ErasureRecord
-from deploybook.retraining.evaluation import accuracy_split
+from deploybook.retraining.evaluation import accuracy_split, gap_interval
 from deploybook.retraining.expectations import UPSERT
 from deploybook.retraining.feed import feed_summary
 from deploybook.retraining.gate import MIN_ROWS
@@ -286,10 +287,32 @@ def setup_figures() -> dict[str, Figure]:
     }
 
 
-def feed_figures(params: RetrainingParams, feed: Sequence[pd.DataFrame]) -> dict[str, Figure]:
-    """What the weekly feed carries: sizes, restatements, erasures, broken rows, a new column."""
+def window_sentence(first_row: int, end_row: int, varying_from: int) -> str:
+    """Whether the run's ELEC2 rows ``[first_row, end_row)`` lie where every column varies."""
+    if first_row >= varying_from:
+        return "Every column varies in this run's rows."
+    stuck = min(end_row, varying_from) - first_row
+    return (
+        f"This run starts earlier: {stuck:,} of its rows carry the placeholder, and a model "
+        "learns nothing from those three columns there."
+    )
+
+
+def feed_figures(
+    params: RetrainingParams, feed: Sequence[pd.DataFrame], elec2: pd.DataFrame
+) -> dict[str, Figure]:
+    """What the weekly feed carries: sizes, restatements, erasures, broken rows, a new column,
+    and where in ELEC2 it starts.
+    """
     summary = feed_summary(list(feed))
+    varying_from = first_varying_row(elec2)
+    end_row = params.first_row + params.batch_rows * (params.history_batches + params.batches)
     return {
+        "first_row": params.first_row,
+        "first_row_date": f"{row_date(params.first_row):%-d %B %Y}",
+        "varying_from_row": varying_from,
+        "varying_from_date": f"{row_date(varying_from):%-d %B %Y}",
+        "window_sentence": window_sentence(params.first_row, end_row, varying_from),
         "batch_rows": params.batch_rows,
         "history_batches": params.history_batches,
         "weekly_batches": params.batches - 1,
@@ -302,23 +325,59 @@ def feed_figures(params: RetrainingParams, feed: Sequence[pd.DataFrame]) -> dict
     }
 
 
-def drift_sentence(minus_full: float, minus_static: float) -> str:
-    """What the accuracy gaps (points, incremental minus the other) say about drift."""
-    if minus_static > 0:
-        frozen = "ELEC2 drifts, and in this run the frozen model fell behind"
+Interval = tuple[float, float] | None
+
+
+def _span(interval: tuple[float, float]) -> str:
+    return f"95% interval {interval[0]:+.1f} to {interval[1]:+.1f} points"
+
+
+def drift_sentence(static: Interval, full: Interval) -> str:
+    """What the paired intervals (points, incremental minus the other) say about drift.
+
+    A claim is made only where the interval excludes 0.
+    """
+    if static is None or full is None:
+        return "With a single week scored there is no interval, so this run makes no claim."
+    if static[0] > 0:
+        frozen = f"ELEC2 drifts, and in this run the frozen model fell behind ({_span(static)})"
+    elif static[1] < 0:
+        frozen = f"In this run the frozen model did better ({_span(static)})"
     else:
-        frozen = "In this run the frozen model did not fall behind the incremental forest"
-    if minus_full >= 0:
+        frozen = (
+            "In this run the frozen model cannot be told from the incremental forest "
+            f"({_span(static)})"
+        )
+    if full[0] > 0:
         recent = (
-            "the incremental forest, whose trees were fitted on recent weeks, did at least as "
-            "well as the forest refitted on all history"
+            "the incremental forest, whose trees were fitted on recent weeks, did better than "
+            f"the forest refitted on all history ({_span(full)})"
+        )
+    elif full[1] < 0:
+        recent = (
+            "the forest refitted on all history did better than the incremental forest, whose "
+            f"trees were fitted on recent weeks ({_span(full)})"
         )
     else:
         recent = (
-            "the forest refitted on all history did better than the incremental forest, "
-            "whose trees were fitted on recent weeks"
+            "the incremental forest and the forest refitted on all history cannot be told "
+            f"apart: the {_span(full)} holds 0"
         )
     return f"{frozen}, and {recent}."
+
+
+def arf_sentence(arf: Interval) -> str:
+    """What the paired interval (incremental minus ARF, same batch protocol) supports."""
+    if arf is None:
+        return "With a single week scored there is no interval against ARF."
+    if arf[0] > 0:
+        return f"Under the same protocol the incremental forest beat ARF ({_span(arf)})."
+    if arf[1] < 0:
+        return f"Under the same protocol ARF beat the incremental forest ({_span(arf)})."
+    return (
+        "Under the same protocol ARF and the incremental forest cannot be told apart "
+        f"({_span(arf)})."
+    )
 
 
 def accuracy_figures(
@@ -335,6 +394,10 @@ def accuracy_figures(
     accuracy = table["accuracy"]
     minus_full = 100 * (accuracy["incremental forest"] - accuracy["full retrain"])
     minus_static = 100 * (accuracy["incremental forest"] - accuracy["never retrained"])
+    static, full, arf = (
+        gap_interval(scores, "incremental forest", other, seed=params.seed)
+        for other in ("never retrained", "full retrain", "ARF (batch)")
+    )
     first_job, second_job = accuracy_split(scores, params.first_cycle_batches - 1)
     return {
         "accuracy_incremental": accuracy["incremental forest"],
@@ -349,7 +412,15 @@ def accuracy_figures(
         "gap_full_first_job": 100 * (first_job["incremental forest"] - first_job["full retrain"]),
         "gap_full_second_job": 100
         * (second_job["incremental forest"] - second_job["full retrain"]),
-        "drift_sentence": drift_sentence(minus_full, minus_static),
+        "accuracy_gap_full_ci_low": full[0] if full else None,
+        "accuracy_gap_full_ci_high": full[1] if full else None,
+        "accuracy_gap_arf_ci_low": arf[0] if arf else None,
+        "accuracy_gap_arf_ci_high": arf[1] if arf else None,
+        "accuracy_gap_static_ci_low": static[0] if static else None,
+        "accuracy_gap_static_ci_high": static[1] if static else None,
+        "drift_sentence": drift_sentence(static, full),
+        "arf_sentence": arf_sentence(arf),
+        "seed_used": params.seed,
         "rejected_incremental": sum(r.worse for r in reports["incremental"]),
         "rejected_full": sum(r.worse for r in reports["full"]),
         "accuracy_rows": int(table["rows"].iloc[0]),
@@ -679,13 +750,24 @@ def quarantine_figures(quarantined_rows: int, rules: pd.DataFrame) -> dict[str, 
     }
 
 
-def accuracy_claims(accuracy: pd.Series) -> str:
-    """The two accuracy claims the prose makes, each with whether this run meets it."""
-    gap_full = accuracy["incremental forest"] - accuracy["full retrain"]
-    gap_static = accuracy["incremental forest"] - accuracy["never retrained"]
-    return (
-        f"incremental no more than 1 point below the full retrain: {gap_full >= -0.01}\n"
-        f"incremental at least 10 points above never retrained: {gap_static >= 0.10}"
+def _verdict(interval: Interval, other: str) -> str:
+    if interval is None:
+        return "no interval (one week scored)"
+    if interval[0] > 0:
+        return "the incremental forest is better"
+    if interval[1] < 0:
+        return f"{other} is better"
+    return "not told apart (the interval holds 0)"
+
+
+def accuracy_claims(scores: pd.DataFrame, seed: int) -> str:
+    """What the paired 95% interval of each gap supports, one line per peer (no numbers, so
+    a checked output is stable).
+    """
+    return "\n".join(
+        f"incremental forest vs {other}: "
+        + _verdict(gap_interval(scores, "incremental forest", other, seed=seed), other)
+        for other in ("full retrain", "never retrained", "ARF (batch)")
     )
 
 

@@ -19,6 +19,7 @@ class RetrainingParams(ReportParams):
     history_batches: int = Field(
         ge=0, le=130, description="batches' worth of history the first batch also loads"
     )
+    first_row: int = Field(ge=0, le=45_311, description="ELEC2 row position the feed starts at")
     trees_per_update: int = Field(ge=1, le=100, description="new trees trained per update")
     max_trees: int = Field(ge=1, le=500, description="trees kept in the forest")
     max_depth: int = Field(ge=1, le=30, description="maximum depth of every tree")
@@ -53,11 +54,12 @@ class RetrainingParams(ReportParams):
                 f"trees_per_update ({self.trees_per_update}) cannot exceed "
                 f"max_trees ({self.max_trees})"
             )
-        rows = self.batch_rows * (self.history_batches + self.batches)
+        rows = self.first_row + self.batch_rows * (self.history_batches + self.batches)
         if rows > 45_312:
             raise ValueError(
                 f"{self.batches} batches of {self.batch_rows} rows after a history of "
-                f"{self.history_batches} batches need {rows} rows; ELEC2 has 45312"
+                f"{self.history_batches} batches from row {self.first_row} need rows up to "
+                f"{rows}; ELEC2 has 45312"
             )
         for name in ("fail_at_batch", "new_feature_at"):
             value = getattr(self, name)

@@ -146,8 +146,10 @@ class Scenario:
             seed=params.seed,
             new_feature_at=params.new_feature_at,
             history_batches=params.history_batches,
+            first_row=params.first_row,
         )
-        self.feed = build_feed(load_elec2(), self.feed_config)
+        self.elec2 = load_elec2()
+        self.feed = build_feed(self.elec2, self.feed_config)
         self.spec = write_project(work / f"pipeline-{self.database}", self.lake)
         self.estimator = RandomForestClassifier(maxDepth=params.max_depth)
         # the comparison pipeline runs as a shadow: scored and timed, never stored

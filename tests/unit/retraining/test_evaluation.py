@@ -12,6 +12,7 @@ from deploybook.retraining.evaluation import (
     accuracy_split,
     accuracy_table,
     arf_scores,
+    gap_interval,
     pipeline_scores,
     static_scores,
     update_costs,
@@ -121,3 +122,39 @@ def test_a_window_needs_a_version_and_a_later_one_to_score(spark) -> None:
         window_scores(spark, _flipping(), forest, versions=0, num_trees=5, seed=1)
     first = _flipping().query("data_version == 0")
     assert window_scores(spark, first, forest, versions=2, num_trees=5, seed=1).empty
+
+
+def _paired(gaps: list[float], rows: int = 1000) -> pd.DataFrame:
+    """Scores of methods a and b whose accuracy differs by ``gaps[i]`` points in week i."""
+    return pd.DataFrame(
+        [
+            {"data_version": v, "method": m, "rows": rows, "correct": c}
+            for v, gap in enumerate(gaps)
+            for m, c in (("a", 500 + round(gap * rows / 100)), ("b", 500))
+        ]
+    )
+
+
+def test_a_gap_the_same_every_week_has_no_spread() -> None:
+    """Reference: arithmetic (every resample of identical weeks has the same pooled gap)."""
+    low, high = gap_interval(_paired([2.0] * 6), "a", "b", seed=1)
+    assert low == pytest.approx(2.0)
+    assert high == pytest.approx(2.0)
+
+
+def test_the_interval_matches_the_t_interval_of_the_weekly_gaps() -> None:
+    """Reference: Student's t interval for the mean of independent weekly gaps (equal rows),
+    mean +- t(0.975, n-1) s / sqrt(n), which the bootstrap approximates for many weeks."""
+    from scipy import stats
+
+    gaps = list(np.random.default_rng(7).normal(1.0, 3.0, size=60).round(1))
+    low, high = gap_interval(_paired(gaps), "a", "b", seed=3)
+    weekly = np.array(gaps)
+    half = stats.t.ppf(0.975, len(gaps) - 1) * weekly.std(ddof=1) / np.sqrt(len(gaps))
+    assert low == pytest.approx(weekly.mean() - half, abs=0.2 * half)
+    assert high == pytest.approx(weekly.mean() + half, abs=0.2 * half)
+    assert gap_interval(_paired(gaps), "b", "a", seed=3) == pytest.approx((-high, -low))
+
+
+def test_one_week_gives_no_interval() -> None:
+    assert gap_interval(_paired([1.0]), "a", "b", seed=1) is None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import pytest
 
-from deploybook.retraining.elec2 import load_elec2
+from deploybook.retraining.elec2 import first_varying_row, load_elec2, row_date
 from deploybook.retraining.feed import (
     NEW_FEATURE,
     FeedConfig,
@@ -81,7 +83,7 @@ def test_bad_configuration_is_refused() -> None:
         FeedConfig(batch_rows=10, batches=2, seed=0, restate_every=0)
     with pytest.raises(ValueError, match="at least one batch"):
         FeedConfig(batch_rows=0, batches=2, seed=0)
-    with pytest.raises(ValueError, match="rows; the data has"):
+    with pytest.raises(ValueError, match="need rows up to 20; the data has 10"):
         build_feed(load_elec2().head(10), FeedConfig(batch_rows=10, batches=2, seed=0))
 
 
@@ -93,5 +95,23 @@ def test_the_first_batch_carries_the_history_and_later_batches_follow_it() -> No
     assert inserted[0].tolist() == elec2.iloc[:600].tolist()  # 5 batches of history + batch 0
     assert inserted[1].tolist() == elec2.iloc[600:700].tolist()
     assert config.span(2) == (700, 800)
-    with pytest.raises(ValueError, match="after a history of 500 batches need 50300 rows"):
+    with pytest.raises(ValueError, match="500 batches from row 0 need rows up to 50300"):
         build_feed(load_elec2(), FeedConfig(batch_rows=100, batches=3, seed=1, history_batches=500))
+
+
+def test_the_feed_starts_at_its_first_row_where_every_column_varies() -> None:
+    """Reference: ELEC2's own file (data/retraining/elec2.csv), read with pandas: its Victoria
+    columns feat_4 to feat_6 keep row 0's value through row 17,423 and differ at row 17,424
+    (SOURCES.md: half-hours from 7 May 1996, so row 17,424 is 5 May 1997)."""
+    elec2 = load_elec2()
+    assert first_varying_row(elec2) == 17_424
+    placeholder = elec2.loc[:17_423, ["feat_4", "feat_5", "feat_6"]]
+    assert (placeholder == placeholder.iloc[0]).all().all()
+    assert row_date(17_424) == date(1997, 5, 5)
+    config = FeedConfig(batch_rows=100, batches=2, seed=1, history_batches=1, first_row=17_424)
+    feed = build_feed(elec2, config)
+    inserted = [events.loc[events["op"] == "UPSERT", "row_id"].tolist() for events in feed]
+    assert inserted[0] == list(range(17_424, 17_624))
+    assert inserted[1] == list(range(17_624, 17_724))
+    with pytest.raises(ValueError, match="first_row must be 0 or more"):
+        FeedConfig(batch_rows=100, batches=2, seed=1, first_row=-5)
