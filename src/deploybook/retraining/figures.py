@@ -342,7 +342,9 @@ def drift_sentence(static: Interval, full: Interval) -> str:
     if static[0] > 0:
         frozen = f"ELEC2 drifts, and in this run the frozen model fell behind ({_span(static)})"
     elif static[1] < 0:
-        frozen = f"In this run the frozen model did better ({_span(static)})"
+        frozen = (
+            f"In this run the frozen model did better than the incremental forest ({_span(static)})"
+        )
     else:
         frozen = (
             "In this run the frozen model cannot be told from the incremental forest "
