@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from pyspark.ml.classification import RandomForestClassifier
+from scipy import stats
 
 from deploybook.retraining.elec2 import load_elec2
 from deploybook.retraining.evaluation import (
@@ -145,8 +146,6 @@ def test_a_gap_the_same_every_week_has_no_spread() -> None:
 def test_the_interval_matches_the_t_interval_of_the_weekly_gaps() -> None:
     """Reference: Student's t interval for the mean of independent weekly gaps (equal rows),
     mean +- t(0.975, n-1) s / sqrt(n), which the bootstrap approximates for many weeks."""
-    from scipy import stats
-
     gaps = list(np.random.default_rng(7).normal(1.0, 3.0, size=60).round(1))
     low, high = gap_interval(_paired(gaps), "a", "b", seed=3)
     weekly = np.array(gaps)
