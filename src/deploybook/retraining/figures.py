@@ -306,13 +306,15 @@ def feed_figures(
     """
     summary = feed_summary(list(feed))
     varying_from = first_varying_row(elec2)
-    end_row = params.first_row + params.batch_rows * (params.history_batches + params.batches)
+    events = pd.concat(feed)
+    delivered = events.loc[events["op"] == UPSERT, "row_id"]
+    first_row, end_row = int(delivered.min()), int(delivered.max()) + 1
     return {
-        "first_row": params.first_row,
-        "first_row_date": f"{row_date(params.first_row):%-d %B %Y}",
+        "first_row": first_row,
+        "first_row_date": f"{row_date(first_row):%-d %B %Y}",
         "varying_from_row": varying_from,
         "varying_from_date": f"{row_date(varying_from):%-d %B %Y}",
-        "window_sentence": window_sentence(params.first_row, end_row, varying_from),
+        "window_sentence": window_sentence(first_row, end_row, varying_from),
         "batch_rows": params.batch_rows,
         "history_batches": params.history_batches,
         "weekly_batches": params.batches - 1,

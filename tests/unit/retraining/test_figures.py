@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from deploybook.reports import defaults
 from deploybook.retraining.backfill import ChallengeResult
+from deploybook.retraining.elec2 import load_elec2
 from deploybook.retraining.environments import (
     CLUSTER,
     CONNECT,
@@ -15,6 +17,7 @@ from deploybook.retraining.environments import (
     Step,
 )
 from deploybook.retraining.erasure import ErasureRecord
+from deploybook.retraining.feed import FeedConfig, build_feed
 from deploybook.retraining.figures import (
     accuracy_claims,
     arf_sentence,
@@ -29,6 +32,7 @@ from deploybook.retraining.figures import (
     erasure_figures,
     erasure_sentence,
     evolution_figures,
+    feed_figures,
     first_job_figures,
     forgetting_figures,
     gate_sentence,
@@ -390,3 +394,17 @@ def test_the_window_sentence_counts_the_placeholder_rows() -> None:
     early = window_sentence(0, 3_360, 17_424)
     assert "3,360 of its rows carry the placeholder" in early
     assert "1,424 of its rows" in window_sentence(16_000, 20_000, 17_424)
+
+
+def test_the_feed_window_is_read_from_the_rows_the_feed_delivers() -> None:
+    """Reference: ELEC2's file, whose Victoria columns vary from row 17,424 (test_feed.py)."""
+    elec2 = load_elec2()
+    params = RetrainingParams.validate_values(
+        {**defaults("dlt_retraining"), "batch_rows": 100, "batches": 10, "first_row": 17_000}
+    )
+    config = FeedConfig(batch_rows=100, batches=4, seed=1, first_row=17_000)  # rows 17,000-17,399
+    figures = feed_figures(params, build_feed(elec2, config), elec2)
+    assert figures["first_row"] == 17_000
+    assert figures["varying_from_row"] == 17_424
+    assert figures["first_row_date"] == "26 April 1997"  # 17,000 // 48 = 354 days after 7 May 1996
+    assert "400 of its rows carry the placeholder" in figures["window_sentence"]
