@@ -34,10 +34,15 @@ def test_master_from_environment_and_argument(monkeypatch: pytest.MonkeyPatch) -
     assert spark_conf()["spark.master"] == "spark://cluster:7077"
     assert spark_conf()["spark.sql.shuffle.partitions"] == "200"
     assert "spark.driver.host" not in spark_conf()  # a remote master: the driver's own name
+    assert "spark.locality.wait" not in spark_conf()  # Spark's own wait on a real cluster
+    assert spark_conf()["spark.databricks.delta.snapshotPartitions"] == "50"
     assert spark_conf("local[1]")["spark.master"] == "local[1]"
     monkeypatch.setenv(spark_module.SHUFFLE_PARTITIONS_ENV, "2")  # a small cluster's cores
     assert spark_conf("spark://127.0.0.1:7077")["spark.sql.shuffle.partitions"] == "2"
-    assert spark_conf("spark://127.0.0.1:7077")["spark.driver.host"] == "127.0.0.1"
+    small = spark_conf("spark://127.0.0.1:7077")
+    assert small["spark.driver.host"] == "127.0.0.1"
+    assert small["spark.databricks.delta.snapshotPartitions"] == "2"
+    assert small["spark.locality.wait"] == "0s"  # every executor is on this machine
 
 
 @pytest.mark.parametrize("scheme", ["spark", "sc"])
