@@ -134,8 +134,10 @@ def change_set(spark: SparkSession, size: int, number: int, erased: set[int]) ->
     return events.unionByName(old)
 
 
-def _learn_new(job: RetrainingJob, timings: Timings | None, committed: float) -> None:
-    """Discover and learn every new version; with ``timings``, record its figures."""
+def _learn_new(job: RetrainingJob, timings: Timings | None, committed: float | None) -> None:
+    """Discover and learn every new version; with ``timings``, record its figures (and its
+    freshness, with the time the change set was ``committed``).
+    """
     job.discover().awaitTermination()
     for version in job.pending():
         started = time.perf_counter()
@@ -147,7 +149,7 @@ def _learn_new(job: RetrainingJob, timings: Timings | None, committed: float) ->
         timings.strategy.append(report.metrics["update_seconds"])
         if "prequential_accuracy" in report.metrics:
             timings.accuracy.append(report.metrics["prequential_accuracy"])
-        if report.challenger_served:
+        if committed is not None and report.challenger_served:
             served = latest_model(job.spark, job.config.registry_path)
             if served.record.data_version == version:
                 timings.freshness.append(time.perf_counter() - committed)
@@ -178,8 +180,7 @@ def measure(size: int, args: argparse.Namespace) -> dict[str, Timings]:
             version = incremental.reports[-1].data_version
             full = _job(spark, lake, "full", version, args)
         if full is not None:
-            _learn_new(full, timings["full"] if timed else None, committed)
-    timings["full"].freshness.clear()  # freshness is the incremental pipeline's figure
+            _learn_new(full, timings["full"] if timed else None, None)
     shutil.rmtree(root, ignore_errors=True)
     return timings
 
