@@ -2,7 +2,8 @@
 
 Each report run is a papermill kernel of its own, so one Spark driver (or one Connect client)
 runs at a time. The servers are started from the pyspark installation and stopped after the
-module. ``make test-environments`` runs these; ``make test`` leaves them out.
+module. ``make test-environments`` runs these; ``make test`` leaves them out (and runs the
+report's default without its three-environment comparison).
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def local(shared: Path) -> dict[str, Figure]:
-    return _report("local", shared, spark_master="local[2]")
+    """The report on ``local[2]``, with its own three-environment comparison on (as the
+    book's run has it)."""
+    return _report("local", shared, spark_master="local[2]", compare_environments=True)
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +111,14 @@ def test_the_report_on_spark_connect_matches_local(local: dict[str, Figure], sha
     assert figures["spark_master_used"] == "local[2]"  # the server's own master
     assert figures["spark_jobs_per_fit"] is None  # a Connect client cannot see jobs
     _assert_same(figures, local)
+
+
+def test_the_report_compares_three_environments_itself(local: dict[str, Figure]) -> None:
+    """Reference: the fingerprints of three runs, each in a process of its own (local[2], a
+    standalone cluster, Spark Connect), compared field by field; not the report's prose."""
+    assert local["environments_compared"] is True
+    assert local["cluster_matches_local"] is True
+    assert local["connect_matches_local"] is True
 
 
 def test_a_connect_server_without_delta_says_how_to_configure_it() -> None:

@@ -4,7 +4,7 @@
 ``_build/test-notebooks/`` (kept for inspection), renders the executed notebook to HTML with
 the book's stack, and caches the result for the rest of the session, so the default run of a
 report is executed once however many tests read it. ``run`` executes afresh, for the tests
-of bad parameters.
+of bad parameters. Both apply :data:`UNDER_TEST` first.
 
 The report kernels run without coverage measurement: measured, a default run took 20 to 60 %
 longer (here the payroll report 364 s against 294 s, CI/CD 180 s against 112 s), and the
@@ -33,6 +33,14 @@ from deploybook.rerun import render_page
 
 RunReport = Callable[..., dict[str, Figure]]
 SPARK_REPORTS = {"dlt_retraining"}
+# What every run here sets unless a test says otherwise: the retraining report without its
+# three-environment comparison (about 4 minutes: three processes, a standalone cluster and a
+# Spark Connect server), which ``make test-environments`` runs (CI's environments job).
+UNDER_TEST: dict[str, dict[str, Any]] = {"dlt_retraining": {"compare_environments": False}}
+
+
+def _values(report: str, parameters: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {**UNDER_TEST.get(report, {}), **(parameters or {})}
 
 
 @contextmanager
@@ -69,7 +77,7 @@ def report_run() -> Callable[..., ReportRun]:
     done: dict[str, ReportRun | BaseException] = {}
 
     def _run(report: str, parameters: Mapping[str, Any] | None = None) -> ReportRun:
-        values = dict(parameters or {})
+        values = _values(report, parameters)
         key = f"{report}-{json.dumps(values, sort_keys=True)}"
         if key not in done:
             digest = hashlib.sha256(key.encode()).hexdigest()[:10]
@@ -107,7 +115,7 @@ def run(request: pytest.FixtureRequest) -> RunReport:
     def _run(report: str, **parameters: Any) -> dict[str, Figure]:
         out = project_root() / "_build" / "test-notebooks" / request.node.name
         with _unmeasured():
-            _, figures = run_report(report, parameters, Path(out))
+            _, figures = run_report(report, _values(report, parameters), Path(out))
         return figures
 
     return _run
