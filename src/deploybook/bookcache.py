@@ -6,19 +6,29 @@ the book. Before each build, :func:`invalidate_stale` hashes every report's inpu
 shared library modules, the dependency lock, the report's own package, data and other
 listed paths) and drops the cached outputs of each report whose inputs changed since the
 last build. A build with nothing changed keeps every cached notebook.
+
+:func:`execute_missing` then executes each report the cache lacks the way ``deploybook run``
+does (papermill, the kernel on Unix sockets, so no plain-TCP warning) and stores it in the
+cache, so that the book build itself only reads the cache.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
+import nbformat
 from jupyter_cache import get_cache
+from jupyter_cache.base import CacheBundleIn
+from nbformat import NotebookNode
 
 from deploybook.paths import project_root
-from deploybook.reports import report_names
+from deploybook.reports import execute, report_names, report_path
 
 SHARED_INPUTS = ("src/deploybook/*.py", "requirements.lock")
 REPORT_INPUTS: dict[str, tuple[str, ...]] = {
@@ -78,3 +88,49 @@ def invalidate_stale(cache_dir: Path) -> list[str]:
             cache.remove_cache(record.pk)
     store.write_text(json.dumps(current, indent=2, sort_keys=True))
     return stale
+
+
+def _outputs_into(source: NotebookNode, executed: NotebookNode) -> NotebookNode:
+    """``source`` with the outputs of ``executed``: jupyter-cache matches a notebook by its
+    code cells' source and metadata, and papermill adds timing metadata to every cell.
+    """
+    if len(source.cells) != len(executed.cells):
+        raise RuntimeError("the executed notebook's cells do not match its source's")
+    merged = copy.deepcopy(source)
+    for cell, ran in zip(merged.cells, executed.cells, strict=True):
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = ran.outputs, ran.execution_count
+    if "language_info" in executed.metadata:
+        merged.metadata["language_info"] = executed.metadata["language_info"]
+    return merged
+
+
+def execute_missing(
+    cache_dir: Path, *, executor: Callable[[Path, Path], None] | None = None
+) -> dict[str, float]:
+    """Execute every report the cache has no match for and cache it; the seconds each took.
+
+    ``executor(source, target)`` executes one notebook (default: papermill with the report's
+    defaults, as ``deploybook run`` does). A report that fails stops the build here.
+    """
+    run = executor or (lambda source, target: execute(source, target, {}, kernel="python3"))
+    cache = get_cache(str(cache_dir))
+    seconds: dict[str, float] = {}
+    for name in report_names():
+        source = report_path(name)
+        notebook = nbformat.read(str(source), as_version=4)
+        try:
+            cache.match_cache_notebook(notebook)
+            continue
+        except KeyError:
+            pass
+        print(f"executing {name} for the book", flush=True)
+        with TemporaryDirectory() as tmp:
+            target = Path(tmp) / source.name
+            started = time.perf_counter()
+            run(source, target)
+            seconds[name] = time.perf_counter() - started
+            executed = _outputs_into(notebook, nbformat.read(str(target), as_version=4))
+        bundle = CacheBundleIn(executed, str(source), data={"execution_seconds": seconds[name]})
+        cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
+    return seconds

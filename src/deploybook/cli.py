@@ -76,10 +76,12 @@ def _freeze(args: argparse.Namespace) -> None:
 
 
 def _refresh_cache(args: argparse.Namespace) -> None:
-    from deploybook.bookcache import invalidate_stale
+    from deploybook.bookcache import execute_missing, invalidate_stale
 
     stale = invalidate_stale(Path(args.cache))
     print(f"re-executing (inputs changed): {', '.join(stale)}" if stale else "cache up to date")
+    for name, seconds in execute_missing(Path(args.cache)).items():
+        print(f"{name}: executed in {seconds:.0f} s")
 
 
 def _prerequisites(args: argparse.Namespace) -> None:
@@ -196,7 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     frz.set_defaults(func=_freeze)
 
     refresh = sub.add_parser(
-        "refresh-cache", help="drop cached book executions of reports whose code or data changed"
+        "refresh-cache",
+        help="drop cached book executions of reports whose code or data changed, and execute "
+        "the reports the cache lacks",
     )
     refresh.add_argument("--cache", default="_build/.jupyter_cache", help="jupyter-cache folder")
     refresh.set_defaults(func=_refresh_cache)

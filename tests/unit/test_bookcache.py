@@ -48,3 +48,24 @@ def test_only_reports_with_changed_inputs_are_dropped(
     )
     assert bookcache.invalidate_stale(cache_dir) == ["dlt_retraining"]
     assert get_cache(str(cache_dir)).list_cache_records() == []
+
+
+def test_a_report_executed_before_the_build_is_what_the_build_reads(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Reference: jupyter-cache's ``match_cache_notebook``, the lookup myst-nb makes before it
+    would execute a notebook itself (myst_nb.core.execute.cache)."""
+    source = tmp_path / "tiny.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Py"}
+    nbformat.write(nb, str(source))
+    monkeypatch.setattr(bookcache, "report_names", lambda: ["tiny"])
+    monkeypatch.setattr(bookcache, "report_path", lambda name: source)
+    cache_dir = tmp_path / "cache"
+
+    assert list(bookcache.execute_missing(cache_dir)) == ["tiny"]  # papermill, IPC kernel
+    record = get_cache(str(cache_dir)).match_cache_notebook(nbformat.read(str(source), 4))
+    _, merged = get_cache(str(cache_dir)).merge_match_into_notebook(nbformat.read(str(source), 4))
+    assert merged.cells[0].outputs[0]["text"] == "42\n"
+    assert record.data["execution_seconds"] > 0
+    assert bookcache.execute_missing(cache_dir) == {}  # cached: not executed again
