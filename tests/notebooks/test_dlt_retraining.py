@@ -2,9 +2,9 @@
 
 Each set of ``MATRIX`` is executed and rendered once a session (``report_run``); together
 they flip the outcomes the prose states: a crash or none, a new column or none, the
-incremental or the full pipeline serving. The default run is the one the committed outputs
-are checked against.
-make test runs the default; the two small sets run in CI's matrix job (``make test-matrix``).
+incremental or the full pipeline serving, a gate with or without tolerance. The default run
+is the one the committed outputs are checked against.
+make test runs the default; the three small sets run in CI's matrix job (``make test-matrix``).
 """
 
 from __future__ import annotations
@@ -39,6 +39,15 @@ MATRIX: dict[str, dict[str, Any]] = {
         "batches": 4,
         "history_batches": 2,
         "mode": "full",
+        "fail_at_batch": -1,
+        "new_feature_at": -1,
+    },
+    # a gate with no tolerance, on weeks of 168 rows (34 held out: every week judged)
+    "strict-gate": {
+        **SMALL,
+        "batch_rows": 168,
+        "batches": 4,
+        "tolerance": 0.0,
         "fail_at_batch": -1,
         "new_feature_at": -1,
     },
@@ -159,6 +168,18 @@ def test_full_mode_without_a_crash(run_of: RunOf) -> None:
     assert figures["replayed_rows_added"] is None
     assert figures["features_final"] == ""
     assert figures["initial_rows"] == 3 * 168  # two weeks of history with batch 0's own
+
+
+@pytest.mark.matrix  # about 4 min here: CI's matrix job
+def test_a_gate_without_tolerance(run_of: RunOf) -> None:
+    run = run_of("strict-gate")
+    _check_prose(run)
+    figures = run.figures
+    _check_common(figures, 4)
+    assert figures["tolerance_points"] == 0
+    assert figures["gate_sentence"].startswith("The gate judged 3 weekly challengers")
+    assert figures["gate_sentence"] in run.prose
+    assert f"rejected {figures['rejected_challengers']} of them." in figures["gate_sentence"]
 
 
 def test_bad_parameter_names_it(run) -> None:
