@@ -18,7 +18,7 @@ import copy
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -105,15 +105,10 @@ def _outputs_into(source: NotebookNode, executed: NotebookNode) -> NotebookNode:
     return merged
 
 
-def execute_missing(
-    cache_dir: Path, *, executor: Callable[[Path, Path], None] | None = None
-) -> dict[str, float]:
-    """Execute every report the cache has no match for and cache it; the seconds each took.
-
-    ``executor(source, target)`` executes one notebook (default: papermill with the report's
-    defaults, as ``deploybook run`` does). A report that fails stops the build here.
+def execute_missing(cache_dir: Path) -> dict[str, float]:
+    """Execute every report the cache has no match for, with its defaults as ``deploybook
+    run`` does, and cache it; the seconds each took. A report that fails stops the build here.
     """
-    run = executor or (lambda source, target: execute(source, target, {}, kernel="python3"))
     cache = get_cache(str(cache_dir))
     seconds: dict[str, float] = {}
     for name in report_names():
@@ -128,7 +123,7 @@ def execute_missing(
         with TemporaryDirectory() as tmp:
             target = Path(tmp) / source.name
             started = time.perf_counter()
-            run(source, target)
+            execute(source, target, {}, kernel="python3")
             seconds[name] = time.perf_counter() - started
             executed = _outputs_into(notebook, nbformat.read(str(target), as_version=4))
         bundle = CacheBundleIn(executed, str(source), data={"execution_seconds": seconds[name]})

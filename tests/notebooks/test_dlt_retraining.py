@@ -42,7 +42,7 @@ MATRIX: dict[str, dict[str, Any]] = {
         "fail_at_batch": -1,
         "new_feature_at": -1,
     },
-    # a gate with no tolerance, on weeks of 168 rows (34 held out: every week judged)
+    # a gate with no tolerance, on weeks of 168 rows (a fifth held out: every week judged)
     "strict-gate": {
         **SMALL,
         "batch_rows": 168,
