@@ -91,7 +91,8 @@ def _sentence(runs: dict[str, EnvironmentRun]) -> str:
                 if local is None or getattr(run.fingerprint, key) != getattr(local, key)
             ]
             parts.append(f"on {label} the runs differ in: {', '.join(differ)}")
-    return "; ".join(parts).capitalize()
+    sentence = "; ".join(parts)
+    return sentence[:1].upper() + sentence[1:]  # names such as Spark Connect keep their case
 
 
 def environment_figures(runs: Sequence[EnvironmentRun] | None) -> dict[str, Figure]:

@@ -69,6 +69,7 @@ def test_matching_runs_are_said_to_match() -> None:
     assert figures["cluster_matches_local"] is True
     assert figures["connect_matches_local"] is True
     assert "same table versions" in str(figures["environments_sentence"])
+    assert "; on Spark Connect it wrote" in str(figures["environments_sentence"])  # its name
     assert "count Spark jobs (cannot see jobs)" in str(figures["connect_ml_sentence"])
     assert figures["connect_run_seconds"] == 80.0
 
