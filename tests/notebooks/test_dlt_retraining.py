@@ -19,7 +19,7 @@ from deploybook.prose import prose_problems
 
 pytestmark = [pytest.mark.notebook, pytest.mark.spark]
 
-SMALL = {"max_depth": 10, "compare_environments": False}
+SMALL = {"max_depth": 10, "compare_environments": False, "seeds": 1}
 MATRIX: dict[str, dict[str, Any]] = {
     "default": {},
     # a crash after batch 1's model, and a column from batch 3
@@ -39,6 +39,7 @@ MATRIX: dict[str, dict[str, Any]] = {
         "batches": 4,
         "history_batches": 2,
         "mode": "full",
+        "seeds": 2,
         "fail_at_batch": -1,
         "new_feature_at": -1,
     },
@@ -125,6 +126,10 @@ def _check_prose(run: Any) -> None:
     assert ("found no row of an erased key" in prose) is purged
     assert ("ends time travel and the change feed before the purge at once" in prose) is purged
     assert ("a revoked model could serve again" in prose) is (not f["all_tainted_refused"])
+    assert ("model_as_of refuses to serve it" in run.prose) is f["as_of_refused"]
+    several = f["seeds_used"] > 1
+    assert (f"ran with {f['seeds_used']} seeds" in prose) is several
+    assert ("the seeds too" in prose) is several
 
 
 def test_the_default_run(run_of: RunOf) -> None:
@@ -135,6 +140,7 @@ def test_the_default_run(run_of: RunOf) -> None:
     assert f["crashed"] is True
     assert f["exactly_once"] is True
     assert f["settlement_weeks_seen"] is True
+    assert f["seeds_used"] == 5  # the intervals cover five seeds of both pipelines
     assert f["features_final"].endswith("day_of_week")
     # the default run's prose says the model never retrained fell behind: its interval
     # excludes 0 (the verdict for each peer is the accuracy cell's checked output)

@@ -8,7 +8,9 @@ against the current champion on the newest labelled rows neither has trained on.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from pyspark.ml import Estimator
 from pyspark.sql import DataFrame, SparkSession
@@ -16,7 +18,7 @@ from pyspark.sql import functions as F
 
 from deploybook.retraining.features import KEY, feature_columns
 from deploybook.retraining.gate import GateDecision, PairedScores, decide
-from deploybook.retraining.lineage import Candidate
+from deploybook.retraining.lineage import Candidate, Cohort
 from deploybook.retraining.registry import (
     CHALLENGE,
     CHAMPION,
@@ -24,7 +26,7 @@ from deploybook.retraining.registry import (
     NewVersion,
     RegistryError,
 )
-from deploybook.retraining.strategies import ChangeSet, FullRetrain, TrainingTable
+from deploybook.retraining.strategies import REBUILD_LINEAGE_ROWS, TrainingTable, fit
 from deploybook.spark import short_error
 
 
@@ -36,31 +38,40 @@ def backfill(
     *,
     num_trees: int | None = None,
     seed: int = 42,
+    exclude: Collection[int] = (),
 ) -> Candidate:
-    """A model fitted from scratch on the training table as of ``data_version``."""
+    """A model fitted from scratch on the training table as of ``data_version``, without the
+    rows of ``exclude`` (the keys erased or corrected since,
+    :meth:`~deploybook.retraining.registry.ModelRegistry.changed_since`). Its lineage lists
+    the rows it learned, so that :func:`challenge` can tell whether it learned any of them.
+    """
     table = TrainingTable(spark, training_path)
+    rows = table.at(data_version)
+    if exclude:
+        left_out = spark.createDataFrame([(int(k),) for k in sorted(exclude)], f"{KEY} long")
+        rows = rows.join(F.broadcast(left_out), KEY, "left_anti")
     try:
-        rows = table.at(data_version)
         # read the version's files (a count would come from the log): VACUUM, as an
         # erasure's purge runs it, removes the files of every version before it
-        rows.agg(F.sum(KEY)).first()
+        keys = tuple(sorted(int(r[KEY]) for r in rows.select(KEY).collect()))
     except Exception as exc:
         raise RegistryError(
             f"cannot read {training_path} as of version {data_version}: {short_error(exc)}"
         ) from None
-    empty = rows.limit(0)
-    changes = ChangeSet(
-        version=data_version,
-        features=feature_columns(rows.schema),
-        train=empty,
-        holdout=empty,
-        train_keys=(),
-        holdout_keys=(),
-        deleted=frozenset(),
-        updated=frozenset(),
-        min_seq=None,
+    features = feature_columns(rows.schema)
+    params: dict[str, Any] = {"numTrees": num_trees} if num_trees else {}
+    model, seconds = fit(estimator, rows, features, seed, **params)
+    cohort = Cohort(
+        cohort_id=f"backfill-v{data_version}",
+        data_version=data_version,
+        trained_at=data_version,
+        kind="backfill",
+        features=features,
+        n_trees=num_trees or 0,
+        row_ids=keys if len(keys) <= REBUILD_LINEAGE_ROWS else None,
     )
-    return FullRetrain(estimator, seed, num_trees).propose(None, changes, table).challenger  # type: ignore[return-value]
+    trees = (cohort.cohort_id,) * (num_trees or 0)
+    return Candidate(model, features, (cohort,), trees, seconds)
 
 
 @dataclass(frozen=True)
@@ -83,7 +94,7 @@ def challenge(
 ) -> ChallengeResult:
     """Score ``candidate`` and the champion on the rows of ``newest`` the champion has not
     learned (all of them if its lineage does not list its rows); store the candidate as
-    champion or rejected. A candidate that learned a row an erasure removed is refused.
+    champion or rejected. A candidate that learned a row erased or corrected since is refused.
     """
     registry.check_learned(candidate)
     champion = registry.champion()

@@ -100,10 +100,15 @@ def architecture() -> go.Figure:
 
 
 def accuracy_over_time(scores: pd.DataFrame, batch_of: dict[int, int]) -> go.Figure:
-    """Prequential accuracy of each method on each batch (test before train)."""
-    frame = scores.assign(
-        accuracy=scores["correct"] / scores["rows"],
-        batch=scores["data_version"].map(batch_of),
+    """Prequential accuracy of each method on each batch (test before train), pooled over
+    the seeds a method ran with.
+    """
+    pooled = scores.groupby(["data_version", "method"], sort=False, as_index=False)[
+        ["rows", "correct"]
+    ].sum()
+    frame = pooled.assign(
+        accuracy=pooled["correct"] / pooled["rows"],
+        batch=pooled["data_version"].map(batch_of),
     ).dropna(subset=["batch"])
     fig = go.Figure()
     for method, part in frame.groupby("method", sort=False):

@@ -22,7 +22,6 @@ from pyspark.ml import Estimator, Model
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from river import forest
-from scipy import stats
 
 from deploybook.retraining.classic import spark_jobs
 from deploybook.retraining.features import KEY, LABEL, MISSING, assemble, feature_columns
@@ -30,7 +29,9 @@ from deploybook.retraining.registry import ModelRegistry
 from deploybook.retraining.strategies import fit
 from deploybook.spark import to_pandas
 
-SCORE_COLUMNS = ["data_version", "method", "rows", "correct"]  # one row per method and version
+# one row per method, seed and version
+SCORE_COLUMNS = ["data_version", "method", "seed", "rows", "correct"]
+PIPELINE_METHODS = {"incremental": "incremental forest", "full": "full retrain"}
 
 
 def inserted_rows(
@@ -56,13 +57,16 @@ def version_metrics(registry: ModelRegistry) -> list[tuple[int, dict[str, float]
 
 
 def pipeline_scores(
-    records: Sequence[tuple[int, Mapping[str, float]]], method: str
+    records: Sequence[tuple[int, Mapping[str, float]]], method: str, *, seed: int
 ) -> pd.DataFrame:
-    """Per-version prequential scores a pipeline recorded (models table or shadow run)."""
+    """Per-version prequential scores a pipeline run with ``seed`` recorded (models table or
+    shadow run).
+    """
     rows = [
         {
             "data_version": version,
             "method": method,
+            "seed": seed,
             "rows": int(metrics["prequential_rows"]),
             "correct": round(metrics["prequential_accuracy"] * metrics["prequential_rows"]),
         }
@@ -72,8 +76,10 @@ def pipeline_scores(
     return pd.DataFrame(rows, columns=SCORE_COLUMNS)
 
 
-def _scores(model: Model, rows: DataFrame, features: Sequence[str], method: str) -> pd.DataFrame:
-    """Rows and correct predictions of ``model`` per table version of ``rows``."""
+def _scores(
+    model: Model, rows: DataFrame, features: Sequence[str], method: str, seed: int
+) -> pd.DataFrame:
+    """Rows and correct predictions of ``model`` (fitted with ``seed``) per table version."""
     per_version = to_pandas(
         model.transform(assemble(rows, features))
         .groupBy("data_version")
@@ -83,6 +89,7 @@ def _scores(model: Model, rows: DataFrame, features: Sequence[str], method: str)
         )
     )
     per_version["method"] = method
+    per_version["seed"] = seed
     return per_version[SCORE_COLUMNS]
 
 
@@ -100,7 +107,8 @@ def static_scores(
     features = feature_columns(frame.schema)
     params: dict[str, Any] = {"numTrees": num_trees} if num_trees else {}
     model, _ = fit(estimator, frame.where(F.col("data_version") == first), features, seed, **params)
-    return _scores(model, frame.where(F.col("data_version") > first), features, "never retrained")
+    later = frame.where(F.col("data_version") > first)
+    return _scores(model, later, features, "never retrained", seed)
 
 
 def window_scores(
@@ -125,7 +133,7 @@ def window_scores(
         train = frame.where(F.col("data_version").isin(window))
         model, _ = fit(estimator, train, features, seed + position, **params)
         test = frame.where(F.col("data_version") == order[position])
-        parts.append(_scores(model, test, features, "window refit"))
+        parts.append(_scores(model, test, features, "window refit", seed))
     frame.unpersist()
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SCORE_COLUMNS)
 
@@ -152,6 +160,7 @@ def arf_scores(inserted: pd.DataFrame, *, seed: int, n_models: int = 10) -> pd.D
                 {
                     "data_version": int(version),
                     "method": "ARF (batch)",
+                    "seed": seed,
                     "rows": len(y),
                     "correct": sum(int(p == t) for p, t in zip(predicted, y, strict=True)),
                 }
@@ -166,6 +175,7 @@ def arf_scores(inserted: pd.DataFrame, *, seed: int, n_models: int = 10) -> pd.D
                 {
                     "data_version": int(version),
                     "method": "ARF (row by row)",
+                    "seed": seed,
                     "rows": len(y),
                     "correct": correct,
                 }
@@ -180,50 +190,75 @@ def _common_versions(scores: pd.DataFrame) -> list[int]:
 
 
 def accuracy_table(scores: pd.DataFrame) -> pd.DataFrame:
-    """Accuracy per method over the versions every method scored (rows pooled)."""
+    """Accuracy per method over the versions every method scored (rows pooled, over every
+    seed a method ran with: the mean of its seeds' accuracies).
+    """
     common = _common_versions(scores)
     shared = scores[scores["data_version"].isin(common)]
-    table = shared.groupby("method", sort=False)[["rows", "correct"]].sum()
+    grouped = shared.groupby("method", sort=False)
+    table = grouped[["rows", "correct"]].sum()
     table["accuracy"] = table["correct"] / table["rows"]
     table["versions"] = len(common)
+    table["seeds"] = grouped["seed"].nunique()
     return table.reset_index()
 
 
-def gap_interval(
-    scores: pd.DataFrame, method: str, other: str, *, seed: int, confidence: float = 0.95
-) -> tuple[float, float] | None:
-    """Paired bootstrap interval, in points, for ``method``'s accuracy minus ``other``'s.
+def _by_seed_and_version(
+    scores: pd.DataFrame, method: str, versions: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Correct predictions and rows of ``method``, one row per seed, one column per version."""
+    part = scores[(scores["method"] == method) & scores["data_version"].isin(versions)]
+    grid = part.pivot_table(
+        index="seed", columns="data_version", values=["correct", "rows"], aggfunc="sum"
+    )
+    correct = grid["correct"].reindex(columns=versions)
+    if correct.isna().to_numpy().any():
+        raise ValueError(f"{method}: some seed did not score every version {list(versions)}")
+    return correct.to_numpy(float), grid["rows"].reindex(columns=versions).to_numpy(float)
 
-    Over the versions every method scored (as :func:`accuracy_table`), resampling whole
-    versions: both methods predicted the same rows, and half-hours within a week are too alike
-    to count as independent. None with fewer than two versions (no spread to resample).
+
+def gap_interval(
+    scores: pd.DataFrame,
+    method: str,
+    other: str,
+    *,
+    seed: int,
+    confidence: float = 0.95,
+    resamples: int = 4999,
+) -> tuple[float, float] | None:
+    """Bootstrap percentile interval, in points, for ``method``'s accuracy minus ``other``'s.
+
+    Over the versions every method scored (as :func:`accuracy_table`), each resample draws
+    whole versions, the same for both methods (paired: both predicted the same rows, and
+    half-hours within a week are too alike to count as independent), and, for a method run
+    with several seeds, draws its seeds too (each method's own: seed 3 of one method shares
+    nothing with seed 3 of another), so the interval covers both weeks and seeds. None with
+    fewer than two versions (no spread to resample).
     """
     common = _common_versions(scores)
     if len(common) < 2:
         return None
-    per_version = scores[scores["data_version"].isin(common)].pivot_table(
-        index="data_version", columns="method", values=["rows", "correct"], aggfunc="sum"
-    )
-    data = (
-        per_version[("correct", method)].to_numpy(float),
-        per_version[("correct", other)].to_numpy(float),
-        per_version[("rows", method)].to_numpy(float),
-    )
+    rng = np.random.default_rng(seed)
+    weeks = _draw_counts(rng, len(common), resamples)
+    accuracy = []
+    for name in (method, other):
+        correct, rows = _by_seed_and_version(scores, name, common)
+        seeds = _draw_counts(rng, len(correct), resamples)
+        accuracy.append(
+            np.einsum("bs,sw,bw->b", seeds, correct, weeks)
+            / np.einsum("bs,sw,bw->b", seeds, rows, weeks)
+        )
+    gaps = 100 * (accuracy[0] - accuracy[1])
+    low, high = np.quantile(gaps, [(1 - confidence) / 2, (1 + confidence) / 2])
+    return float(low), float(high)
 
-    def pooled_gap(correct: np.ndarray, correct_other: np.ndarray, rows: np.ndarray) -> float:
-        return float(100 * (correct.sum() - correct_other.sum()) / rows.sum())
 
-    result = stats.bootstrap(
-        data,
-        pooled_gap,
-        paired=True,
-        vectorized=False,
-        confidence_level=confidence,
-        n_resamples=4999,
-        method="percentile",
-        rng=np.random.default_rng(seed),
-    )
-    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+def _draw_counts(rng: np.random.Generator, items: int, resamples: int) -> np.ndarray:
+    """How often each of ``items`` is drawn in each resample of ``items`` draws (with
+    replacement), one row per resample.
+    """
+    draws = rng.integers(0, items, size=(resamples, items))
+    return np.apply_along_axis(np.bincount, 1, draws, minlength=items).astype(float)
 
 
 def accuracy_split(scores: pd.DataFrame, first_versions: int) -> tuple[pd.Series, pd.Series]:

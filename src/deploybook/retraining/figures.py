@@ -335,6 +335,23 @@ def _span(interval: tuple[float, float]) -> str:
     return f"95% interval {interval[0]:+.1f} to {interval[1]:+.1f} points"
 
 
+def seeds_sentences(seeds: Sequence[int]) -> tuple[str, str]:
+    """Which methods ran with which seeds, and what the intervals resample because of it."""
+    first, *rest = seeds
+    if not rest:
+        return (
+            f"Every method ran with the one seed {first}.",
+            f"resamples whole weeks, for the single seed {first} of this run",
+        )
+    return (
+        f"Both pipelines and ARF ran with {len(seeds)} seeds ({first} to {rest[-1]}): each "
+        "pipeline was rerun whole with every seed, through the same gate, and its accuracy "
+        f"below is the mean over the seeds. The never-retrained and window models ran with "
+        f"seed {first} only.",
+        "resamples whole weeks and, for the methods run with several seeds, the seeds too",
+    )
+
+
 def drift_sentence(static: Interval, full: Interval) -> str:
     """What the paired intervals (points, incremental minus the other) say about drift.
 
@@ -404,6 +421,7 @@ def accuracy_figures(
         for other in ("never retrained", "full retrain", "ARF (batch)")
     )
     first_job, second_job = accuracy_split(scores, params.first_cycle_batches - 1)
+    seeds, resampled = seeds_sentences(range(params.seed, params.seed + params.seeds))
     return {
         "accuracy_incremental": accuracy["incremental forest"],
         "accuracy_full": accuracy["full retrain"],
@@ -425,7 +443,9 @@ def accuracy_figures(
         "accuracy_gap_static_ci_high": static[1] if static else None,
         "drift_sentence": drift_sentence(static, full),
         "arf_sentence": arf_sentence(arf),
-        "seed_used": params.seed,
+        "seeds_used": params.seeds,
+        "seeds_sentence": seeds,
+        "interval_sentence": resampled,
         "rejected_incremental": sum(r.worse for r in reports["incremental"]),
         "rejected_full": sum(r.worse for r in reports["full"]),
         "accuracy_rows": int(table["rows"].iloc[0]),
@@ -577,8 +597,11 @@ def gate_figures(
     holdout_fraction: float,
     verdict: ChallengeResult,
     backfill_version: int,
+    backfill_left_out: int,
 ) -> dict[str, Figure]:
-    """The gate's settings as used, its weekly refusals, and its verdict on a backfill."""
+    """The gate's settings as used, its weekly refusals, and its verdict on a backfill (of
+    ``backfill_version`` without the ``backfill_left_out`` rows changed since).
+    """
     return {
         "holdout_share": holdout_fraction,
         "tolerance_points": 100 * params.tolerance,
@@ -586,6 +609,7 @@ def gate_figures(
         "gate_min_rows": MIN_ROWS,
         "gate_sentence": gate_sentence(reports),
         "backfill_version": backfill_version,
+        "backfill_left_out": backfill_left_out,
         "backfill_accuracy": verdict.challenger_accuracy,
         "challenge_champion_accuracy": verdict.champion_accuracy,
         "backfill_rejected": verdict.decision.status == REJECTED,
@@ -782,11 +806,24 @@ def middle_version(growth: pd.DataFrame) -> tuple[list[int], int]:
     return versions, versions[len(versions) // 2]
 
 
-def time_travel_figures(version: int, model: int, travel: pd.DataFrame) -> dict[str, Figure]:
-    """``model_as_of`` at one version, and time travel against the change feed's counts."""
+def time_travel_figures(
+    version: int, model: int, revoked_by: str | None, travel: pd.DataFrame
+) -> dict[str, Figure]:
+    """``model_as_of`` at one version (``revoked_by``: the cause for which it refused the
+    model, None if it served it), and time travel against the change feed's counts.
+    """
+    if revoked_by is None:
+        as_of = "model_as_of serves it again."
+    else:
+        as_of = (
+            f"model_as_of refuses to serve it: it learned rows that {revoked_by} erased or "
+            "corrected, and a model that learned a row's old value may not serve again."
+        )
     return {
         "as_of_version": version,
         "as_of_model": model,
+        "as_of_sentence": as_of,
+        "as_of_refused": revoked_by is not None,
         "time_travel_ok": bool((travel["rows_read"] == travel["rows_from_change_feed"]).all()),
     }
 

@@ -345,6 +345,15 @@ class RetrainingJob:
         rows = holdout.localCheckpoint(eager=True) if keys else None
         self._held = (version, rows, tuple(sorted(keys)))
 
+    def _revoke(self, changes: ChangeSet) -> None:
+        """Revoke the stored versions that learned rows this version deleted or corrected
+        (once a model without them is stored, so that serving never finds none): rollback,
+        ``model_as_of`` and ``challenge`` refuse them from then on.
+        """
+        changed = changes.deleted | changes.updated
+        if self.config.store and changed:
+            self.registry.revoke(f"table version {changes.version}", changed, changes.version)
+
     def step(self, version: int, rows: DataFrame, *, attempt: int = 1) -> VersionReport | None:
         """Test, train, gate and store for one table version.
 
@@ -406,6 +415,7 @@ class RetrainingJob:
         else:
             self._remember(version, changes.holdout, changes.holdout_keys)
         if stored is None:
+            self._revoke(changes)
             return VersionReport(
                 version, changes.batch, status, False, reason, metrics, decision.worse
             )
@@ -438,6 +448,7 @@ class RetrainingJob:
             self._champion, self._champion_version = (None, stored), promoted
         else:
             self.registry.append(entry)
+        self._revoke(changes)
         metrics["store_seconds"] = time.perf_counter() - started
         return VersionReport(
             version, changes.batch, status, stored is challenger, reason, metrics, decision.worse

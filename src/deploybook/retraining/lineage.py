@@ -38,13 +38,15 @@ class Cohort:
             return True
         return not set(keys).isdisjoint(self.row_ids)
 
-    def learned_any(self, keys: Collection[int], deleted_by: int) -> bool:
-        """Whether this cohort learned any of ``keys``, all deleted by table version
-        ``deleted_by``: a cohort without row lineage learned them if it is older.
+    def learned_any(self, keys: Collection[int], changed_by: int) -> bool:
+        """Whether this cohort learned any of ``keys`` with the values they had before table
+        version ``changed_by`` deleted or corrected them: a cohort fitted at that version or
+        later learned the new values (or none); one without row lineage learned every row
+        of its table version.
         """
         if self.row_ids is None:
-            return bool(keys) and self.data_version < deleted_by
-        return self.saw_any(keys)
+            return bool(keys) and self.data_version < changed_by
+        return self.trained_at < changed_by and self.saw_any(keys)
 
     def as_row(self) -> dict[str, Any]:
         """The cohort as a registry struct."""

@@ -28,6 +28,9 @@ class RetrainingParams(ReportParams):
     fail_at_batch: int = Field(ge=-1, description="batch after which a crash is injected; -1: none")
     new_feature_at: int = Field(ge=-1, description="batch that adds a feature column; -1: never")
     seed: int = Field(ge=0, description="random seed")
+    seeds: int = Field(
+        ge=1, le=10, description="seeds the accuracy comparison runs (seed, seed + 1, ...)"
+    )
     spark_master: str = Field(
         description="Spark master URL (local[n], spark://, or sc:// for Spark Connect); empty "
         "for the default"

@@ -91,12 +91,12 @@ class ChampionChanged(RegistryError):
 
 
 class RevokedModel(RegistryError):
-    """A model version learned a row erased since: it may not serve, be restored or promoted."""
+    """A model version learned a row erased or corrected since: it may not serve, be restored
+    or promoted.
+    """
 
 
-REVOKED_SCHEMA = (
-    "model_version BIGINT, erasure_id STRING, erased_keys ARRAY<BIGINT>, deleted_by BIGINT"
-)
+REVOKED_SCHEMA = "model_version BIGINT, cause STRING, keys ARRAY<BIGINT>, changed_by BIGINT"
 
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # the zip timestamp of every entry: same files, same bytes
@@ -330,24 +330,26 @@ class ModelRegistry:
 
     @property
     def revocations(self) -> str:
-        """The table of model versions revoked by erasures, and the keys each erasure named."""
+        """The table of revoked model versions: for each cause (a table version that deleted
+        or corrected rows, an erasure), the keys it changed and the versions that learned them.
+        """
         return f"{self.path}-revoked"
 
-    def revoke(self, erasure_id: str, keys: Collection[int], deleted_by: int) -> list[int]:
-        """Revoke every version that learned any of ``keys`` (an erasure request, deleted
-        from the training table by version ``deleted_by``); the versions revoked, oldest
-        first. The keys are kept (ids, no values) so that a candidate fitted later on the
-        old rows is refused too (:meth:`check_learned`).
+    def revoke(self, cause: str, keys: Collection[int], changed_by: int) -> list[int]:
+        """Revoke every version that learned any of ``keys`` as they were before training
+        table version ``changed_by`` deleted or corrected them; the versions revoked, oldest
+        first. The keys are kept (ids, no values) so that a candidate fitted later on the old
+        rows is refused too (:meth:`check_learned`).
         """
-        erased = sorted({int(k) for k in keys})
+        changed = sorted({int(k) for k in keys})
         versions = [
             r.model_version
             for r in self.records()
-            if any(c.learned_any(erased, deleted_by) for c in r.cohorts)
+            if any(c.learned_any(changed, changed_by) for c in r.cohorts)
         ]
         rows: list[tuple[int | None, str, list[int], int]] = [
-            (v, erasure_id, erased, deleted_by) for v in versions
-        ] or [(None, erasure_id, erased, deleted_by)]
+            (v, cause, changed, changed_by) for v in versions
+        ] or [(None, cause, changed, changed_by)]
         self.spark.createDataFrame(rows, REVOKED_SCHEMA).coalesce(1).write.format("delta").mode(
             "append"
         ).save(self.revocations)
@@ -355,41 +357,47 @@ class ModelRegistry:
 
     def _revocations(self) -> pd.DataFrame:
         if not is_delta_table(self.spark, self.revocations):
-            return pd.DataFrame(
-                columns=["model_version", "erasure_id", "erased_keys", "deleted_by"]
-            )
+            return pd.DataFrame(columns=["model_version", "cause", "keys", "changed_by"])
         return self.spark.read.format("delta").load(self.revocations).toPandas()
 
     def revoked(self) -> dict[int, str]:
-        """Revoked model version to the erasure that revoked it."""
+        """Revoked model version to the first cause that revoked it."""
         rows = self._revocations().dropna(subset=["model_version"])
-        pairs = zip(rows["model_version"], rows["erasure_id"], strict=True)
-        return {int(v): str(e) for v, e in pairs}
+        revoked: dict[int, str] = {}
+        for version, cause in zip(rows["model_version"], rows["cause"], strict=True):
+            revoked.setdefault(int(version), str(cause))
+        return revoked
+
+    def changed_since(self, data_version: int) -> set[int]:
+        """Keys deleted or corrected after training table version ``data_version``."""
+        rows = self._revocations()
+        later = rows[rows["changed_by"] > data_version]
+        return {int(k) for keys in later["keys"] for k in keys}
 
     def check_servable(self, record: ModelRecord) -> None:
-        """Raise :class:`RevokedModel` if an erasure revoked ``record``'s version."""
-        erasure = self.revoked().get(record.model_version)
-        if erasure is not None:
+        """Raise :class:`RevokedModel` if ``record``'s version was revoked."""
+        cause = self.revoked().get(record.model_version)
+        if cause is not None:
             raise RevokedModel(
                 f"model version {record.model_version} of {self.path} learned rows that "
-                f"erasure {erasure} removed: it may not serve again"
+                f"{cause} erased or corrected: it may not serve again"
             )
 
     def check_learned(self, candidate: Candidate) -> None:
-        """Raise :class:`RevokedModel` if ``candidate`` learned a row an erasure removed."""
-        erasures = self._revocations().drop_duplicates("erasure_id")
-        touched = [
-            cohort
-            for keys, deleted_by in zip(
-                erasures["erased_keys"], erasures["deleted_by"], strict=True
-            )
+        """Raise :class:`RevokedModel` if ``candidate`` learned a row as it was before a
+        revocation's change.
+        """
+        causes = self._revocations().drop_duplicates("cause")
+        touched = {
+            cohort.cohort_id
+            for keys, changed_by in zip(causes["keys"], causes["changed_by"], strict=True)
             for cohort in candidate.cohorts
-            if cohort.learned_any([int(k) for k in keys], int(deleted_by))
-        ]
+            if cohort.learned_any([int(k) for k in keys], int(changed_by))
+        }
         if touched:
             raise RevokedModel(
-                f"the candidate learned erased rows (cohorts "
-                f"{', '.join(c.cohort_id for c in touched)}): it may not be stored in {self.path}"
+                f"the candidate learned rows erased or corrected since (cohorts "
+                f"{', '.join(sorted(touched))}): it may not be stored in {self.path}"
             )
 
     def records(self) -> list[ModelRecord]:
@@ -551,24 +559,16 @@ class ModelRegistry:
             path=record.artifact,
         )
 
-    def rollback(
-        self, to_version: int, *, erased: Collection[int] = (), reason: str = "rollback"
-    ) -> int:
+    def rollback(self, to_version: int, *, reason: str = "rollback") -> int:
         """Serve model ``to_version`` again: append its exact bytes as the newest champion.
 
         Appending (rather than Delta ``RESTORE``, which would drop the later rows from the
         current snapshot) keeps every version for audit; it is a compare-and-set on the
-        champion read here (:meth:`promote`). ``erased`` are keys deleted since: a model that
-        learned any of them is refused. Returns the new model version.
+        champion read here (:meth:`promote`). A revoked version (it learned rows erased or
+        corrected since) is refused with :class:`RevokedModel`. Returns the new model version.
         """
         original = self.record(to_version)
         self.check_servable(original)
-        learned = [c.cohort_id for c in original.cohorts if c.saw_any(erased)]
-        if learned:
-            raise RegistryError(
-                f"model version {to_version} learned rows erased since (cohorts "
-                f"{', '.join(learned)}); serving it again would undo the erasure"
-            )
         current = self.champion()
         entry = NewVersion.of(
             original,

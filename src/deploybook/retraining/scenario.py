@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,12 @@ from pyspark.sql import functions as F
 from deploybook.retraining import serving
 from deploybook.retraining.elec2 import FEATURES, load_elec2
 from deploybook.retraining.erasure import ErasureRecord, erase, local_folder, rows_with_keys
-from deploybook.retraining.evaluation import table_growth, version_metrics
+from deploybook.retraining.evaluation import (
+    PIPELINE_METHODS,
+    pipeline_scores,
+    table_growth,
+    version_metrics,
+)
 from deploybook.retraining.expectations import DELETE, OP, rule_counts, rules_for
 from deploybook.retraining.features import KEY, LABEL
 from deploybook.retraining.feed import NEW_FEATURE, FeedConfig, build_feed, expected_rows, land
@@ -35,7 +41,6 @@ from deploybook.retraining.lakehouse import (
     Lakehouse,
     apply_changes,
     create_lakehouse,
-    table_versions,
 )
 from deploybook.retraining.mirror import MlflowMirror
 from deploybook.retraining.params import RetrainingParams
@@ -181,13 +186,15 @@ class Scenario:
         *,
         starting_version: int = 0,
         store: bool = True,
+        seed: int | None = None,
     ) -> RetrainingJob:
+        seed = self.params.seed if seed is None else seed
         strategy = make_strategy(
             estimator,
             mode,
             trees_per_update=self.params.trees_per_update,
             max_trees=self.params.max_trees,
-            seed=self.params.seed,
+            seed=seed,
             window_rows=WINDOW_BATCHES * self.params.batch_rows,
         )
         pipeline = f"elec2-{name}"
@@ -200,7 +207,7 @@ class Scenario:
             registry_path=self.lake.registry(name),
             checkpoint=self.lake.checkpoint(f"retrain-{name}"),
             tolerance=self.params.tolerance,
-            seed=self.params.seed,
+            seed=seed,
             starting_version=starting_version,
             store=store,
             mirror=mirror,
@@ -246,36 +253,34 @@ class Scenario:
                 refused += 1
         return refused
 
-    def erased_since(self, data_version: int) -> set[int]:
-        """Keys deleted from the training table after ``data_version``."""
-        latest = max(version for version, _ in table_versions(self.spark, self.lake.training))
-        if data_version >= latest:
-            return set()
-        rows = (
-            self.spark.read.format("delta")
-            .option("readChangeFeed", "true")
-            .option("startingVersion", data_version + 1)
-            .load(self.lake.training)
-            .where(F.col("_change_type") == "delete")
-            .select(KEY)
-            .collect()
-        )
-        return {int(r[0]) for r in rows}
-
     def _earlier_champions(self) -> list[int]:
         """Model versions that served before the current champion, oldest first."""
         summary = self.registry().summary()
         return [int(v) for v in summary.loc[summary["status"] == "champion", "model_version"]][:-1]
 
     def rollback_target(self) -> int | None:
-        """The newest earlier champion that learned no row erased since (None if none did)."""
-        registry = self.registry()
+        """The newest earlier champion not revoked: it learned no row erased or corrected
+        since (None if every one did).
+        """
+        revoked = self.registry().revoked()
         for version in reversed(self._earlier_champions()):
-            record = registry.record(int(version))
-            erased = self.erased_since(record.data_version)
-            if not any(c.saw_any(erased) for c in record.cohorts):
-                return int(version)
+            if version not in revoked:
+                return version
         return None
+
+    def as_of(self, data_version: int) -> tuple[int, str | None]:
+        """The serving pipeline's champion once the table reached ``data_version``, and the
+        cause for which ``model_as_of`` refuses it (None when it serves it).
+        """
+        registry = self.registry()
+        record = registry.champion(data_version=data_version)
+        if record is None:
+            raise RegistryError(f"no champion at or before table version {data_version}")
+        try:
+            serving.model_as_of(self.spark, registry.path, data_version)
+        except RevokedModel:
+            return record.model_version, registry.revoked()[record.model_version]
+        return record.model_version, None
 
     def rollback(
         self, probe: DataFrame, observed: Mapping[int, str] | None = None
@@ -285,8 +290,8 @@ class Scenario:
         The reference is ``observed`` (model version to the predictions digest a serving
         client got on ``probe``, :func:`serving.observed_digests`) when the client was served
         the target, else the target loaded afresh from its folder. When every earlier champion
-        learned rows erased since, the newest of them is tried anyway, to show that the models
-        table refuses it.
+        learned rows erased or corrected since (all revoked), the newest of them is tried
+        anyway, to show that the models table refuses it.
         """
         observed = observed or {}
         registry = self.registry()
@@ -296,17 +301,16 @@ class Scenario:
             previous = self._earlier_champions()
             if not previous:
                 return RollbackResult(before.version, None, None, False, False, None)
-            erased = self.erased_since(registry.record(previous[-1]).data_version)
             try:
-                registry.rollback(previous[-1], erased=erased)
-            except RegistryError as exc:
+                registry.rollback(previous[-1])
+            except RevokedModel as exc:
                 return RollbackResult(before.version, None, None, False, False, str(exc))
-            raise AssertionError("a champion that learned erased rows was served again")
+            raise AssertionError("a revoked champion was served again")
         record = registry.record(target)
         expected = observed.get(target) or serving.predictions_digest(
             serving.ServedModel(record, registry.model(record, cached=False)).predict(probe)
         )
-        new_version = registry.rollback(target, erased=self.erased_since(record.data_version))
+        new_version = registry.rollback(target)
         MODELS.clear()  # read back from the table, not from this process's cache
         after = serving.latest_model(self.spark, registry.path)
         digest = serving.predictions_digest(after.predict(probe))
@@ -318,6 +322,42 @@ class Scenario:
         changed = digest != serving.predictions_digest(before.predict(probe))
         return RollbackResult(
             before.version, target, new_version, identical, changed, None, target in observed
+        )
+
+    def pipeline_scores(self, seeds: Sequence[int], *, threads: int = 8) -> pd.DataFrame:
+        """Prequential scores of this run's pipelines and of the same pipelines rerun with
+        each other of ``seeds``: shadow pipelines that learn every table version this run's
+        learned, through the same gate.
+
+        The reruns go in threads: Spark jobs on a few hundred rows wait on scheduling more
+        than on the two cores, so eight pipelines together take about 60 % of their time in
+        turn. A seed fixes each model, so the threads change no score.
+        """
+        versions = sorted({r.data_version for job in self.jobs.values() for r in job.reports})
+        reruns = {
+            (mode, seed): self._pipeline(
+                f"{mode}-seed{seed}", self.estimator, mode, store=False, seed=seed
+            )
+            for seed in seeds
+            if seed != self.params.seed
+            for mode in self.jobs
+        }
+
+        def replay(job: RetrainingJob) -> None:
+            for version in versions:
+                job.learn(version)
+
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(replay, reruns.values()))
+        records = {(mode, self.params.seed): self.records(mode) for mode in self.jobs} | {
+            key: [(r.data_version, r.metrics) for r in job.reports] for key, job in reruns.items()
+        }
+        return pd.concat(
+            [
+                pipeline_scores(scores, PIPELINE_METHODS[mode], seed=seed)
+                for (mode, seed), scores in records.items()
+            ],
+            ignore_index=True,
         )
 
     def records(self, mode: Mode) -> list[tuple[int, dict[str, float]]]:

@@ -24,23 +24,26 @@ from deploybook.retraining.evaluation import (
 def test_accuracy_is_pooled_over_versions_every_method_scored() -> None:
     scores = pd.DataFrame(
         [
-            {"data_version": 1, "method": "a", "rows": 10, "correct": 5},
-            {"data_version": 1, "method": "b", "rows": 10, "correct": 10},
-            {"data_version": 2, "method": "a", "rows": 30, "correct": 30},
-            {"data_version": 2, "method": "b", "rows": 30, "correct": 0},
-            {"data_version": 3, "method": "a", "rows": 99, "correct": 0},  # b missing: left out
+            {"data_version": 1, "method": "a", "seed": 1, "rows": 10, "correct": 5},
+            {"data_version": 1, "method": "b", "seed": 1, "rows": 10, "correct": 10},
+            {"data_version": 2, "method": "a", "seed": 1, "rows": 30, "correct": 30},
+            {"data_version": 2, "method": "b", "seed": 1, "rows": 30, "correct": 0},
+            {"data_version": 1, "method": "b", "seed": 2, "rows": 10, "correct": 0},
+            {"data_version": 2, "method": "b", "seed": 2, "rows": 30, "correct": 30},
+            {"data_version": 3, "method": "a", "seed": 1, "rows": 99, "correct": 0},  # no b
         ]
     )
     table = accuracy_table(scores).set_index("method")
     assert table.loc["a", "accuracy"] == pytest.approx(35 / 40)
-    assert table.loc["b", "accuracy"] == pytest.approx(10 / 40)
+    assert table.loc["b", "accuracy"] == pytest.approx((10 / 40 + 30 / 40) / 2)  # two seeds
     assert (table["versions"] == 2).all()
+    assert table["seeds"].to_dict() == {"a": 1, "b": 2}
 
 
 def test_accuracy_split_pools_early_and_later_versions_apart() -> None:
     scores = pd.DataFrame(
         [
-            {"data_version": v, "method": m, "rows": 10, "correct": c}
+            {"data_version": v, "method": m, "seed": 0, "rows": 10, "correct": c}
             for v, m, c in [(1, "a", 10), (1, "b", 0), (2, "a", 5), (2, "b", 5), (3, "a", 0)]
         ]
     )
@@ -56,9 +59,9 @@ def test_pipeline_scores_skip_versions_without_a_champion() -> None:
         (1, {"update_seconds": 1.0}),
         (2, {"prequential_rows": 4.0, "prequential_accuracy": 0.75}),
     ]
-    scores = pipeline_scores(records, "m")
+    scores = pipeline_scores(records, "m", seed=5)
     assert scores.to_dict("records") == [
-        {"data_version": 2, "method": "m", "rows": 4, "correct": 3}
+        {"data_version": 2, "method": "m", "seed": 5, "rows": 4, "correct": 3}
     ]
 
 
@@ -129,9 +132,25 @@ def _paired(gaps: list[float], rows: int = 1000) -> pd.DataFrame:
     """Scores of methods a and b whose accuracy differs by ``gaps[i]`` points in week i."""
     return pd.DataFrame(
         [
-            {"data_version": v, "method": m, "rows": rows, "correct": c}
+            {"data_version": v, "method": m, "seed": 0, "rows": rows, "correct": c}
             for v, gap in enumerate(gaps)
             for m, c in (("a", 500 + round(gap * rows / 100)), ("b", 500))
+        ]
+    )
+
+
+def _seeded(gaps: list[float], weeks: int = 4, rows: int = 1000) -> pd.DataFrame:
+    """Method a run with one seed per entry of ``gaps``, ``gaps[s]`` points above method b
+    (one seed) in every week.
+    """
+    return pd.DataFrame(
+        [
+            {"data_version": v, "method": m, "seed": s, "rows": rows, "correct": c}
+            for v in range(weeks)
+            for m, s, c in [
+                ("b", 0, 500),
+                *(("a", s, 500 + round(gap * rows / 100)) for s, gap in enumerate(gaps)),
+            ]
         ]
     )
 
@@ -153,6 +172,24 @@ def test_the_interval_matches_the_t_interval_of_the_weekly_gaps() -> None:
     assert low == pytest.approx(weekly.mean() - half, abs=0.2 * half)
     assert high == pytest.approx(weekly.mean() + half, abs=0.2 * half)
     assert gap_interval(_paired(gaps), "b", "a", seed=3) == pytest.approx((-high, -low))
+
+
+def test_the_interval_covers_the_spread_between_seeds() -> None:
+    """Reference: Student's t interval for the mean of independent per-seed gaps (the same in
+    every week, so weeks add no spread), mean +- t(0.975, n-1) s / sqrt(n)."""
+    gaps = list(np.random.default_rng(11).normal(-1.0, 2.0, size=60).round(1))
+    low, high = gap_interval(_seeded(gaps), "a", "b", seed=5)
+    per_seed = np.array(gaps)
+    half = stats.t.ppf(0.975, len(gaps) - 1) * per_seed.std(ddof=1) / np.sqrt(len(gaps))
+    assert low == pytest.approx(per_seed.mean() - half, abs=0.2 * half)
+    assert high == pytest.approx(per_seed.mean() + half, abs=0.2 * half)
+
+
+def test_a_seed_missing_a_week_is_named() -> None:
+    scores = _seeded([1.0, 2.0])
+    scores = scores[~((scores["seed"] == 1) & (scores["data_version"] == 2))]
+    with pytest.raises(ValueError, match="a: some seed did not score every version"):
+        gap_interval(scores, "a", "b", seed=1)
 
 
 def test_one_week_gives_no_interval() -> None:

@@ -41,6 +41,7 @@ from deploybook.retraining.figures import (
     quarantine_figures,
     registry_figures,
     restart_checks,
+    seeds_sentences,
     serving_figures,
     steps_table,
     time_travel_figures,
@@ -332,7 +333,7 @@ def test_accuracy_claims_follow_the_intervals() -> None:
     better than the never-retrained model every week and level with the others."""
     scores = pd.DataFrame(
         [
-            {"data_version": v, "method": m, "rows": 100, "correct": c + (v % 2)}
+            {"data_version": v, "method": m, "seed": 1, "rows": 100, "correct": c + (v % 2)}
             for v in range(1, 7)
             for m, c in (
                 ("incremental forest", 80),
@@ -349,12 +350,26 @@ def test_accuracy_claims_follow_the_intervals() -> None:
     ]
 
 
+def test_the_seed_sentences_name_what_ran_with_which_seed() -> None:
+    table, interval = seeds_sentences(range(42, 43))
+    assert table == "Every method ran with the one seed 42."
+    assert interval.endswith("for the single seed 42 of this run")
+    table, interval = seeds_sentences(range(7, 12))
+    assert table.startswith("Both pipelines and ARF ran with 5 seeds (7 to 11)")
+    assert "seed 7 only" in table
+    assert "the seeds too" in interval
+
+
 def test_time_travel_and_the_middle_version() -> None:
     versions, middle = middle_version(pd.DataFrame({"data_version": [3, 1, 2, 0]}))
     assert (versions, middle) == ([0, 1, 2, 3], 2)
     travel = pd.DataFrame({"rows_read": [1, 2], "rows_from_change_feed": [1, 3]})
-    assert time_travel_figures(2, 7, travel)["time_travel_ok"] is False
-    assert time_travel_figures(2, 7, travel.iloc[:1])["time_travel_ok"] is True
+    assert time_travel_figures(2, 7, None, travel)["time_travel_ok"] is False
+    served = time_travel_figures(2, 7, None, travel.iloc[:1])
+    assert served["time_travel_ok"] is True
+    assert served["as_of_sentence"] == "model_as_of serves it again."
+    refused = time_travel_figures(2, 7, "table version 5", travel)["as_of_sentence"]
+    assert "refuses to serve it: it learned rows that table version 5 erased or" in refused
 
 
 def test_logistic_figures_read_the_pair() -> None:

@@ -24,6 +24,7 @@ from deploybook.retraining.registry import (
     ModelRegistry,
     NewVersion,
     RegistryError,
+    RevokedModel,
     model_files,
     python_class,
 )
@@ -150,9 +151,7 @@ def test_rollback_restores_the_exact_model_and_refuses_erased_rows(
     registry = ModelRegistry(spark, str(tmp_path / "models")).create()
     for version, model in enumerate(forests, start=1):
         registry.append(_entry(_candidate(model, keys=(version,)), version, txn_version=version))
-    with pytest.raises(RegistryError, match="learned rows erased since"):
-        registry.rollback(1, erased={1})
-    new = registry.rollback(1, erased={2})
+    new = registry.rollback(1)
     MODELS.clear()
     served = registry.champion()
     assert served is not None
@@ -163,6 +162,11 @@ def test_rollback_restores_the_exact_model_and_refuses_erased_rows(
         _probabilities(registry.model(served), data), _probabilities(forests[0], data)
     )
     assert registry.champion(data_version=1).model_version == 1
+    # table version 9 corrects key 1: version 1 and its restored copy learned the old value
+    assert registry.revoke("table version 9", {1}, 9) == [1, new]
+    for version in (1, new):
+        with pytest.raises(RevokedModel, match=f"model version {version} .* table version 9"):
+            registry.rollback(version)
 
 
 def test_registry_errors_are_clear(spark, tmp_path: Path, forests) -> None:

@@ -23,6 +23,7 @@ from deploybook.retraining.registry import (
     ModelRecord,
     NewVersion,
     RegistryError,
+    RevokedModel,
 )
 from deploybook.retraining.serving import latest_model, model_as_of, predict
 from deploybook.retraining.strategies import (
@@ -68,6 +69,43 @@ def test_inserts_updates_and_deletes_each_reach_the_model(small_lake: SmallLake)
             assert cohort.trained_at > before.data_version
     assert any(c.kind == "repair" for c in after.cohorts)
     assert len(after.tree_cohorts) <= 9
+
+
+def test_a_value_corrected_since_is_refused_by_rollback_serving_and_challenge(
+    small_lake: SmallLake,
+) -> None:
+    """Reference: the third table version, written here by hand, corrects one row that the
+    second version's champion learned (its lineage lists the row) and deletes none; Delta
+    time travel of version 2 still holds the old value, so that champion and a forest
+    backfilled on version 2 both learned a value that is no longer true."""
+    spark, training = small_lake.spark, small_lake.lake.training
+    first = small_lake.insert(0, 80)
+    small_lake.insert(80, 80)
+    job = small_lake.job(max_trees=9)
+    job.run()
+    before = job.registry.champion()
+    assert before is not None
+    assert any(c.saw_any({first[0]}) for c in before.cohorts)
+    small_lake.change({first[0]: {"feat_3": 0.5}}, deletes=[])
+    job.run()
+    path = job.registry.path
+    refused = f"model version {before.model_version} .* table version 3 erased or corrected"
+    with pytest.raises(RevokedModel, match=refused):
+        job.registry.rollback(before.model_version)
+    with pytest.raises(RevokedModel, match=refused):
+        model_as_of(spark, path, 2)
+    assert latest_model(spark, path).record.data_version == 3  # the repaired champion serves
+    stale = backfill(spark, training, 2, RandomForestClassifier(maxDepth=2), num_trees=2)
+    newest = spark.read.format("delta").load(training).where("batch = 1")
+    with pytest.raises(RevokedModel, match="learned rows erased or corrected since"):
+        challenge(job.registry, stale, newest, tolerance=1.0, reason="a stale backfill")
+    assert job.registry.changed_since(2) == {first[0]}
+    fresh = backfill(
+        spark, training, 2, RandomForestClassifier(maxDepth=2), num_trees=2,
+        exclude=job.registry.changed_since(2),
+    )  # fmt: skip
+    assert not fresh.cohorts[0].saw_any({first[0]})
+    job.registry.check_learned(fresh)  # learned none of the changed rows: accepted
 
 
 def test_learning_a_version_again_writes_no_second_model(small_lake: SmallLake) -> None:

@@ -20,6 +20,7 @@ GOOD = {
     "fail_at_batch": 4,
     "new_feature_at": 9,
     "seed": 42,
+    "seeds": 5,
     "spark_master": "",
     "lake_root": "",
     "mlflow_tracking_uri": "",
