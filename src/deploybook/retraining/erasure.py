@@ -72,6 +72,23 @@ def _tables(lake: Lakehouse) -> dict[str, str]:
     }
 
 
+def _unknown(
+    spark: SparkSession,
+    lake: Lakehouse,
+    keys: Collection[int],
+    registries: Mapping[str, ModelRegistry],
+) -> list[int]:
+    """The keys no feed table holds and no models table lists as deleted or erased before."""
+    missing = set(keys)
+    for table in _tables(lake).values():
+        if missing:
+            held = spark.table(table).where(spark_in(missing)).select(KEY).distinct().collect()
+            missing -= {int(r[0]) for r in held}
+    for registry in registries.values():
+        missing -= registry.changed_since(-1)
+    return sorted(missing)
+
+
 def _count(spark: SparkSession, table: str, keys: Collection[int]) -> int:
     return spark.table(table).where(spark_in(keys)).count() if keys else 0
 
@@ -160,6 +177,12 @@ def erase(
     learned a key, and name the version that serves now.
     """
     erased = tuple(sorted({int(k) for k in keys}))
+    unknown = _unknown(spark, lake, erased, registries)
+    if unknown:
+        raise ValueError(
+            f"erasure {erasure_id} names keys no table of the lake holds and no earlier "
+            f"delete or erasure removed: {', '.join(map(str, unknown))}; nothing was changed"
+        )
     deleted_by = _deleted_by(spark, lake.training, erased)  # read before VACUUM ends the feed
     deleted, commits, vacuumed = purge(spark, lake, erased, retain_hours=retain_hours)
     if commits["training"] is not None:

@@ -14,6 +14,7 @@ from pyspark.sql import functions as F
 
 from deploybook.reports import defaults
 from deploybook.retraining.backfill import backfill, challenge
+from deploybook.retraining.erasure import erase
 from deploybook.retraining.lake_root import lake_uri
 from deploybook.retraining.lineage import Candidate, Cohort
 from deploybook.retraining.mirror import sqlite_uri
@@ -96,6 +97,19 @@ def test_the_deployment_keeps_running_after_a_purge(erased, spark: SparkSession)
     again = scenario.erase(retain_hours=0)  # the change feed before the first purge is gone
     assert _rows_with(root, keys) == {}
     assert set(again.revoked[pipeline]) >= set(record.revoked[pipeline])
+
+
+def test_an_unknown_key_is_named_and_nothing_changes(erased, spark: SparkSession) -> None:
+    """Reference: the lake's Delta histories, which must gain no commit, and the key itself,
+    which no ELEC2 row has (its ids stop at 45,311)."""
+    scenario, _root, keys, _, _ = erased
+    tables = (scenario.lake.landing, scenario.lake.training)
+    before = [spark.sql(f"DESCRIBE HISTORY delta.`{t}`").count() for t in tables]
+    registries = {"serving": scenario.registry()}
+    with pytest.raises(ValueError, match="no earlier delete or erasure removed: 99999999;"):
+        erase(spark, scenario.lake, {*keys, 99_999_999}, registries,
+              erasure_id="bad", retain_hours=0)  # fmt: skip
+    assert [spark.sql(f"DESCRIBE HISTORY delta.`{t}`").count() for t in tables] == before
 
 
 def test_a_revoked_version_is_refused_everywhere(erased, spark: SparkSession) -> None:
