@@ -9,6 +9,7 @@ before it existed still reads its own features at the same vector positions.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 from pyspark.ml.feature import VectorAssembler
@@ -20,6 +21,7 @@ KEY = "row_id"
 LABEL = "target"
 BOOKKEEPING = ("batch", "seq")
 VECTOR = "features"
+EMBARGO_ROWS = 12  # six hours of half-hours on each side of a holdout block
 MISSING = -1.0  # below every value a feature may take (CHECK constraints keep them in [0, 1])
 
 
@@ -54,20 +56,39 @@ def assemble(frame: DataFrame, features: Sequence[str]) -> DataFrame:
     return assembler.transform(filled)
 
 
-def holdout_keys(inserted: pd.DataFrame, fraction: float) -> set[int]:
-    """The keys of the newest ``fraction`` of a version's inserted rows (by event ``seq``).
+@dataclass(frozen=True)
+class Holdout:
+    """The inserted rows of one version that its challenger does not train on."""
 
-    The gate scores models on them; the challenger does not train on them. Taking the newest
-    rows rather than a random share matters for time series: a model trained on a row's
-    half-hourly neighbours would score as if it could see the future.
+    scored: frozenset[int]  # the block the gate scores the challenger and the champion on
+    embargoed: frozenset[int]  # the rows on either side of the block, kept out of training
+
+
+def holdout_keys(
+    inserted: pd.DataFrame, fraction: float, *, version: int, embargo: int = EMBARGO_ROWS
+) -> Holdout:
+    """A block of ``fraction`` of a version's inserted rows, consecutive in event order
+    (``seq``), and the ``embargo`` rows on each side of it.
+
+    The block moves through the week with the version (block ``version`` modulo
+    ``1 / fraction``), so the gate does not always judge the same days. Rows are not drawn at
+    random: a model trained on a row's half-hourly neighbours would score as if it could see
+    it. For the same reason the neighbours just before and after the block are kept out of
+    training too (purging and an embargo, as in purged cross-validation). The next version
+    learns both.
     """
     if not 0 <= fraction < 1:
         raise ValueError(f"holdout fraction must be in [0, 1), got {fraction}")
+    if embargo < 0:
+        raise ValueError(f"the embargo must be 0 rows or more, got {embargo}")
     count = int(fraction * len(inserted))
     if count == 0:
-        return set()
-    newest = inserted.sort_values("seq").tail(count)
-    return {int(k) for k in newest[KEY]}
+        return Holdout(frozenset(), frozenset())
+    ordered = [int(k) for k in inserted.sort_values("seq")[KEY]]
+    start = (version % (len(ordered) // count)) * count
+    before = ordered[max(0, start - embargo) : start]
+    after = ordered[start + count : start + count + embargo]
+    return Holdout(frozenset(ordered[start : start + count]), frozenset(before + after))
 
 
 def is_prefix(old: Sequence[str], new: Sequence[str]) -> bool:

@@ -34,7 +34,7 @@ from deploybook.retraining.evaluation import accuracy_split, gap_interval
 from deploybook.retraining.expectations import UPSERT
 from deploybook.retraining.feed import feed_summary
 from deploybook.retraining.gate import MIN_ROWS
-from deploybook.retraining.job import VersionReport
+from deploybook.retraining.job import JobConfig, VersionReport
 from deploybook.retraining.lineage import Candidate
 from deploybook.retraining.mllib_api import methods
 from deploybook.retraining.params import RetrainingParams
@@ -594,16 +594,19 @@ def gate_sentence(reports: Sequence[VersionReport]) -> str:
 def gate_figures(
     params: RetrainingParams,
     reports: Sequence[VersionReport],
-    holdout_fraction: float,
+    config: JobConfig,
     verdict: ChallengeResult,
     backfill_version: int,
     backfill_left_out: int,
 ) -> dict[str, Figure]:
-    """The gate's settings as used, its weekly refusals, and its verdict on a backfill (of
-    ``backfill_version`` without the ``backfill_left_out`` rows changed since).
+    """The gate's settings as the serving job used them, its weekly refusals, and its verdict
+    on a backfill (of ``backfill_version`` without the ``backfill_left_out`` rows changed
+    since).
     """
     return {
-        "holdout_share": holdout_fraction,
+        "holdout_share": config.holdout_fraction,
+        "embargo_rows": config.embargo_rows,
+        "embargo_hours": config.embargo_rows / 2,  # ELEC2 rows are half-hours
         "tolerance_points": 100 * params.tolerance,
         "rejected_challengers": sum(r.worse for r in reports),
         "gate_min_rows": MIN_ROWS,

@@ -14,9 +14,10 @@ mode (inserted rows, the new images of updated rows, the keys of deleted rows):
 4. it appends one row to the models table with ``txnAppId`` = the pipeline and
    ``txnVersion`` = the table version, so a replay after a crash writes nothing twice.
 
-The next version learns the rows this one held out; if this version's challenger did not
-come to serve (turned down, or the champion repaired instead), it learns all of this
-version's rows. After a restart only the newest version's rows are recovered that way.
+The next version learns the rows this one held out, and the embargoed rows beside them; if
+this version's challenger did not come to serve (turned down, or the champion repaired
+instead), it learns all of this version's rows. After a restart only the newest version's
+rows are recovered that way.
 
 A version is learned once: the newest version with a model in the models table (or, for a
 shadow pipeline, learned in this process) marks where a restart resumes.
@@ -36,7 +37,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
-from deploybook.retraining.features import KEY, feature_columns, holdout_keys
+from deploybook.retraining.features import EMBARGO_ROWS, KEY, feature_columns, holdout_keys
 from deploybook.retraining.gate import PairedScores, decide
 from deploybook.retraining.lake_root import is_delta_table
 from deploybook.retraining.lineage import Candidate
@@ -71,6 +72,7 @@ class JobConfig:
     registry_path: str
     checkpoint: str
     holdout_fraction: float = 0.2
+    embargo_rows: int = EMBARGO_ROWS  # rows on each side of the holdout kept out of training
     tolerance: float = 0.02
     seed: int = 42
     starting_version: int = 0
@@ -82,6 +84,8 @@ class JobConfig:
             raise ValueError("a pipeline needs a name (it is the Delta txnAppId)")
         if not 0 <= self.holdout_fraction < 1:
             raise ValueError(f"holdout_fraction must be in [0, 1), got {self.holdout_fraction}")
+        if self.embargo_rows < 0:
+            raise ValueError(f"embargo_rows must be 0 or more, got {self.embargo_rows}")
         if not 0 <= self.tolerance <= 1:
             raise ValueError(f"tolerance must be in [0, 1], got {self.tolerance}")
 
@@ -111,12 +115,23 @@ def _accuracy(frame: Any) -> float | None:
 
 
 def _unlearned(changes: ChangeSet) -> tuple[DataFrame, tuple[int, ...]]:
-    """Every row a turned-down challenger learned or was scored on, and their keys."""
+    """Every row of a turned-down challenger's version (learned, scored or embargoed) and
+    the rows it learned from the version before, and their keys.
+    """
     rows = changes.train.unionByName(changes.holdout)
-    if changes.history is not None:
-        rows = rows.unionByName(changes.history, allowMissingColumns=True)
-    keys = {*changes.train_keys, *changes.holdout_keys, *changes.history_keys}
-    return rows, tuple(sorted(keys))
+    for more in (changes.embargo, changes.history):
+        if more is not None:
+            rows = rows.unionByName(more, allowMissingColumns=True)
+    keys = {*changes.train_keys, *changes.holdout_keys, *changes.embargo_keys}
+    return rows, tuple(sorted(keys | set(changes.history_keys)))
+
+
+def _held(changes: ChangeSet) -> tuple[DataFrame, tuple[int, ...]]:
+    """The rows of a version its challenger did not learn (holdout and embargo), and keys."""
+    rows = changes.holdout
+    if changes.embargo is not None:
+        rows = rows.unionByName(changes.embargo)
+    return rows, tuple(sorted(changes.holdout_keys + changes.embargo_keys))
 
 
 class RetrainingJob:
@@ -271,24 +286,30 @@ class RetrainingJob:
         meta = to_pandas(rows.select(KEY, "_change_type", "seq", "batch"))
         kind = meta["_change_type"]
         inserted = meta[kind == "insert"]
-        held = holdout_keys(inserted, cfg.holdout_fraction)
-        learn = meta[kind.isin(["insert", "update_postimage"]) & ~meta[KEY].isin(held)]
+        kept = holdout_keys(
+            inserted, cfg.holdout_fraction, version=version, embargo=cfg.embargo_rows
+        )
+        held, deferred = kept.scored, kept.scored | kept.embargoed
+        learn = meta[kind.isin(["insert", "update_postimage"]) & ~meta[KEY].isin(deferred)]
         deleted = frozenset(int(k) for k in meta.loc[kind == "delete", KEY])
         updated = frozenset(int(k) for k in meta.loc[kind == "update_postimage", KEY])
-        if learn.empty and not held and not deleted:
+        if learn.empty and not deferred and not deleted:
             return None
         new_rows = rows.where(F.col("_change_type").isin("insert", "update_postimage")).drop(
             *CDF_COLUMNS
         )
         is_held = F.col(KEY).isin(sorted(held))
+        is_embargoed = F.col(KEY).isin(sorted(kept.embargoed))
         history, history_keys = self._history(version, deleted | updated)
         return ChangeSet(
             version=version,
             features=features,
-            train=new_rows.where(~is_held),
+            train=new_rows.where(~F.col(KEY).isin(sorted(deferred))),
             holdout=new_rows.where(is_held),
             train_keys=tuple(int(k) for k in learn[KEY]),
             holdout_keys=tuple(sorted(held)),
+            embargo=new_rows.where(is_embargoed),
+            embargo_keys=tuple(sorted(kept.embargoed)),
             deleted=deleted,
             updated=updated,
             min_seq=int(inserted["seq"].min()) if not inserted.empty else None,
@@ -300,7 +321,9 @@ class RetrainingJob:
     def _history(
         self, version: int, changed: frozenset[int]
     ) -> tuple[DataFrame | None, tuple[int, ...]]:
-        """The rows the previous version held out for its gate: this version learns them."""
+        """The rows the previous version held out for its gate, or embargoed beside them:
+        this version learns them.
+        """
         if self._held is None or self._held[0] >= version:
             self._held = None
             done = self._last_done()
@@ -318,7 +341,11 @@ class RetrainingJob:
                 if self._rejected(done):  # its model did not serve: learn all its rows now
                     kept = {int(k) for k in meta[KEY]}
                 else:
-                    kept = holdout_keys(meta, self.config.holdout_fraction)
+                    held = holdout_keys(
+                        meta, self.config.holdout_fraction, version=done,
+                        embargo=self.config.embargo_rows,
+                    )  # fmt: skip
+                    kept = set(held.scored | held.embargoed)
                 self._remember(done, inserted.where(F.col(KEY).isin(sorted(kept))), kept)
         if self._held is None:
             return None, ()
@@ -367,6 +394,7 @@ class RetrainingJob:
         metrics: dict[str, float] = {
             "learned_rows": len(changes.train_keys),
             "holdout_rows": len(changes.holdout_keys),
+            "embargo_rows": len(changes.embargo_keys),
             "deleted": len(changes.deleted),
             "updated": len(changes.updated),
         }
@@ -413,7 +441,7 @@ class RetrainingJob:
             # the serving model did not learn this version's rows: the next version does
             self._remember(version, *_unlearned(changes))
         else:
-            self._remember(version, changes.holdout, changes.holdout_keys)
+            self._remember(version, *_held(changes))
         if stored is None:
             self._revoke(changes)
             return VersionReport(

@@ -80,13 +80,15 @@ class ChangeSet:
     train: DataFrame  # inserted rows (holdout excepted) and corrected rows' new images
     holdout: DataFrame  # inserted rows kept for the gate
     train_keys: tuple[int, ...]
-    holdout_keys: tuple[int, ...]
+    holdout_keys: tuple[int, ...]  # the rows of ``holdout``
     deleted: frozenset[int]
     updated: frozenset[int]
     min_seq: int | None  # first event sequence number among the inserts
     batch: int | None = None  # the feed batch the inserts came in
     history: DataFrame | None = None  # rows the previous version did not learn, learned now
     history_keys: tuple[int, ...] = ()
+    embargo: DataFrame | None = None  # inserted rows beside the holdout: neither trained nor scored
+    embargo_keys: tuple[int, ...] = ()
 
     @property
     def touched(self) -> frozenset[int]:
@@ -170,9 +172,10 @@ def fit(
 
 def _without_holdout(table: TrainingTable, changes: ChangeSet) -> DataFrame:
     rows = table.at(changes.version)
-    if not changes.holdout_keys:
+    kept_out = changes.holdout_keys + changes.embargo_keys
+    if not kept_out:
         return rows
-    held = table.spark.createDataFrame([(k,) for k in changes.holdout_keys], f"{KEY} long")
+    held = table.spark.createDataFrame([(k,) for k in kept_out], f"{KEY} long")
     return rows.join(F.broadcast(held), KEY, "left_anti")
 
 

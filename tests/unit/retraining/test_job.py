@@ -15,6 +15,7 @@ from pyspark.sql import functions as F
 from deploybook.retraining.backfill import backfill, challenge
 from deploybook.retraining.delivery import events_for
 from deploybook.retraining.elec2 import FEATURES
+from deploybook.retraining.features import holdout_keys
 from deploybook.retraining.job import InjectedCrash, JobConfig, RetrainingJob
 from deploybook.retraining.lineage import Candidate
 from deploybook.retraining.registry import (
@@ -184,14 +185,16 @@ def test_the_gate_rejects_a_stale_challenger_and_rollback_restores(small_lake: S
 
 
 def _misleading_week(small_lake: SmallLake, start: int) -> list[int]:
-    """A week of new keys repeating ELEC2 rows ``start`` .. ``start + 160``: its oldest 128
-    events (the training rows) are rows 32 onwards with their labels flipped, its newest 32
-    (the holdout) are the first 32 rows with true labels."""
+    """A week of new keys repeating ELEC2 rows ``start`` .. ``start + 160``: the 32 rows the
+    gate will score (this version's holdout block) keep their true labels, every other row
+    has its label flipped."""
     rows = small_lake.elec2.iloc[start : start + 160][["row_id", *FEATURES, "target"]].copy()
     rows["row_id"] += 1_000_000  # keys no ELEC2 row has
-    train, holdout = rows.iloc[32:].copy(), rows.iloc[:32]
-    train["target"] = 1 - train["target"]
-    events = events_for(pd.concat([train, holdout]), small_lake.batch, small_lake.seq + 1)
+    version = small_lake.batch + 1  # the table's first version is its creation
+    scored = holdout_keys(rows.assign(seq=range(len(rows))), 0.2, version=version).scored
+    flip = ~rows["row_id"].isin(scored)
+    rows.loc[flip, "target"] = 1 - rows.loc[flip, "target"]
+    events = events_for(rows, small_lake.batch, small_lake.seq + 1)
     small_lake.seq += len(events)
     small_lake.apply(events)
     return events["row_id"].tolist()
@@ -199,12 +202,14 @@ def _misleading_week(small_lake: SmallLake, start: int) -> list[int]:
 
 def test_the_rows_of_a_turned_down_week_are_learned_with_the_next(small_lake: SmallLake) -> None:
     """Reference: the keys the feed inserted, against the row lineage each stored model
-    recorded. Week 2 repeats week 1's half-hours, teaching flipped labels and holding out true
+    recorded. Week 2 repeats week 1's half-hours, teaching flipped labels and scoring true
     ones, so its challenger is clearly worse than the champion and is turned down."""
     small_lake.insert(0, 160)
     small_lake.insert(4000, 160)
     misleading = _misleading_week(small_lake, 4000)
     last = small_lake.insert(12000, 160)
+    held = holdout_keys(pd.DataFrame({"row_id": last, "seq": range(160)}), 0.2, version=4)
+    kept_back = held.scored | held.embargoed  # learned by a version after the last
     steady = small_lake.job("steady", max_trees=3)  # a challenger is the week's three trees
     steady.run()
     restarted = small_lake.job("restarted", max_trees=3)
@@ -221,7 +226,7 @@ def test_the_rows_of_a_turned_down_week_are_learned_with_the_next(small_lake: Sm
                 for cohort in record.cohorts:
                     learned_after |= set(cohort.row_ids or ())
         assert set(misleading) <= learned_after  # not only the turned-down week's holdout
-        assert set(last[:128]) <= learned_after
+        assert set(last) - kept_back <= learned_after  # the last week but its holdout
 
 
 def test_a_rollback_during_a_continuous_stream_survives_the_next_promotion(
