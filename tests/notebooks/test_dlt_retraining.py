@@ -141,6 +141,8 @@ def test_the_default_run(run_of: RunOf) -> None:
     assert f["exactly_once"] is True
     assert f["settlement_weeks_seen"] is True
     assert f["seeds_used"] == 5  # the intervals cover five seeds of both pipelines
+    # the rows every method predicted: at most the weeks' inserts, however many seeds ran
+    assert f["accuracy_rows"] <= f["accuracy_versions"] * f["batch_rows"]
     assert f["features_final"].endswith("day_of_week")
     # the default run's prose says the model never retrained fell behind: its interval
     # excludes 0 (the verdict for each peer is the accuracy cell's checked output)

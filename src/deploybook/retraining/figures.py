@@ -448,7 +448,7 @@ def accuracy_figures(
         "interval_sentence": resampled,
         "rejected_incremental": sum(r.worse for r in reports["incremental"]),
         "rejected_full": sum(r.worse for r in reports["full"]),
-        "accuracy_rows": int(table["rows"].iloc[0]),
+        "accuracy_rows": int(table["rows"].iloc[0] // table["seeds"].iloc[0]),  # one seed's
         "accuracy_versions": int(table["versions"].iloc[0]),
         "trees_per_update": params.trees_per_update,
         "max_trees": params.max_trees,

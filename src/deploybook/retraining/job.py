@@ -400,8 +400,9 @@ class RetrainingJob:
         }
         holdout = set(changes.holdout_keys)
         reference = None  # the champion's predictions on the holdout
+        # every inserted row of the version, as the peers score them (embargo included)
         inserts = changes.train.where(~F.col(KEY).isin(list(changes.updated))).unionByName(
-            changes.holdout
+            _held(changes)[0]
         )
         if champion is not None and (changes.train_keys or holdout):
             scored = champion.predictions(inserts)

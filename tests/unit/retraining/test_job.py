@@ -55,6 +55,8 @@ def test_inserts_updates_and_deletes_each_reach_the_model(small_lake: SmallLake)
     reports = job.run()
     assert [r.status for r in reports] == ["champion"] * len(reports)
     assert "prequential_accuracy" in reports[-1].metrics  # the second version was scored first
+    # every row the version inserted, embargoed ones too, as the peers (ARF) score them
+    assert reports[-1].metrics["prequential_rows"] == 80
     before = job.registry.champion()
     assert before is not None
     assert before.cohorts[0].saw_any({first[0], first[1]})
