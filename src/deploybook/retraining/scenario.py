@@ -54,7 +54,7 @@ from deploybook.retraining.registry import (
 )
 from deploybook.retraining.sdp import PipelineRun, run_pipeline, write_project
 from deploybook.retraining.strategies import Mode, make_strategy
-from deploybook.spark import to_pandas
+from deploybook.spark import is_connect, to_pandas
 
 MODES: tuple[Mode, Mode] = ("incremental", "full")
 WINDOW_BATCHES = 4  # batches a windowed refit learns from (the newest)
@@ -331,7 +331,8 @@ class Scenario:
 
         The reruns go in threads: Spark jobs on a few hundred rows wait on scheduling more
         than on the two cores, so eight pipelines together take about 60 % of their time in
-        turn. A seed fixes each model, so the threads change no score.
+        turn. A seed fixes each model, so the threads change no score. Over Spark Connect they
+        run in turn: pyspark's Connect client for MLlib is not safe across threads.
         """
         versions = sorted({r.data_version for job in self.jobs.values() for r in job.reports})
         reruns = {
@@ -347,7 +348,7 @@ class Scenario:
             for version in versions:
                 job.learn(version)
 
-        with ThreadPoolExecutor(threads) as pool:
+        with ThreadPoolExecutor(1 if is_connect(self.spark) else threads) as pool:
             list(pool.map(replay, reruns.values()))
         records = {(mode, self.params.seed): self.records(mode) for mode in self.jobs} | {
             key: [(r.data_version, r.metrics) for r in job.reports] for key, job in reruns.items()
