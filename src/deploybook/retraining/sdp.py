@@ -29,6 +29,8 @@ from deploybook.spark import connect_server
 PROJECT = Path(__file__).with_name("pipeline")
 _FLOW = re.compile(r"Flow '?(?:[\w`]+\.)*`?(\w+)`?'? (?:is|has) (\w+)")
 _EXPECTATION = re.compile(r"expectation '(\w+)' failed")
+_RUN_COMPLETED = re.compile(r"Run is COMPLETED")
+_UNFINISHED = frozenset({"QUEUED", "PLANNING", "STARTING", "RUNNING"})
 
 
 class PipelineError(RuntimeError):
@@ -64,10 +66,17 @@ def write_project(folder: Path, lake: Lakehouse) -> Path:
 
 
 def flow_states(log: str) -> dict[str, str]:
-    """The last state of every flow named in a pipeline run's event log."""
+    """The last state of every flow named in a pipeline run's event log.
+
+    Spark ends a triggered run only when no flow is queued or running, but a streaming flow's
+    COMPLETED event comes from a listener on Spark's asynchronous listener bus and can arrive
+    after the run's event stream has closed. In a completed run, such a flow completed.
+    """
     states: dict[str, str] = {}
     for name, state in _FLOW.findall(log):
         states[name] = state
+    if _RUN_COMPLETED.search(log):
+        states = {name: "COMPLETED" if s in _UNFINISHED else s for name, s in states.items()}
     return states
 
 
