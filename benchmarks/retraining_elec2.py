@@ -7,8 +7,8 @@ gate and strategies, ``--weeks-per-job`` weeks landing before each hourly job. I
 the prequential accuracy of the incremental forest, the full retrain, the forest never
 retrained and River's ARF on the same rows, and for each gap (incremental minus the other)
 its paired bootstrap interval over weeks and, with ``--seeds`` above 1, seeds. These figures
-belong here, not in the book build: with one seed the run takes over an hour on two cores
-(the first 70 weeks took 21 minutes, and each week costs more as the table grows).
+belong here, not in the book build: with one seed the run took 90 minutes on two cores (the
+first 10 weeks 108 s, the last 10 about 15 minutes, as the full retrain's table grows).
 Usage: ``python benchmarks/retraining_elec2.py [--seeds 1] [--weeks-per-job 10]``.
 The last line printed is one JSON object.
 """
