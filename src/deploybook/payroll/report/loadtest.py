@@ -11,7 +11,8 @@ scenarios against it, each in its own Locust process (:func:`run_locust`):
 
 Latencies are taken from every request (not Locust's rounded histogram); percentiles are
 computed from them, and throughput is requests over the wall time from the first request's
-start to the last one's end. Logins are not measured.
+start to the last one's end. Logins are not measured: a scenario's window opens when all its
+users have logged in.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from deploybook.payroll.service.payruns import PayrollService
 from deploybook.payroll.service.store import PayrollStore, sqlite_url
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+LOGIN_ALLOWANCE_S = 120  # Locust's run time beyond the window, for logins (argon2 is slow)
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,8 @@ def run_locust(
         PAYROLL_LOGINS=",".join(logins),
         PAYROLL_PASSWORD=password,
         PAYROLL_MAX_REQUESTS=str(max_requests),
+        PAYROLL_USERS=str(users),
+        PAYROLL_SECONDS=str(seconds),
         PAYROLL_LATENCIES=str(latencies),
     )
     command = [
@@ -165,7 +169,7 @@ def run_locust(
         "-r",
         str(max(users, 1)),
         "-t",
-        f"{max(int(seconds), 1)}s",
+        f"{int(seconds) + LOGIN_ALLOWANCE_S}s",
         "--stop-timeout",
         "60",
         "--only-summary",
@@ -181,7 +185,7 @@ def run_locust(
         env=env,
         capture_output=True,
         text=True,
-        timeout=seconds + 180,
+        timeout=seconds + LOGIN_ALLOWANCE_S + 180,
         check=False,
         cwd=workdir,
     )
@@ -190,7 +194,10 @@ def run_locust(
     with latencies.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     if not rows:
-        raise RuntimeError(f"locust measured no request: {done.stderr.strip()[-800:]}")
+        raise RuntimeError(
+            f"locust measured no request: did {users} logins take over {LOGIN_ALLOWANCE_S} s? "
+            + done.stderr.strip()[-800:]
+        )
     starts = np.array([float(r["start"]) for r in rows])
     ms = np.array([float(r["ms"]) for r in rows])
     ok = np.array([r["ok"] == "True" for r in rows])

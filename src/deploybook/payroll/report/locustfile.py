@@ -7,9 +7,11 @@ the standard library with gevent, which must not happen in a report's kernel):
   each, in turn) and reads their own payslip of run ``PAYROLL_RUN_ID`` as fast as it can;
 - ``PAYROLL_SCENARIO=calculate``: one clerk recalculates draft run ``PAYROLL_RUN_ID``.
 
-Logging in is not measured. After ``PAYROLL_MAX_REQUESTS`` measured requests the test stops
-(it also stops at Locust's ``--run-time``). Every measured request's start time, latency and
-outcome is written to ``PAYROLL_LATENCIES`` (CSV) when Locust quits.
+Logging in is not measured: the window opens when all ``PAYROLL_USERS`` users have logged in,
+and closes ``PAYROLL_SECONDS`` later or after ``PAYROLL_MAX_REQUESTS`` measured requests,
+whichever comes first (Locust's ``--run-time`` only bounds slow logins). Every measured
+request's start time, latency and outcome is written to ``PAYROLL_LATENCIES`` (CSV) when
+Locust quits.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import os
 import time
 from typing import Any
 
+import gevent
+from gevent.event import Event
 from locust import HttpUser, constant, events, task
 
 SCENARIO = os.environ.get("PAYROLL_SCENARIO", "payslips")
@@ -27,10 +31,13 @@ RUN_ID = os.environ.get("PAYROLL_RUN_ID", "1")
 LOGINS = itertools.cycle(os.environ.get("PAYROLL_LOGINS", "clara").split(","))
 PASSWORD = os.environ.get("PAYROLL_PASSWORD", "")
 MAX_REQUESTS = int(os.environ.get("PAYROLL_MAX_REQUESTS", "1000000"))
+USERS = int(os.environ.get("PAYROLL_USERS", "1"))
+SECONDS = float(os.environ.get("PAYROLL_SECONDS", "10"))
 LATENCIES = os.environ.get("PAYROLL_LATENCIES", "latencies.csv")
 LOGIN = "login"
 measured: list[tuple[str, float, float, bool]] = []  # name, start (epoch s), ms, ok
-_state: dict[str, Any] = {}
+_state: dict[str, Any] = {"logged_in": 0}
+_window = Event()  # set when every user has logged in
 
 
 @events.request.add_listener
@@ -38,8 +45,22 @@ def _record(name: str, response_time: float, exception: Any, **_: Any) -> None:
     if name == LOGIN:
         return
     measured.append((name, time.time() - response_time / 1000, response_time, exception is None))
-    if len(measured) >= MAX_REQUESTS and _state["environment"].runner is not None:
+    if len(measured) >= MAX_REQUESTS:
+        _quit()
+
+
+def _quit() -> None:
+    if _state["environment"].runner is not None:
         _state["environment"].runner.quit()
+
+
+def _logged_in() -> None:
+    """Count a user in; the last one opens the window, which closes ``SECONDS`` later."""
+    _state["logged_in"] += 1
+    if _state["logged_in"] == USERS:
+        _window.set()
+        gevent.spawn_later(SECONDS, _quit)
+    _window.wait()
 
 
 @events.init.add_listener
@@ -74,6 +95,7 @@ class PayslipReader(_Payroll):
         """Log in as the next employee and find their id."""
         self._log_in(next(LOGINS))
         self.employee_id = self.client.get("/api/v1/me", name=LOGIN).json()["employee_id"]
+        _logged_in()
 
     @task
     def payslip(self) -> None:
@@ -87,6 +109,7 @@ class Calculator(_Payroll):
     def on_start(self) -> None:
         """Log in as the next clerk."""
         self._log_in(next(LOGINS))
+        _logged_in()
 
     @task
     def calculate(self) -> None:
