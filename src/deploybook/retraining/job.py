@@ -236,16 +236,13 @@ class RetrainingJob:
         done = self._last_done()
         if done is not None and version <= done:
             return None  # replayed: the models table already has its model
-        rows = (
-            self.spark.read.format("delta")
-            .option("readChangeFeed", "true")
-            .option("startingVersion", version)
-            .option("endingVersion", version)
-            .load(self.table.path)
-            .persist()
-        )
+        rows = self._change_feed(version).persist()
         try:
             report = self.step(version, rows)
+        except BaseException:
+            if self.config.store:  # how far the step got is in the models table: read it again
+                self._learned = None
+            raise
         finally:
             rows.unpersist()
         self._learned = version
@@ -253,13 +250,42 @@ class RetrainingJob:
             self.reports.append(report)
         return report
 
+    def _change_feed(self, version: int) -> DataFrame:
+        """The change rows of table ``version``."""
+        return (
+            self.spark.read.format("delta")
+            .option("readChangeFeed", "true")
+            .option("startingVersion", version)
+            .option("endingVersion", version)
+            .load(self.table.path)
+        )
+
     def _last_done(self) -> int | None:
         """The newest table version this pipeline has finished: read from its models table
-        once per process, then kept in memory (this job is the pipeline's only writer).
+        once per process (and after a failed step), then kept in memory (this job is the
+        pipeline's only writer). A revocation that a crash left unwritten is written then.
         """
         if self._learned is None and self.config.store:
             self._learned = self.registry.last_data_version(self.config.pipeline)
+            if self._learned is not None:
+                self._finish_revocation(self._learned)
         return self._learned
+
+    def _finish_revocation(self, version: int) -> None:
+        """Revoke what ``version`` deleted or corrected if its model was committed but the
+        process died before the revocation (the revocations table has none for it).
+        """
+        if self.registry.revoked_by(version):
+            return
+        changed = (
+            self._change_feed(version)
+            .where(F.col("_change_type").isin("delete", "update_postimage"))
+            .select(KEY)
+            .collect()
+        )
+        if changed:
+            keys = [int(row[KEY]) for row in changed]
+            self.registry.revoke(f"table version {version}", keys, version)
 
     def champion(self) -> tuple[ModelRecord | None, Candidate | None]:
         """The serving champion of this pipeline, as a record and a candidate to build on.
@@ -329,11 +355,7 @@ class RetrainingJob:
             done = self._last_done()
             if done is not None and done < version:
                 inserted = (
-                    self.spark.read.format("delta")
-                    .option("readChangeFeed", "true")
-                    .option("startingVersion", done)
-                    .option("endingVersion", done)
-                    .load(self.table.path)
+                    self._change_feed(done)
                     .where(F.col("_change_type") == "insert")
                     .drop(*CDF_COLUMNS)
                 )
@@ -401,9 +423,8 @@ class RetrainingJob:
         holdout = set(changes.holdout_keys)
         reference = None  # the champion's predictions on the holdout
         # every inserted row of the version, as the peers score them (embargo included)
-        inserts = changes.train.where(~F.col(KEY).isin(list(changes.updated))).unionByName(
-            _held(changes)[0]
-        )
+        held = _held(changes)
+        inserts = changes.train.where(~F.col(KEY).isin(list(changes.updated))).unionByName(held[0])
         if champion is not None and (changes.train_keys or holdout):
             scored = champion.predictions(inserts)
             prequential = _accuracy(scored)
@@ -432,8 +453,9 @@ class RetrainingJob:
             metrics["gate_upper_bound"] = scores.upper_bound()
         stored, status, reason = challenger, decision.status, decision.reason
         if decision.needs_repair:
-            if proposal.repaired is not None:
-                stored, status = proposal.repaired, CHAMPION
+            repaired = proposal.repaired()
+            if repaired is not None:
+                stored, status = repaired, CHAMPION
                 reason = f"{reason}; the champion, refitted without changed rows, serves"
             elif challenger is not None:
                 status = CHAMPION
@@ -442,7 +464,7 @@ class RetrainingJob:
             # the serving model did not learn this version's rows: the next version does
             self._remember(version, *_unlearned(changes))
         else:
-            self._remember(version, *_held(changes))
+            self._remember(version, *held)
         if stored is None:
             self._revoke(changes)
             return VersionReport(

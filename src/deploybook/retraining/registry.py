@@ -368,6 +368,12 @@ class ModelRegistry:
             revoked.setdefault(int(version), str(cause))
         return revoked
 
+    def revoked_by(self, changed_by: int) -> bool:
+        """Whether a revocation for the changes of training table version ``changed_by`` is
+        recorded (one is, even if no version had learned the changed rows).
+        """
+        return bool((self._revocations()["changed_by"] == changed_by).any())
+
     def changed_since(self, data_version: int) -> set[int]:
         """Keys deleted or corrected after training table version ``data_version``."""
         rows = self._revocations()

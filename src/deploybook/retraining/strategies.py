@@ -21,8 +21,9 @@ from __future__ import annotations
 import time
 import uuid
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal, Protocol
 
 from pyspark.ml import Estimator, Model
@@ -96,14 +97,24 @@ class ChangeSet:
         return self.deleted | self.updated
 
 
+def _no_repair() -> Candidate | None:
+    return None
+
+
 @dataclass
 class Proposal:
-    """A challenger, and the champion without the changed rows if it learned from any."""
+    """A challenger, and how to build the champion without the changed rows if it learned
+    from any: built only when the gate turns the challenger down, as it serves only then.
+    """
 
     challenger: Candidate | None
-    repaired: Candidate | None  # the champion with its affected trees refitted (if it can be)
     must_forget: bool  # the champion learned from rows this version deleted or corrected
     seconds: float
+    repair: Callable[[], Candidate | None] = _no_repair
+
+    def repaired(self) -> Candidate | None:
+        """The champion with its affected trees refitted, if it can be."""
+        return self.repair()
 
 
 class Strategy(Protocol):
@@ -214,7 +225,7 @@ class FullRetrain:
         candidate = Candidate(model, changes.features, (cohort,), trees, seconds)
         must_forget = champion is not None and bool(champion.touched_by(changes.touched))
         # a whole-table model is repaired only by the full refit it proposes anyway
-        return Proposal(candidate, None, must_forget, time.perf_counter() - started)
+        return Proposal(candidate, must_forget, time.perf_counter() - started)
 
 
 @dataclass
@@ -246,15 +257,19 @@ class WindowedRetrain:
             window, changes.features, changes.version, "window", changes.version
         )
         window.unpersist()
-        repaired = None
         must_forget = champion is not None and bool(champion.touched_by(changes.touched))
-        if champion is not None and must_forget:
+
+        def repair() -> Candidate | None:
+            if champion is None or not must_forget:
+                return None
             keys = sorted((champion.rows_seen() or set()) - changes.deleted)
             rows = table.rows(changes.version, keys) if keys else None
-            if rows is not None and not rows.isEmpty():
-                age = min(c.data_version for c in champion.cohorts)
-                repaired = self._fit_rows(rows, champion.features, changes.version, "repair", age)
-        return Proposal(challenger, repaired, must_forget, time.perf_counter() - started)
+            if rows is None or rows.isEmpty():
+                return None
+            age = min(c.data_version for c in champion.cohorts)
+            return self._fit_rows(rows, champion.features, changes.version, "repair", age)
+
+        return Proposal(challenger, must_forget, time.perf_counter() - started, repair)
 
 
 @dataclass
@@ -320,7 +335,7 @@ class ForestMerge:
             seconds,
             path=trees[0].forest,
         )
-        return Proposal(candidate, None, True, time.perf_counter() - started)
+        return Proposal(candidate, True, time.perf_counter() - started)
 
     def _split(
         self, champion: Candidate | None, changes: ChangeSet, table: TrainingTable
@@ -398,16 +413,18 @@ class ForestMerge:
         pairs, cohorts, touched = self._split(champion, changes, table)
         if any(c.row_ids is None for c in touched):
             return self._rebuild(changes, table, started)  # no row lineage to refit from
-        repaired = None
+        repair = _no_repair
         fit_seconds = 0.0
         learns = bool(changes.train_keys or changes.history_keys)
         if champion is not None and touched:
             joining = self.trees_per_update if learns else 0
             pairs, cohorts, fit_seconds = self._repaired(champion, changes, table, joining)
-            if pairs:
-                repaired = self._candidate(table, pairs, cohorts, champion.features, fit_seconds)
+            if pairs:  # the refitted trees join the challenger; the merge waits for the gate
+                repair = partial(
+                    self._candidate, table, pairs, cohorts, champion.features, fit_seconds
+                )
         if not learns:
-            return Proposal(None, repaired, bool(touched), time.perf_counter() - started)
+            return Proposal(None, bool(touched), time.perf_counter() - started, repair)
         rows, keys = changes.train, changes.train_keys
         if changes.history is not None and changes.history_keys:
             rows = rows.unionByName(changes.history, allowMissingColumns=True)
@@ -429,7 +446,7 @@ class ForestMerge:
         challenger = self._candidate(
             table, pairs, [*cohorts, new], changes.features, fit_seconds + seconds
         )
-        return Proposal(challenger, repaired, bool(touched), time.perf_counter() - started)
+        return Proposal(challenger, bool(touched), time.perf_counter() - started, repair)
 
     def _retire(
         self, spark: SparkSession, pairs: list[tuple[Tree, str]], newest: str, changes: ChangeSet

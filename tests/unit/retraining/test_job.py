@@ -22,6 +22,7 @@ from deploybook.retraining.registry import (
     MODEL_WRITES,
     ChampionChanged,
     ModelRecord,
+    ModelRegistry,
     NewVersion,
     RegistryError,
     RevokedModel,
@@ -137,6 +138,43 @@ def test_a_crash_after_writing_resumes_without_duplicates(small_lake: SmallLake)
     summary = job.registry.summary()
     assert summary["data_version"].tolist() == [1, 2, 3]
     assert len(job.registry.commits()) == 4  # CREATE TABLE + one commit per model
+
+
+def test_a_crash_between_a_model_and_its_revocation_is_finished_on_restart(
+    small_lake: SmallLake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reference: the third table version, written here by hand, corrects one row that the
+    second version's champion learned (its lineage lists the row). The process dies after
+    the repaired model's commit and before the revocation is written; the restarted job
+    must revoke that champion all the same, or rollback would serve the old value again."""
+    first = small_lake.insert(0, 80)
+    small_lake.insert(80, 80)
+    job = small_lake.job(max_trees=9)
+    job.run()
+    before = job.registry.champion()
+    assert before is not None and any(c.saw_any({first[0]}) for c in before.cohorts)
+    small_lake.change({first[0]: {"feat_3": 0.5}}, deletes=[])
+
+    def die(*_: object, **__: object) -> None:
+        raise InjectedCrash("the process died before revoking")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ModelRegistry, "revoke", die)
+        with pytest.raises(InjectedCrash):
+            job.run()
+    assert job.registry.summary()["data_version"].max() == 3  # the model was committed
+    assert job.registry.revoked() == {}  # and nothing revoked
+    restarted = small_lake.job(max_trees=9)
+    assert restarted.run() == []  # nothing left to learn, but the revocation is finished
+    with pytest.raises(RevokedModel, match="table version 3 erased or corrected"):
+        restarted.registry.rollback(before.model_version)
+    revoked = job.registry.revoked()
+    assert before.model_version in revoked
+    history = f"DESCRIBE HISTORY delta.`{job.registry.revocations}`"
+    commits = small_lake.spark.sql(history).count()
+    assert job.run() == []  # the crashed process's own job object learns nothing twice
+    assert job.registry.revoked() == revoked
+    assert small_lake.spark.sql(history).count() == commits  # and revokes nothing twice
 
 
 def test_the_gate_rejects_a_stale_challenger_and_rollback_restores(small_lake: SmallLake) -> None:
