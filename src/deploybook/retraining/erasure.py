@@ -72,25 +72,33 @@ def _tables(lake: Lakehouse) -> dict[str, str]:
     }
 
 
+def _rows_held(
+    spark: SparkSession, lake: Lakehouse, keys: Collection[int]
+) -> dict[str, dict[int, int]]:
+    """Per feed table of ``lake``, how many rows it holds of each of ``keys`` (a key it holds
+    none of is left out).
+    """
+    if not keys:
+        return {name: {} for name in _tables(lake)}
+    return {
+        name: {
+            int(row[0]): int(row[1])
+            for row in spark.table(table).where(spark_in(keys)).groupBy(KEY).count().collect()
+        }
+        for name, table in _tables(lake).items()
+    }
+
+
 def _unknown(
-    spark: SparkSession,
-    lake: Lakehouse,
+    held: Mapping[str, Mapping[int, int]],
     keys: Collection[int],
     registries: Mapping[str, ModelRegistry],
 ) -> list[int]:
     """The keys no feed table holds and no models table lists as deleted or erased before."""
-    missing = set(keys)
-    for table in _tables(lake).values():
-        if missing:
-            held = spark.table(table).where(spark_in(missing)).select(KEY).distinct().collect()
-            missing -= {int(r[0]) for r in held}
+    missing = set(keys) - {key for table in held.values() for key in table}
     for registry in registries.values():
         missing -= registry.changed_since(-1)
     return sorted(missing)
-
-
-def _count(spark: SparkSession, table: str, keys: Collection[int]) -> int:
-    return spark.table(table).where(spark_in(keys)).count() if keys else 0
 
 
 def spark_in(keys: Collection[int]) -> str:
@@ -137,10 +145,15 @@ def _vacuum(spark: SparkSession, table: str, retain_hours: float) -> int:
 
 
 def purge(
-    spark: SparkSession, lake: Lakehouse, keys: Collection[int], *, retain_hours: float
+    spark: SparkSession,
+    lake: Lakehouse,
+    held: Mapping[str, Mapping[int, int]],
+    *,
+    retain_hours: float,
 ) -> tuple[dict[str, int], dict[str, int | None], dict[str, int]]:
-    """Delete ``keys`` from every feed table of ``lake``, then VACUUM each one keeping
-    ``retain_hours`` of history: rows deleted, purge commit and files removed, per table.
+    """Delete the keys each feed table of ``lake`` holds (``held``, from :func:`_rows_held`),
+    then VACUUM each one keeping ``retain_hours`` of history: rows deleted, purge commit and
+    files removed, per table.
     """
     if retain_hours < 0:
         raise ValueError(f"retain_hours must be 0 or more, got {retain_hours}")
@@ -152,10 +165,10 @@ def purge(
     conf.set(_RETENTION_CHECK, "false")  # a window shorter than Delta's 7-day default
     try:
         for name, table in _tables(lake).items():
-            deleted[name] = _count(spark, table, keys)
+            deleted[name] = sum(held[name].values())
             commits[name] = None
             if deleted[name]:
-                spark.sql(f"DELETE FROM {table} WHERE {spark_in(keys)}")  # noqa: S608
+                spark.sql(f"DELETE FROM {table} WHERE {spark_in(held[name])}")  # noqa: S608
                 commits[name] = _latest(spark, table)
             vacuumed[name] = _vacuum(spark, table, retain_hours)
     finally:
@@ -177,14 +190,15 @@ def erase(
     learned a key, and name the version that serves now.
     """
     erased = tuple(sorted({int(k) for k in keys}))
-    unknown = _unknown(spark, lake, erased, registries)
+    held = _rows_held(spark, lake, erased)
+    unknown = _unknown(held, erased, registries)
     if unknown:
         raise ValueError(
             f"erasure {erasure_id} names keys no table of the lake holds and no earlier "
             f"delete or erasure removed: {', '.join(map(str, unknown))}; nothing was changed"
         )
     deleted_by = _deleted_by(spark, lake.training, erased)  # read before VACUUM ends the feed
-    deleted, commits, vacuumed = purge(spark, lake, erased, retain_hours=retain_hours)
+    deleted, commits, vacuumed = purge(spark, lake, held, retain_hours=retain_hours)
     if commits["training"] is not None:
         deleted_by = commits["training"]
     revoked = {

@@ -12,7 +12,11 @@ mode (inserted rows, the new images of updated rows, the keys of deleted rows):
 2. it asks the strategy for a challenger (which never depends on a deleted or stale row);
 3. it runs the quality gate on the version's holdout rows;
 4. it appends one row to the models table with ``txnAppId`` = the pipeline and
-   ``txnVersion`` = the table version, so a replay after a crash writes nothing twice.
+   ``txnVersion`` = the table version, so a replay after a crash writes nothing twice;
+5. it revokes the stored versions that learned a row this version deleted or corrected
+   (after step 4, so that serving always finds a champion). A crash between 4 and 5 is
+   finished when the job next reads where it stands: the newest learned version with no
+   revocation recorded has its deletes and corrections revoked then.
 
 The next version learns the rows this one held out, and the embargoed rows beside them; if
 this version's challenger did not come to serve (turned down, or the champion repaired
