@@ -75,14 +75,10 @@ def test_inserts_updates_and_deletes_each_reach_the_model(small_lake: SmallLake)
     assert len(after.tree_cohorts) <= 9
 
 
-def test_a_value_corrected_since_is_refused_by_rollback_serving_and_challenge(
-    small_lake: SmallLake,
-) -> None:
-    """Reference: the third table version, written here by hand, corrects one row that the
-    second version's champion learned (its lineage lists the row) and deletes none; Delta
-    time travel of version 2 still holds the old value, so that champion and a forest
-    backfilled on version 2 both learned a value that is no longer true."""
-    spark, training = small_lake.spark, small_lake.lake.training
+def _correct_a_learned_row(small_lake: SmallLake) -> tuple[RetrainingJob, ModelRecord, int]:
+    """Two versions learned, then a third that corrects one row the champion learned: the
+    job (not yet run on the third), that champion, and the corrected key.
+    """
     first = small_lake.insert(0, 80)
     small_lake.insert(80, 80)
     job = small_lake.job(max_trees=9)
@@ -91,6 +87,18 @@ def test_a_value_corrected_since_is_refused_by_rollback_serving_and_challenge(
     assert before is not None
     assert any(c.saw_any({first[0]}) for c in before.cohorts)
     small_lake.change({first[0]: {"feat_3": 0.5}}, deletes=[])
+    return job, before, first[0]
+
+
+def test_a_value_corrected_since_is_refused_by_rollback_serving_and_challenge(
+    small_lake: SmallLake,
+) -> None:
+    """Reference: the third table version, written here by hand, corrects one row that the
+    second version's champion learned (its lineage lists the row) and deletes none; Delta
+    time travel of version 2 still holds the old value, so that champion and a forest
+    backfilled on version 2 both learned a value that is no longer true."""
+    spark, training = small_lake.spark, small_lake.lake.training
+    job, before, corrected = _correct_a_learned_row(small_lake)
     job.run()
     path = job.registry.path
     refused = f"model version {before.model_version} .* table version 3 erased or corrected"
@@ -103,12 +111,12 @@ def test_a_value_corrected_since_is_refused_by_rollback_serving_and_challenge(
     newest = spark.read.format("delta").load(training).where("batch = 1")
     with pytest.raises(RevokedModel, match="learned rows erased or corrected since"):
         challenge(job.registry, stale, newest, tolerance=1.0, reason="a stale backfill")
-    assert job.registry.changed_since(2) == {first[0]}
+    assert job.registry.changed_since(2) == {corrected}
     fresh = backfill(
         spark, training, 2, RandomForestClassifier(maxDepth=2), num_trees=2,
         exclude=job.registry.changed_since(2),
     )  # fmt: skip
-    assert not fresh.cohorts[0].saw_any({first[0]})
+    assert not fresh.cohorts[0].saw_any({corrected})
     job.registry.check_learned(fresh)  # learned none of the changed rows: accepted
 
 
@@ -147,13 +155,7 @@ def test_a_crash_between_a_model_and_its_revocation_is_finished_on_restart(
     second version's champion learned (its lineage lists the row). The process dies after
     the repaired model's commit and before the revocation is written; the restarted job
     must revoke that champion all the same, or rollback would serve the old value again."""
-    first = small_lake.insert(0, 80)
-    small_lake.insert(80, 80)
-    job = small_lake.job(max_trees=9)
-    job.run()
-    before = job.registry.champion()
-    assert before is not None and any(c.saw_any({first[0]}) for c in before.cohorts)
-    small_lake.change({first[0]: {"feat_3": 0.5}}, deletes=[])
+    job, before, _ = _correct_a_learned_row(small_lake)
 
     def die(*_: object, **__: object) -> None:
         raise InjectedCrash("the process died before revoking")
