@@ -3,13 +3,22 @@ bounded in time and requests; every request succeeds and is measured."""
 
 from __future__ import annotations
 
+import secrets
+import time
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 
-from deploybook.payroll.report.loadtest import load_test, server_process
+from deploybook.payroll.report.demo import employee_user, seed_company
+from deploybook.payroll.report.loadtest import (
+    LOGIN_ALLOWANCE_S,
+    load_test,
+    run_locust,
+    server_process,
+)
 from deploybook.payroll.service.api import accounts
+from deploybook.payroll.service.store import sqlite_url
 
 pytestmark = pytest.mark.tooling  # the live pyramid does not test its own instruments
 
@@ -43,6 +52,27 @@ def test_logins_slower_than_the_window_leave_a_whole_window_of_reads(
     reads = report.payslips
     assert reads.failures == 0
     assert 1.6 <= reads.seconds < 2.5
+
+
+def test_failed_logins_end_the_test_at_once_with_a_clear_error(tmp_path: Path) -> None:
+    """A failed login counts towards opening the window, so the test ends at once instead
+    of waiting out Locust's login allowance. Reference: the server refuses a wrong password
+    (401), and the allowance is 120 s."""
+    demo = seed_company(
+        sqlite_url(tmp_path / "load.db"), employees=5, password=secrets.token_urlsafe(16)
+    )
+    logins = [employee_user(e.id) for e in demo.staff[:2]]
+    started = time.monotonic()
+    with (
+        server_process(demo.url, tmp_path) as base,
+        pytest.raises(RuntimeError, match="locust measured no request") as failed,
+    ):
+        run_locust(
+            base, "payslips", users=2, seconds=1, max_requests=100, run_id=1,
+            logins=logins, password=secrets.token_urlsafe(16), workdir=tmp_path,
+        )  # fmt: skip
+    assert time.monotonic() - started < LOGIN_ALLOWANCE_S / 2
+    assert "401" in str(failed.value)
 
 
 def test_a_server_that_cannot_start_is_reported(tmp_path: Path) -> None:

@@ -7,11 +7,11 @@ the standard library with gevent, which must not happen in a report's kernel):
   each, in turn) and reads their own payslip of run ``PAYROLL_RUN_ID`` as fast as it can;
 - ``PAYROLL_SCENARIO=calculate``: one clerk recalculates draft run ``PAYROLL_RUN_ID``.
 
-Logging in is not measured: the window opens when all ``PAYROLL_USERS`` users have logged in,
-and closes ``PAYROLL_SECONDS`` later or after ``PAYROLL_MAX_REQUESTS`` measured requests,
-whichever comes first (Locust's ``--run-time`` only bounds slow logins). Every measured
-request's start time, latency and outcome is written to ``PAYROLL_LATENCIES`` (CSV) when
-Locust quits.
+Logging in is not measured: the window opens when all ``PAYROLL_USERS`` users have logged in
+(or failed to: a failed login stops its user, and Locust reports its error), and closes
+``PAYROLL_SECONDS`` later or after ``PAYROLL_MAX_REQUESTS`` measured requests, whichever
+comes first (Locust's ``--run-time`` only bounds slow logins). Every measured request's
+start time, latency and outcome is written to ``PAYROLL_LATENCIES`` (CSV) when Locust quits.
 """
 
 from __future__ import annotations
@@ -55,7 +55,9 @@ def _quit() -> None:
 
 
 def _logged_in() -> None:
-    """Count a user in; the last one opens the window, which closes ``SECONDS`` later."""
+    """Count a user's login done; the last one opens the window, which closes ``SECONDS``
+    later. Every user waits for the window here.
+    """
     _state["logged_in"] += 1
     if _state["logged_in"] == USERS:
         _window.set()
@@ -93,9 +95,11 @@ class PayslipReader(_Payroll):
 
     def on_start(self) -> None:
         """Log in as the next employee and find their id."""
-        self._log_in(next(LOGINS))
-        self.employee_id = self.client.get("/api/v1/me", name=LOGIN).json()["employee_id"]
-        _logged_in()
+        try:
+            self._log_in(next(LOGINS))
+            self.employee_id = self.client.get("/api/v1/me", name=LOGIN).json()["employee_id"]
+        finally:
+            _logged_in()
 
     @task
     def payslip(self) -> None:
@@ -108,8 +112,10 @@ class Calculator(_Payroll):
 
     def on_start(self) -> None:
         """Log in as the next clerk."""
-        self._log_in(next(LOGINS))
-        _logged_in()
+        try:
+            self._log_in(next(LOGINS))
+        finally:
+            _logged_in()
 
     @task
     def calculate(self) -> None:
