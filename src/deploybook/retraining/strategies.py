@@ -18,11 +18,12 @@ cluster and Spark Connect alike.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Literal, Protocol
 
@@ -371,28 +372,34 @@ class ForestMerge:
     def _repaired(
         self, champion: Candidate, changes: ChangeSet, table: TrainingTable, joining: int
     ) -> tuple[list[tuple[Tree, str]], list[Cohort], float]:
-        """The champion's trees with every touched cohort refitted together, in one fit.
+        """The champion's trees with each touched cohort refitted alone, on its own rows as
+        they are now: same size and age, a new id and so a new seed. A cohort never grows by
+        being repaired, so a repair costs what the touched cohorts' own fits cost.
 
-        A touched cohort that this update retires anyway is dropped, not refitted.
+        A touched cohort that this update retires anyway is dropped, not refitted, and so is
+        one whose rows were all deleted.
         """
         pairs, cohorts, touched = self._split(champion, changes, table)
         survivors = self._survivors(champion, joining)
-        refit = [c for c in touched if c.cohort_id in survivors]
-        keys = sorted(set().union(*(c.row_ids or () for c in refit)) - changes.deleted)
         seconds = 0.0
-        if keys:  # else every row the touched trees saw is gone: they just retire
-            cohort = Cohort(
-                f"v{changes.version}-repair",
-                min(c.data_version for c in refit),
-                changes.version,
-                "repair",
-                champion.features,
-                min(self.max_trees, sum(c.n_trees for c in refit)),
-                tuple(keys),
+        for old in touched:
+            keys = sorted(set(old.row_ids or ()) - changes.deleted)
+            if old.cohort_id not in survivors or not keys:
+                continue
+            base = re.sub(r"-r\d+$", "", old.cohort_id)
+            cohort = replace(
+                old,
+                cohort_id=f"{base}-r{changes.version}",
+                trained_at=changes.version,
+                kind="repair",
+                row_ids=tuple(keys),
             )
-            _, trees, seconds = self._fit_cohort(table, table.rows(changes.version, keys), cohort)
+            _, trees, fit_seconds = self._fit_cohort(
+                table, table.rows(changes.version, keys), cohort
+            )
             pairs = [*pairs, *((t, cohort.cohort_id) for t in trees)]
             cohorts = [*cohorts, cohort]
+            seconds += fit_seconds
         age = {c.cohort_id: (c.data_version, c.trained_at) for c in cohorts}
         pairs.sort(key=lambda pair: age[pair[1]])
         return pairs, cohorts, seconds
@@ -403,8 +410,8 @@ class ForestMerge:
         """Fit new trees on the changes, merge them with the champion's, retire the excess.
 
         If the champion learned from rows this version deleted or corrected, the trees of
-        those cohorts are refitted first (one fit for all of them, on their rows as they are
-        now): that repaired champion is what the new trees join, and what keeps serving if
+        those cohorts are refitted first (each cohort on its own rows as they are now): that
+        repaired champion is what the new trees join, and what keeps serving if
         the gate rejects them.
         """
         started = time.perf_counter()

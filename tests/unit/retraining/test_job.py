@@ -75,6 +75,40 @@ def test_inserts_updates_and_deletes_each_reach_the_model(small_lake: SmallLake)
     assert len(after.tree_cohorts) <= 9
 
 
+def test_a_repair_refits_each_touched_cohort_alone_on_its_own_rows(small_lake: SmallLake) -> None:
+    """Reference: the champion's cohorts before the change. A fourth version corrects a row
+    of the oldest cohort and erases a row of the next: each is refitted alone, on its own
+    rows less the erased one, with its size and age, and the newest cohort stays as it was.
+    (Refitting touched cohorts together made one cohort whose rows grew with every
+    correction, and whose refit cost grew with them.)
+    """
+    small_lake.insert(0, 60)
+    small_lake.insert(60, 60)
+    small_lake.insert(120, 60)
+    job = small_lake.job(max_trees=12)
+    job.run()
+    before = job.registry.champion()
+    assert before is not None
+    assert len(before.cohorts) == 3
+    oldest, middle, _ = sorted(before.cohorts, key=lambda c: c.data_version)
+    corrected, erased = min(oldest.row_ids or ()), min(middle.row_ids or ())
+    small_lake.change({corrected: {"feat_3": 0.5}}, deletes=[erased])
+    job.run()
+    after = job.registry.champion()
+    assert after is not None
+    assert after.data_version == 4
+    by_age = {c.data_version: c for c in after.cohorts}
+    for old in before.cohorts:
+        now = by_age[old.data_version]
+        assert now.n_trees == old.n_trees
+        if old.saw_any({corrected, erased}):
+            assert (now.kind, now.trained_at) == ("repair", 4)
+            assert set(now.row_ids or ()) == set(old.row_ids or ()) - {erased}
+        else:
+            assert now == old
+    assert sum(c.kind == "repair" for c in after.cohorts) == 2
+
+
 def _correct_a_learned_row(small_lake: SmallLake) -> tuple[RetrainingJob, ModelRecord, int]:
     """Two versions learned, then a third that corrects one row the champion learned: the
     job (not yet run on the third), that champion, and the corrected key.
