@@ -373,8 +373,9 @@ class ForestMerge:
         self, champion: Candidate, changes: ChangeSet, table: TrainingTable, joining: int
     ) -> tuple[list[tuple[Tree, str]], list[Cohort], float]:
         """The champion's trees with each touched cohort refitted alone, on its own rows as
-        they are now: same size and age, a new id and so a new seed. A cohort never grows by
-        being repaired, so a repair costs what the touched cohorts' own fits cost.
+        they are now: same size and age, a new id and so a new seed. As in SISA training
+        (Bourtoule et al., "Machine Unlearning", 2021), only the models of the shards that
+        held a changed row are refitted, and a cohort never grows by being repaired.
 
         A touched cohort that this update retires anyway is dropped, not refitted, and so is
         one whose rows were all deleted.
