@@ -14,9 +14,8 @@ from typing import Any
 
 from pyspark.ml import Estimator
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
-from deploybook.retraining.features import KEY, feature_columns
+from deploybook.retraining.features import KEY, feature_columns, without_keys
 from deploybook.retraining.gate import GateDecision, PairedScores, decide
 from deploybook.retraining.lineage import Candidate, Cohort
 from deploybook.retraining.registry import (
@@ -46,10 +45,7 @@ def backfill(
     the rows it learned, so that :func:`challenge` can tell whether it learned any of them.
     """
     table = TrainingTable(spark, training_path)
-    rows = table.at(data_version)
-    if exclude:
-        left_out = spark.createDataFrame([(int(k),) for k in sorted(exclude)], f"{KEY} long")
-        rows = rows.join(F.broadcast(left_out), KEY, "left_anti")
+    rows = without_keys(table.at(data_version), exclude)
     try:
         # read the version's files (a count would come from the log): VACUUM, as an
         # erasure's purge runs it, removes the files of every version before it
@@ -103,8 +99,7 @@ def challenge(
     serving = registry.candidate(champion)
     learned = serving.rows_seen()
     if learned:
-        keys = newest.sparkSession.createDataFrame([(k,) for k in sorted(learned)], f"{KEY} long")
-        newest = newest.join(F.broadcast(keys), KEY, "left_anti")
+        newest = without_keys(newest, learned)
     mine = candidate.predictions(newest)
     if mine.empty:
         raise ValueError("no labelled rows the champion has not learned to judge the challenger on")

@@ -8,12 +8,13 @@ before it existed still reads its own features at the same vector positions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from pyspark.ml.feature import VectorAssembler
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import NumericType, StructType
 
@@ -54,6 +55,35 @@ def assemble(frame: DataFrame, features: Sequence[str]) -> DataFrame:
         filled = filled.withColumn("label", F.col(LABEL).cast("double"))
     assembler = VectorAssembler(inputCols=list(features), outputCol=VECTOR, handleInvalid="error")
     return assembler.transform(filled)
+
+
+def key_frame(spark: SparkSession, keys: Collection[int]) -> DataFrame:
+    """``keys`` as a one-column DataFrame of longs, sent to Spark in one Arrow batch.
+
+    ``Column.isin`` with thousands of keys costs a py4j call per key (about 0.3 s per
+    thousand here), and a list of tuples is unpickled by Python workers.
+    """
+    values = np.fromiter((int(k) for k in keys), dtype="int64", count=len(keys))
+    return spark.createDataFrame(pd.DataFrame({KEY: np.sort(values)}), f"{KEY} long")
+
+
+def with_keys(frame: DataFrame, keys: Collection[int]) -> DataFrame:
+    """The rows of ``frame`` whose key is one of ``keys``.
+
+    The keys' range is a filter too: Delta skips the files whose key statistics lie outside
+    it, so reading recent rows does not scan the whole table.
+    """
+    if not keys:
+        return frame.where(F.lit(False))
+    wanted = frame.where(F.col(KEY).between(min(keys), max(keys)))
+    return wanted.join(F.broadcast(key_frame(frame.sparkSession, keys)), KEY, "left_semi")
+
+
+def without_keys(frame: DataFrame, keys: Collection[int]) -> DataFrame:
+    """The rows of ``frame`` whose key is none of ``keys``."""
+    if not keys:
+        return frame
+    return frame.join(F.broadcast(key_frame(frame.sparkSession, keys)), KEY, "left_anti")
 
 
 @dataclass(frozen=True)

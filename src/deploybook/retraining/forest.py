@@ -23,6 +23,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pandas as pd
 from pyspark.ml.classification import RandomForestClassificationModel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -61,14 +62,26 @@ def read_metadata(spark: SparkSession, folder: str) -> dict[str, object]:
 
 
 def _renumbered(spark: SparkSession, trees: Sequence[Tree], part: str, id_column: str) -> DataFrame:
-    """Rows of ``part`` (``data`` or ``treesMetadata``) of the chosen trees, ids renumbered."""
+    """Rows of ``part`` (``data`` or ``treesMetadata``) of the chosen trees, ids renumbered.
+
+    The schema is inferred from the first forest only: inferring it runs a Spark job per
+    folder read.
+    """
     chosen = spark.createDataFrame(
-        [(tree.forest, tree.tree_id, new) for new, tree in enumerate(trees)],
+        pd.DataFrame(
+            {
+                "_forest": [tree.forest for tree in trees],
+                "_old": [tree.tree_id for tree in trees],
+                "_new": range(len(trees)),
+            }
+        ),
         "_forest string, _old int, _new int",
     )
+    forests = list(dict.fromkeys(tree.forest for tree in trees))
+    schema = spark.read.parquet(f"{forests[0]}/{part}").schema  # the same in every forest
     sources = [
-        spark.read.parquet(f"{forest}/{part}").withColumn("_forest", F.lit(forest))
-        for forest in dict.fromkeys(tree.forest for tree in trees)
+        spark.read.schema(schema).parquet(f"{forest}/{part}").withColumn("_forest", F.lit(forest))
+        for forest in forests
     ]
     rows = sources[0]
     for more in sources[1:]:

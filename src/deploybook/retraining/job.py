@@ -41,7 +41,14 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
-from deploybook.retraining.features import EMBARGO_ROWS, KEY, feature_columns, holdout_keys
+from deploybook.retraining.features import (
+    EMBARGO_ROWS,
+    KEY,
+    feature_columns,
+    holdout_keys,
+    with_keys,
+    without_keys,
+)
 from deploybook.retraining.gate import PairedScores, decide
 from deploybook.retraining.lake_root import is_delta_table
 from deploybook.retraining.lineage import Candidate
@@ -328,17 +335,15 @@ class RetrainingJob:
         new_rows = rows.where(F.col("_change_type").isin("insert", "update_postimage")).drop(
             *CDF_COLUMNS
         )
-        is_held = F.col(KEY).isin(sorted(held))
-        is_embargoed = F.col(KEY).isin(sorted(kept.embargoed))
         history, history_keys = self._history(version, deleted | updated)
         return ChangeSet(
             version=version,
             features=features,
-            train=new_rows.where(~F.col(KEY).isin(sorted(deferred))),
-            holdout=new_rows.where(is_held),
+            train=without_keys(new_rows, deferred),
+            holdout=with_keys(new_rows, held),
             train_keys=tuple(int(k) for k in learn[KEY]),
             holdout_keys=tuple(sorted(held)),
-            embargo=new_rows.where(is_embargoed),
+            embargo=with_keys(new_rows, kept.embargoed),
             embargo_keys=tuple(sorted(kept.embargoed)),
             deleted=deleted,
             updated=updated,
@@ -372,7 +377,7 @@ class RetrainingJob:
                         embargo=self.config.embargo_rows,
                     )  # fmt: skip
                     kept = set(held.scored | held.embargoed)
-                self._remember(done, inserted.where(F.col(KEY).isin(sorted(kept))), kept)
+                self._remember(done, with_keys(inserted, kept), kept)
         if self._held is None:
             return None, ()
         _, rows, keys = self._held
@@ -381,7 +386,7 @@ class RetrainingJob:
         keys = tuple(k for k in keys if k not in changed)
         if not keys:
             return None, ()
-        return rows.where(F.col(KEY).isin(list(keys))), keys
+        return with_keys(rows, keys), keys
 
     def _rejected(self, version: int) -> bool:
         """Whether this pipeline stored the model of table ``version`` as rejected."""
@@ -428,7 +433,7 @@ class RetrainingJob:
         reference = None  # the champion's predictions on the holdout
         # every inserted row of the version, as the peers score them (embargo included)
         held = _held(changes)
-        inserts = changes.train.where(~F.col(KEY).isin(list(changes.updated))).unionByName(held[0])
+        inserts = without_keys(changes.train, changes.updated).unionByName(held[0])
         if champion is not None and (changes.train_keys or holdout):
             scored = champion.predictions(inserts)
             prequential = _accuracy(scored)

@@ -342,10 +342,11 @@ class ModelRegistry:
         rows is refused too (:meth:`check_learned`).
         """
         changed = sorted({int(k) for k in keys})
+        lineage = self._frame().select("model_version", "cohorts").orderBy("model_version")
         versions = [
-            r.model_version
-            for r in self.records()
-            if any(c.learned_any(changed, changed_by) for c in r.cohorts)
+            int(r["model_version"])
+            for r in lineage.collect()  # not the model bytes: only who learned what
+            if any(Cohort.from_row(c).learned_any(changed, changed_by) for c in r["cohorts"])
         ]
         rows: list[tuple[int | None, str, list[int], int]] = [
             (v, cause, changed, changed_by) for v in versions

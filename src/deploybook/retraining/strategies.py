@@ -22,7 +22,7 @@ import re
 import time
 import uuid
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Literal, Protocol
@@ -32,7 +32,7 @@ from pyspark.ml.classification import RandomForestClassifier
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from deploybook.retraining.features import KEY, assemble, is_prefix
+from deploybook.retraining.features import KEY, assemble, is_prefix, with_keys, without_keys
 from deploybook.retraining.forest import (
     Tree,
     merge_trees,
@@ -67,10 +67,9 @@ class TrainingTable:
         """Every row of the table as of ``version``."""
         return self.spark.read.format("delta").option("versionAsOf", version).load(self.path)
 
-    def rows(self, version: int, keys: Sequence[int]) -> DataFrame:
+    def rows(self, version: int, keys: Collection[int]) -> DataFrame:
         """The rows with ``keys`` as of ``version`` (deleted ones are simply absent)."""
-        wanted = self.spark.createDataFrame([(int(k),) for k in keys], f"{KEY} long")
-        return self.at(version).join(F.broadcast(wanted), KEY, "left_semi")
+        return with_keys(self.at(version), keys)
 
 
 @dataclass(frozen=True)
@@ -183,12 +182,7 @@ def fit(
 
 
 def _without_holdout(table: TrainingTable, changes: ChangeSet) -> DataFrame:
-    rows = table.at(changes.version)
-    kept_out = changes.holdout_keys + changes.embargo_keys
-    if not kept_out:
-        return rows
-    held = table.spark.createDataFrame([(k,) for k in kept_out], f"{KEY} long")
-    return rows.join(F.broadcast(held), KEY, "left_anti")
+    return without_keys(table.at(changes.version), changes.holdout_keys + changes.embargo_keys)
 
 
 @dataclass
@@ -382,25 +376,33 @@ class ForestMerge:
         """
         pairs, cohorts, touched = self._split(champion, changes, table)
         survivors = self._survivors(champion, joining)
+        refit = {
+            old.cohort_id: sorted(set(old.row_ids or ()) - changes.deleted)
+            for old in touched
+            if old.cohort_id in survivors
+        }
+        wanted = {key for keys in refit.values() for key in keys}
+        pool = table.rows(changes.version, wanted).cache()  # one scan for every cohort
         seconds = 0.0
-        for old in touched:
-            keys = sorted(set(old.row_ids or ()) - changes.deleted)
-            if old.cohort_id not in survivors or not keys:
-                continue
-            base = re.sub(r"-r\d+$", "", old.cohort_id)
-            cohort = replace(
-                old,
-                cohort_id=f"{base}-r{changes.version}",
-                trained_at=changes.version,
-                kind="repair",
-                row_ids=tuple(keys),
-            )
-            _, trees, fit_seconds = self._fit_cohort(
-                table, table.rows(changes.version, keys), cohort
-            )
-            pairs = [*pairs, *((t, cohort.cohort_id) for t in trees)]
-            cohorts = [*cohorts, cohort]
-            seconds += fit_seconds
+        try:
+            for old in touched:
+                keys = refit.get(old.cohort_id)
+                if not keys:
+                    continue
+                base = re.sub(r"-r\d+$", "", old.cohort_id)
+                cohort = replace(
+                    old,
+                    cohort_id=f"{base}-r{changes.version}",
+                    trained_at=changes.version,
+                    kind="repair",
+                    row_ids=tuple(keys),
+                )
+                _, trees, fit_seconds = self._fit_cohort(table, with_keys(pool, keys), cohort)
+                pairs = [*pairs, *((t, cohort.cohort_id) for t in trees)]
+                cohorts = [*cohorts, cohort]
+                seconds += fit_seconds
+        finally:
+            pool.unpersist()
         age = {c.cohort_id: (c.data_version, c.trained_at) for c in cohorts}
         pairs.sort(key=lambda pair: age[pair[1]])
         return pairs, cohorts, seconds

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from pyspark.sql import SparkSession
 
-from deploybook.retraining.features import holdout_keys
+from deploybook.retraining.features import KEY, holdout_keys, key_frame, with_keys, without_keys
 
 
 def _week(rows: int = 336) -> pd.DataFrame:
@@ -47,3 +48,19 @@ def test_no_holdout_and_bad_settings() -> None:
         holdout_keys(_week(), 1.5, version=0)
     with pytest.raises(ValueError, match="embargo must be 0 rows or more, got -1"):
         holdout_keys(_week(), 0.2, version=0, embargo=-1)
+
+
+@pytest.mark.spark
+def test_key_filters_match_python_set_membership(spark: SparkSession) -> None:
+    """``with_keys`` and ``without_keys`` split a frame exactly as Python's ``in`` does on a
+    plain list of keys (the reference), including keys absent from the frame, a single key
+    and an empty set; the key range filter must not lose a row at either end.
+    """
+    rows = list(range(-5, 40, 3))
+    frame = spark.createDataFrame([(k, k % 2) for k in rows], f"{KEY} long, target int")
+    for keys in ({-5}, {37, -5, 4}, {1, 2, 3, 100}, set(), set(rows)):
+        kept = sorted(r[KEY] for r in with_keys(frame, keys).collect())
+        dropped = sorted(r[KEY] for r in without_keys(frame, keys).collect())
+        assert kept == [k for k in rows if k in keys]
+        assert dropped == [k for k in rows if k not in keys]
+    assert key_frame(spark, [3, 1, 2]).schema.simpleString() == f"struct<{KEY}:bigint>"
