@@ -6,7 +6,14 @@ import pandas as pd
 import pytest
 from pyspark.sql import SparkSession
 
-from deploybook.retraining.features import KEY, holdout_keys, key_frame, with_keys, without_keys
+from deploybook.retraining.features import (
+    ISIN_KEYS,
+    KEY,
+    holdout_keys,
+    key_frame,
+    with_keys,
+    without_keys,
+)
 
 
 def _week(rows: int = 336) -> pd.DataFrame:
@@ -53,12 +60,15 @@ def test_no_holdout_and_bad_settings() -> None:
 @pytest.mark.spark
 def test_key_filters_match_python_set_membership(spark: SparkSession) -> None:
     """``with_keys`` and ``without_keys`` split a frame exactly as Python's ``in`` does on a
-    plain list of keys (the reference), including keys absent from the frame, a single key
-    and an empty set; the key range filter must not lose a row at either end.
+    plain list of keys (the reference): few keys (a list of literals) and more than
+    ``ISIN_KEYS`` (a join), keys absent from the frame, a single key, none, and keys at both
+    ends of the range, which the range filter must not lose.
     """
-    rows = list(range(-5, 40, 3))
+    rows = list(range(-5, 1400, 3))
     frame = spark.createDataFrame([(k, k % 2) for k in rows], f"{KEY} long, target int")
-    for keys in ({-5}, {37, -5, 4}, {1, 2, 3, 100}, set(), set(rows)):
+    many = set(range(-5, 1400, 2))
+    assert len(many & set(rows)) > ISIN_KEYS
+    for keys in ({-5}, {1396, -5, 4}, {1, 2, 3, 100_000}, set(), many, set(rows)):
         kept = sorted(r[KEY] for r in with_keys(frame, keys).collect())
         dropped = sorted(r[KEY] for r in without_keys(frame, keys).collect())
         assert kept == [k for k in rows if k in keys]
