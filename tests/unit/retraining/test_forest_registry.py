@@ -193,3 +193,18 @@ def test_registry_errors_are_clear(spark, tmp_path: Path, forests) -> None:
     MODELS.clear()
     with pytest.raises(RegistryError, match=r"written by Spark 3\.5\.0"):
         registry.model(old)
+
+
+def test_listing_a_forests_params_does_not_build_its_trees(spark, forests, saved) -> None:
+    """PySpark 4 made ``trees`` a ``cached_property`` (SPARK-50843), which ``Params.params``
+    did not skip: every fit and load built a wrapper per tree through py4j. The reference for
+    the param list is the JVM model's own (``params()`` of the Java object), not the walk.
+    """
+    fitted = RandomForestClassifier(numTrees=2, maxDepth=2, seed=3).fit(
+        assemble(spark.createDataFrame(load_elec2().head(50)), FEATURES)
+    )
+    loaded = RandomForestClassificationModel.load(saved[0][0].forest)
+    for model in (fitted, loaded):
+        assert "trees" not in vars(model)
+        assert {p.name for p in model.params} == {p.name() for p in model._java_obj.params()}
+    assert len(loaded.trees) == len(forests[0].trees) == 3
