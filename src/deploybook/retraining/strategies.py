@@ -23,6 +23,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Literal, Protocol
@@ -45,6 +46,7 @@ from deploybook.retraining.lineage import Candidate, Cohort
 Mode = Literal["incremental", "full"]
 REBUILD_LINEAGE_ROWS = 200_000  # a rebuild records its row keys up to this many rows
 Retire = Literal["oldest", "weakest"]
+CONCURRENT_FITS = 4  # cohorts fitted side by side (4 fits: 4.4 to 4.9 s, 5.5 to 6.5 s in turn)
 
 
 @dataclass(frozen=True)
@@ -363,49 +365,50 @@ class ForestMerge:
             budget -= cohort.n_trees
         return kept
 
-    def _repaired(
-        self, champion: Candidate, changes: ChangeSet, table: TrainingTable, joining: int
-    ) -> tuple[list[tuple[Tree, str]], list[Cohort], float]:
-        """The champion's trees with each touched cohort refitted alone, on its own rows as
-        they are now: same size and age, a new id and so a new seed. As in SISA training
-        (Bourtoule et al., "Machine Unlearning", 2021), only the models of the shards that
-        held a changed row are refitted, and a cohort never grows by being repaired.
+    def _repairs(
+        self, champion: Candidate, changes: ChangeSet, touched: list[Cohort], joining: int
+    ) -> list[Cohort]:
+        """The touched cohorts to refit, each alone on its own rows as they are now: same
+        size and age, a new id and so a new seed. As in SISA training (Bourtoule et al.,
+        "Machine Unlearning", 2021), only the models of the shards that held a changed row
+        are refitted, and a cohort never grows by being repaired.
 
         A touched cohort that this update retires anyway is dropped, not refitted, and so is
         one whose rows were all deleted.
         """
-        pairs, cohorts, touched = self._split(champion, changes, table)
         survivors = self._survivors(champion, joining)
-        refit = {
-            old.cohort_id: sorted(set(old.row_ids or ()) - changes.deleted)
-            for old in touched
-            if old.cohort_id in survivors
-        }
-        wanted = {key for keys in refit.values() for key in keys}
-        pool = table.rows(changes.version, wanted).cache()  # one scan for every cohort
-        seconds = 0.0
-        try:
-            for old in touched:
-                keys = refit.get(old.cohort_id)
-                if not keys:
-                    continue
-                base = re.sub(r"-r\d+$", "", old.cohort_id)
-                cohort = replace(
+        repairs = []
+        for old in touched:
+            keys = sorted(set(old.row_ids or ()) - changes.deleted)
+            if old.cohort_id not in survivors or not keys:
+                continue
+            base = re.sub(r"-r\d+$", "", old.cohort_id)
+            repairs.append(
+                replace(
                     old,
                     cohort_id=f"{base}-r{changes.version}",
                     trained_at=changes.version,
                     kind="repair",
                     row_ids=tuple(keys),
                 )
-                _, trees, fit_seconds = self._fit_cohort(table, with_keys(pool, keys), cohort)
-                pairs = [*pairs, *((t, cohort.cohort_id) for t in trees)]
-                cohorts = [*cohorts, cohort]
-                seconds += fit_seconds
-        finally:
-            pool.unpersist()
-        age = {c.cohort_id: (c.data_version, c.trained_at) for c in cohorts}
-        pairs.sort(key=lambda pair: age[pair[1]])
-        return pairs, cohorts, seconds
+            )
+        return repairs
+
+    def _fit_cohorts(
+        self, table: TrainingTable, fits: list[tuple[DataFrame, Cohort, bool]]
+    ) -> tuple[list[list[Tree]], float]:
+        """Fit and save each (rows, cohort, cache) side by side: each one's trees, and the
+        wall-clock seconds of all. A fit is a function of its rows and seed, so running
+        beside others changes none of its trees; its driver work overlaps their tasks.
+        """
+
+        def trees(rows: DataFrame, cohort: Cohort, cache: bool) -> list[Tree]:
+            return self._fit_cohort(table, rows, cohort, cache=cache)[1]
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=CONCURRENT_FITS) as workers:
+            fitted = list(workers.map(lambda fit: trees(*fit), fits))
+        return fitted, time.perf_counter() - started
 
     def propose(
         self, champion: Candidate | None, changes: ChangeSet, table: TrainingTable
@@ -413,9 +416,9 @@ class ForestMerge:
         """Fit new trees on the changes, merge them with the champion's, retire the excess.
 
         If the champion learned from rows this version deleted or corrected, the trees of
-        those cohorts are refitted first (each cohort on its own rows as they are now): that
-        repaired champion is what the new trees join, and what keeps serving if
-        the gate rejects them.
+        those cohorts are refitted (each cohort on its own rows as they are now, beside the
+        new trees): that repaired champion is what the new trees join, and what keeps
+        serving if the gate rejects them.
         """
         started = time.perf_counter()
         if champion is not None and not is_prefix(champion.features, changes.features):
@@ -423,39 +426,53 @@ class ForestMerge:
         pairs, cohorts, touched = self._split(champion, changes, table)
         if any(c.row_ids is None for c in touched):
             return self._rebuild(changes, table, started)  # no row lineage to refit from
-        repair = _no_repair
-        fit_seconds = 0.0
         learns = bool(changes.train_keys or changes.history_keys)
-        if champion is not None and touched:
-            joining = self.trees_per_update if learns else 0
-            pairs, cohorts, fit_seconds = self._repaired(champion, changes, table, joining)
-            if pairs:  # the refitted trees join the challenger; the merge waits for the gate
-                repair = partial(
-                    self._candidate, table, pairs, cohorts, champion.features, fit_seconds
-                )
-        if not learns:
+        joining = self.trees_per_update if learns else 0
+        repairs = self._repairs(champion, changes, touched, joining) if champion is not None else []
+        fits: list[tuple[DataFrame, Cohort, bool]] = []
+        pool = None
+        if repairs:
+            wanted = {key for cohort in repairs for key in cohort.row_ids or ()}
+            pool = table.rows(changes.version, wanted).cache()  # one scan for every cohort
+            fits = [(with_keys(pool, c.row_ids or ()), c, True) for c in repairs]
+        new = None
+        if learns:
+            rows, keys = changes.train, changes.train_keys
+            if changes.history is not None and changes.history_keys:
+                rows = rows.unionByName(changes.history, allowMissingColumns=True)
+                keys = keys + changes.history_keys
+            new = Cohort(
+                f"v{changes.version}",
+                changes.version,
+                changes.version,
+                "new",
+                changes.features,
+                self.trees_per_update,
+                keys,
+            )
+            # the change set comes from the persisted micro-batch: no need to cache it again
+            fits.append((rows, new, False))
+        try:
+            trees, fit_seconds = self._fit_cohorts(table, fits)
+        finally:
+            if pool is not None:
+                pool.unpersist()
+        for cohort, refitted in zip(repairs, trees, strict=False):
+            pairs = [*pairs, *((t, cohort.cohort_id) for t in refitted)]
+            cohorts = [*cohorts, cohort]
+        if touched:
+            age = {c.cohort_id: (c.data_version, c.trained_at) for c in cohorts}
+            pairs.sort(key=lambda pair: age[pair[1]])
+        repair = _no_repair
+        if champion is not None and touched and pairs:
+            # the refitted trees join the challenger; the merge waits for the gate
+            repair = partial(self._candidate, table, pairs, cohorts, champion.features, fit_seconds)
+        if new is None:
             return Proposal(None, bool(touched), time.perf_counter() - started, repair)
-        rows, keys = changes.train, changes.train_keys
-        if changes.history is not None and changes.history_keys:
-            rows = rows.unionByName(changes.history, allowMissingColumns=True)
-            keys = keys + changes.history_keys
-        new = Cohort(
-            f"v{changes.version}",
-            changes.version,
-            changes.version,
-            "new",
-            changes.features,
-            self.trees_per_update,
-            keys,
-        )
-        # the change set comes from the persisted micro-batch: no need to cache it again
-        _, new_trees, seconds = self._fit_cohort(table, rows, new, cache=False)
         pairs = self._retire(
-            table.spark, [*pairs, *((t, new.cohort_id) for t in new_trees)], new.cohort_id, changes
+            table.spark, [*pairs, *((t, new.cohort_id) for t in trees[-1])], new.cohort_id, changes
         )
-        challenger = self._candidate(
-            table, pairs, [*cohorts, new], changes.features, fit_seconds + seconds
-        )
+        challenger = self._candidate(table, pairs, [*cohorts, new], changes.features, fit_seconds)
         return Proposal(challenger, bool(touched), time.perf_counter() - started, repair)
 
     def _retire(
