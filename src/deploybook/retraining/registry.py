@@ -342,12 +342,7 @@ class ModelRegistry:
         rows is refused too (:meth:`check_learned`).
         """
         changed = sorted({int(k) for k in keys})
-        lineage = self._frame().select("model_version", "cohorts").orderBy("model_version")
-        versions = [
-            int(r["model_version"])
-            for r in lineage.collect()  # not the model bytes: only who learned what
-            if any(Cohort.from_row(c).learned_any(changed, changed_by) for c in r["cohorts"])
-        ]
+        versions = self._learned(changed, changed_by)
         rows: list[tuple[int | None, str, list[int], int]] = [
             (v, cause, changed, changed_by) for v in versions
         ] or [(None, cause, changed, changed_by)]
@@ -355,6 +350,28 @@ class ModelRegistry:
             "append"
         ).save(self.revocations)
         return versions
+
+    def _learned(self, keys: list[int], changed_by: int) -> list[int]:
+        """The versions with a cohort that learned any of ``keys`` before table version
+        ``changed_by`` (:meth:`Cohort.learned_any`), oldest first. Spark reads the lineage
+        where it lies: collecting every version's row keys would grow with each update.
+        """
+        if not keys:
+            return []
+        cohort = F.col("cohort")
+        wanted = F.expr(f"array({', '.join(str(k) for k in keys)})").cast("array<bigint>")
+        learned = F.when(cohort["row_ids"].isNull(), cohort["data_version"] < changed_by).otherwise(
+            (cohort["trained_at"] < changed_by) & F.arrays_overlap(cohort["row_ids"], wanted)
+        )
+        rows = (
+            self._frame()
+            .select("model_version", F.explode("cohorts").alias("cohort"))
+            .where(learned)
+            .select("model_version")
+            .distinct()
+            .collect()
+        )
+        return sorted(int(r[0]) for r in rows)
 
     def _revocations(self) -> pd.DataFrame:
         if not is_delta_table(self.spark, self.revocations):

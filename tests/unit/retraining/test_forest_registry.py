@@ -169,6 +169,36 @@ def test_rollback_restores_the_exact_model_and_refuses_erased_rows(
             registry.rollback(version)
 
 
+def test_revoke_names_the_versions_that_learned_the_old_values(
+    spark, tmp_path: Path, forests
+) -> None:
+    """The expected versions are worked out by hand from the rule (a cohort fitted before
+    the change that saw a changed key, or one without row lineage on an older table
+    version), not from :meth:`Cohort.learned_any`.
+    """
+    model = forests[0]
+    n = model.getNumTrees
+
+    def cohort(cid: str, data_version: int, trained_at: int, keys, trees: int = n) -> Cohort:
+        return Cohort(cid, data_version, trained_at, "new", tuple(FEATURES), trees, keys)
+
+    lineages = [
+        [cohort("a", 1, 1, (1, 2))],  # saw key 2 before version 5: revoked
+        [cohort("b", 2, 2, (3, 4))],  # never saw 2 or 7
+        [cohort("c", 3, 5, (2,))],  # refitted at version 5: learned the new value
+        [cohort("d", 4, 4, None)],  # every row of table version 4: revoked
+        [cohort("e", 5, 5, None)],  # the table as of version 5: the new values
+        [cohort("f", 4, 4, (3,), 1), cohort("g", 4, 4, (10, 7, 11), n - 1)],  # g saw key 7
+    ]
+    registry = ModelRegistry(spark, str(tmp_path / "models")).create()
+    for version, cohorts in enumerate(lineages, start=1):
+        trees = tuple(c.cohort_id for c in cohorts for _ in range(c.n_trees))
+        candidate = Candidate(model, tuple(FEATURES), tuple(cohorts), trees)
+        registry.append(_entry(candidate, version, txn_version=version))
+    assert registry.revoke("table version 5", {2, 7}, 5) == [1, 4, 6]
+    assert registry.revoke("table version 6", set(), 6) == []
+
+
 def test_registry_errors_are_clear(spark, tmp_path: Path, forests) -> None:
     missing = ModelRegistry(spark, str(tmp_path / "nothing"))
     with pytest.raises(RegistryError, match="no models table"):
