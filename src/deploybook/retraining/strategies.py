@@ -42,6 +42,7 @@ from deploybook.retraining.forest import (
     tree_accuracies,
 )
 from deploybook.retraining.lineage import Candidate, Cohort
+from deploybook.spark import activate
 
 Mode = Literal["incremental", "full"]
 REBUILD_LINEAGE_ROWS = 200_000  # a rebuild records its row keys up to this many rows
@@ -403,6 +404,7 @@ class ForestMerge:
         """
 
         def trees(rows: DataFrame, cohort: Cohort, cache: bool) -> list[Tree]:
+            activate(table.spark)  # a Spark Connect session is active per thread
             return self._fit_cohort(table, rows, cohort, cache=cache)[1]
 
         started = time.perf_counter()
