@@ -22,6 +22,7 @@ from pyspark.sql import functions as F
 
 from deploybook.retraining.features import KEY, assemble
 from deploybook.retraining.registry import ModelRecord, ModelRegistry, RegistryError
+from deploybook.spark import activate
 
 T = TypeVar("T")
 
@@ -107,6 +108,7 @@ def serve_during(
     probe.count()
 
     def client() -> None:
+        activate(spark)  # a Spark Connect session is active per thread
         started = time.perf_counter()
         try:
             while not done.is_set():
