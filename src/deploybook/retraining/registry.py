@@ -37,6 +37,7 @@ from pyspark.ml import Model
 from pyspark.sql import Row, SparkSession
 from pyspark.sql import functions as F
 
+from deploybook.retraining.features import KEY, with_keys
 from deploybook.retraining.lake_root import is_delta_table
 from deploybook.retraining.lineage import Candidate, Cohort
 from deploybook.spark import activate
@@ -358,20 +359,18 @@ class ModelRegistry:
         """
         if not keys:
             return []
-        cohort = F.col("cohort")
-        wanted = F.expr(f"array({', '.join(str(k) for k in keys)})").cast("array<bigint>")
-        learned = F.when(cohort["row_ids"].isNull(), cohort["data_version"] < changed_by).otherwise(
-            (cohort["trained_at"] < changed_by) & F.arrays_overlap(cohort["row_ids"], wanted)
+        cohorts = self._frame().select("model_version", F.explode("cohorts").alias("cohort"))
+        every_row = cohorts.where(
+            F.col("cohort.row_ids").isNull() & (F.col("cohort.data_version") < changed_by)
         )
-        rows = (
-            self._frame()
-            .select("model_version", F.explode("cohorts").alias("cohort"))
-            .where(learned)
-            .select("model_version")
-            .distinct()
-            .collect()
+        seen = with_keys(
+            cohorts.where(F.col("cohort.trained_at") < changed_by).select(
+                "model_version", F.explode("cohort.row_ids").alias(KEY)
+            ),
+            keys,
         )
-        return sorted(int(r[0]) for r in rows)
+        rows = every_row.select("model_version").union(seen.select("model_version")).distinct()
+        return sorted(int(r[0]) for r in rows.collect())
 
     def _revocations(self) -> pd.DataFrame:
         if not is_delta_table(self.spark, self.revocations):

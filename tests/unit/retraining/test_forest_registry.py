@@ -196,6 +196,8 @@ def test_revoke_names_the_versions_that_learned_the_old_values(
         candidate = Candidate(model, tuple(FEATURES), tuple(cohorts), trees)
         registry.append(_entry(candidate, version, txn_version=version))
     assert registry.revoke("table version 5", {2, 7}, 5) == [1, 4, 6]
+    many = {2, 7, *range(1000, 1300)}  # beyond ISIN_KEYS: a join, not a list of literals
+    assert registry.revoke("table version 5", many, 5) == [1, 4, 6]
     assert registry.revoke("table version 6", set(), 6) == []
 
 
